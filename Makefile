@@ -1,0 +1,57 @@
+# credstack: `make demo` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# ape-vyper finds the pip `vyper` on PATH (no compiler download); ape-foundry
+# finds `anvil` from the npm package.
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export PYTHONWARNINGS := ignore::UserWarning:pydantic_settings.sources.utils
+
+.PHONY: help setup test test-contracts test-properties demo bench lint layout clean
+
+help:
+	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
+	@echo "make demo    deploy on the embedded chain and walk credentials through their lifecycle"
+	@echo "make test    the whole test suite"
+	@echo "make bench   gas benchmark on anvil: prints a table, writes bench/results.json"
+	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: setup
+	ape test tests -p no:cacheprovider
+
+test-contracts: setup
+	ape test tests/contracts
+
+test-properties: setup
+	ape test tests/properties
+
+demo: setup
+	ape run demo
+
+bench: setup
+	$(BIN)/python bench/gas.py
+
+lint: setup
+	ruff check src scripts tests bench
+	ruff format --check src scripts tests bench
+	mypy
+
+layout: setup
+	vyper -f layout contracts/CredentialRegistry.vy | $(BIN)/python -m json.tool > contracts/layout/CredentialRegistry.json
+
+clean:
+	rm -rf .build out bench/results.json .pytest_cache .hypothesis

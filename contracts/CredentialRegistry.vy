@@ -1,0 +1,1174 @@
+# pragma version ~=0.4.3
+# pragma evm-version cancun
+"""
+@title credstack Credential Registry
+@custom:contract-name CredentialRegistry
+@license GNU Affero General Public License v3.0 only
+@author credstack
+@notice Microcredentials as ERC-721 tokens. A class is one microcredential
+        definition (an Open Badges "Achievement"): its issuer, name, metadata
+        URI, whether its tokens may be transferred or revoked, how long they
+        stay valid and the minimum competency score (basis points). A
+        credential is one token of a class: holder, score, expiry and status.
+
+        Soulbound by default (ERC-5192): a class created with
+        `transferable = False` locks every token of it, and every transfer
+        path reverts with "credential: soulbound". A transferable class
+        allows the standard ERC-721 transfers and approvals, but only while
+        the credential is valid.
+
+        Lifecycle: revocation is permanent, needs a revocable class, records
+        a reason and takes the token out of the wallet (Transfer to the zero
+        address) while the registry keeps the record for auditors.
+        Suspension keeps the token and can be undone. Expiry is derived from
+        time and keeps the token; the issuer renews it. A holder may burn a
+        credential they no longer want shown. `tokenURI` is live: a base64
+        JSON document with the current status; changes emit ERC-4906
+        `MetadataUpdate`.
+
+        Roles (snekmate `access_control`): `DEFAULT_ADMIN_ROLE` registers and
+        removes issuers (`ISSUER_ROLE`), names pausers (`PAUSER_ROLE`) and
+        alone unpauses. The admin is an address, not necessarily a person:
+        governance (a council behind a timelock) takes it over. An issuer
+        creates classes and names delegates (`set_delegate`) who may issue
+        and manage that issuer's classes, e.g. a hot wallet for batch runs
+        while the issuer key stays cold.
+
+        Gas: a credential is one storage word (holder, class, expiry, score,
+        status and the lock bit packed together) and the supply counters and
+        the pause flag share one word, so issuing costs what a bare ERC-721
+        mint costs plus the events. Design: ../shared/DESIGN.md, section
+        "CredentialRegistry".
+"""
+
+
+# @dev ERC-165 is declared so the compiler checks `supportsInterface`.
+from ethereum.ercs import IERC165
+implements: IERC165
+
+
+# @dev Only for the `Transfer`, `Approval` and `ApprovalForAll` events.
+# We do not declare `implements: IERC721`: the built-in interface marks the
+# transfer functions `payable`, and ether sent along with a credential
+# transfer would be stuck here. Ours are non-payable, as OpenZeppelin's are.
+from ethereum.ercs import IERC721
+
+
+# @dev For `MetadataUpdate` and `BatchMetadataUpdate` (ERC-4906).
+from snekmate.tokens.interfaces import IERC4906
+
+
+# @dev The callback that `safeTransferFrom` makes to a contract recipient.
+from snekmate.tokens.interfaces import IERC721Receiver
+
+
+# @dev Roles: admin (governance), issuers, pausers. We export the whole
+# module interface except `supportsInterface`, which we write ourselves to
+# add the ERC-721, ERC-5192 and ERC-4906 identifiers.
+from snekmate.auth import access_control
+initializes: access_control
+
+
+# @dev Draws `tokenURI`. Metadata lives in its own contract so that this
+# one keeps room under the 24,576-byte code limit for governance features.
+from .interfaces import ICredentialRenderer
+
+
+exports: (
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    access_control.set_role_admin,
+)
+
+
+# CONSTANTS #
+
+
+# @dev May create classes; may issue and manage its own classes.
+ISSUER_ROLE: public(constant(bytes32)) = keccak256("ISSUER_ROLE")
+# @dev May pause issuance at once (a guardian). Only the admin unpauses.
+PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
+
+# @dev Scores are basis points.
+MAX_SCORE: public(constant(uint256)) = 10_000
+# @dev The largest `issue_batch`. About 320 fit under the 2**24 gas cap
+# per transaction (EIP-7825); the bound only caps calldata decoding.
+MAX_BATCH: public(constant(uint256)) = 512
+# @dev A class's validity, at most 100 years, keeps expiries in 40 bits.
+MAX_VALIDITY: public(constant(uint256)) = 100 * 365 * 86_400
+# @dev Largest expiry a credential can hold (40 bits: year 36812).
+_MAX_EXPIRY: constant(uint256) = (1 << 40) - 1
+# @dev Class ids are stored in 32 bits of a credential's word.
+_MAX_CLASS_ID: constant(uint256) = (1 << 32) - 1
+
+# @dev `status_of` values. Expired (4) is derived from time, never stored.
+STATUS_NONE: public(constant(uint8)) = 0
+STATUS_ACTIVE: public(constant(uint8)) = 1
+STATUS_SUSPENDED: public(constant(uint8)) = 2
+STATUS_REVOKED: public(constant(uint8)) = 3
+STATUS_EXPIRED: public(constant(uint8)) = 4
+STATUS_BURNED: public(constant(uint8)) = 5
+
+# @dev A credential's storage word:
+#   bits   0..159  holder
+#   bits 160..191  class id
+#   bits 192..231  expires_at (0 = never)
+#   bits 232..247  score (basis points)
+#   bits 248..251  stored status (active, suspended, revoked, burned)
+#   bit  255       locked (soulbound); fixed at issue, as the class is
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+_CLASS_SHIFT: constant(uint256) = 160
+_EXPIRY_SHIFT: constant(uint256) = 192
+_SCORE_SHIFT: constant(uint256) = 232
+_STATUS_SHIFT: constant(uint256) = 248
+_LOCKED_BIT: constant(uint256) = 1 << 255
+_STATUS_CLEAR: constant(uint256) = ~(15 << 248)
+_HOLDER_CLEAR: constant(uint256) = ~((1 << 160) - 1)
+_EXPIRY_CLEAR: constant(uint256) = ~(((1 << 40) - 1) << 192)
+
+# @dev A class's storage word:
+#   bits   0..159  issuer
+#   bits 160..199  validity in seconds (0 = never expires)
+#   bits 200..215  min_score
+#   bit  216 active, bit 217 transferable, bit 218 revocable
+_VALIDITY_SHIFT: constant(uint256) = 160
+_MIN_SCORE_SHIFT: constant(uint256) = 200
+_ACTIVE_BIT: constant(uint256) = 1 << 216
+_TRANSFERABLE_BIT: constant(uint256) = 1 << 217
+_REVOCABLE_BIT: constant(uint256) = 1 << 218
+
+# @dev The supply word: tokens issued (bits 0..63), tokens removed by
+# revocation or burning (bits 64..127), paused flag (bit 128). One word, so
+# an issue pays for one counter write and reads the pause flag for free.
+_U64: constant(uint256) = (1 << 64) - 1
+_REMOVED_ONE: constant(uint256) = 1 << 64
+_PAUSED_BIT: constant(uint256) = 1 << 128
+
+# @dev ERC-165 identifiers: ERC-165, ERC-721, ERC-721 Metadata, ERC-5192
+# (minimal soulbound), ERC-4906 (metadata update).
+_SUPPORTED_INTERFACES: constant(bytes4[5]) = [
+    0x01FFC9A7,
+    0x80AC58CD,
+    0x5B5E139F,
+    0xB45A3C0E,
+    0x49064906,
+]
+
+
+# IMMUTABLES #
+
+
+# @dev The metadata renderer, fixed at deployment.
+renderer: public(immutable(ICredentialRenderer))
+
+
+# STRUCTS #
+
+
+struct ClassInfo:
+    issuer: address
+    name: String[64]
+    uri: String[256]
+    transferable: bool
+    revocable: bool
+    validity: uint256
+    min_score: uint256
+    active: bool
+
+
+struct Credential:
+    holder: address
+    class_id: uint256
+    score: uint256
+    expires_at: uint256
+    status: uint8
+
+
+# STATE #
+
+
+# @dev ERC-721 collection name and symbol.
+name: public(String[64])
+symbol: public(String[32])
+
+# @dev Number of classes created; class ids run from 1 to `class_count`.
+class_count: public(uint256)
+
+# @dev issuer => delegate => may issue and manage the issuer's classes.
+is_delegate: public(HashMap[address, HashMap[address, bool]])
+
+_classes: HashMap[uint256, uint256]
+_class_names: HashMap[uint256, String[64]]
+_class_uris: HashMap[uint256, String[256]]
+
+_tokens: HashMap[uint256, uint256]
+_balances: HashMap[address, uint256]
+_approvals: HashMap[uint256, address]
+_operators: HashMap[address, HashMap[address, bool]]
+
+_supply: uint256
+
+
+# EVENTS #
+
+
+# @dev ERC-5192: the token is locked (soulbound); emitted at issue.
+event Locked:
+    tokenId: uint256
+
+
+event ClassCreated:
+    class_id: indexed(uint256)
+    issuer: indexed(address)
+    name: String[64]
+    uri: String[256]
+    transferable: bool
+    revocable: bool
+    validity: uint256
+    min_score: uint256
+
+
+event ClassActiveChanged:
+    class_id: indexed(uint256)
+    active: bool
+
+
+event ClassURIChanged:
+    class_id: indexed(uint256)
+    uri: String[256]
+
+
+event DelegateSet:
+    issuer: indexed(address)
+    delegate: indexed(address)
+    allowed: bool
+
+
+event CredentialIssued:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+    score: uint256
+    expires_at: uint256
+    evidence_hash: bytes32
+
+
+event CredentialRevoked:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+    reason: String[256]
+
+
+event CredentialSuspended:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+
+
+event CredentialReinstated:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+
+
+event CredentialRenewed:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+    expires_at: uint256
+
+
+event CredentialBurned:
+    token_id: indexed(uint256)
+    class_id: indexed(uint256)
+    holder: indexed(address)
+
+
+event Paused:
+    account: address
+
+
+event Unpaused:
+    account: address
+
+
+@deploy
+def __init__(name_: String[64], symbol_: String[32], admin: address, renderer_: address):
+    """
+    @dev `admin` receives `DEFAULT_ADMIN_ROLE`; the deployer keeps no role
+         unless it is the admin, so a deploy script can hand the registry to
+         a timelock in the same transaction.
+    @param name_ The ERC-721 collection name.
+    @param symbol_ The ERC-721 collection symbol.
+    @param admin The address that registers issuers and unpauses.
+    @param renderer_ The `CredentialRenderer` that draws `tokenURI`.
+    """
+    assert admin != empty(address), "credential: zero address"
+    assert renderer_.is_contract, "credential: renderer not a contract"
+    access_control.__init__()
+    renderer = ICredentialRenderer(renderer_)
+    if admin != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.name = name_
+    self.symbol = symbol_
+
+
+# ADMIN #
+
+
+@external
+def pause():
+    """
+    @notice Stops issuance and renewal at once. Revocation, suspension and
+            transfers go on, so a compromised issuer can still be cleaned up.
+    @dev Callable by a pauser or the admin.
+    """
+    assert access_control.hasRole[PAUSER_ROLE][msg.sender] or access_control.hasRole[
+        access_control.DEFAULT_ADMIN_ROLE
+    ][msg.sender], "credential: not pauser"
+    supply: uint256 = self._supply
+    assert supply & _PAUSED_BIT == 0, "credential: paused"
+    self._supply = supply | _PAUSED_BIT
+    log Paused(account=msg.sender)
+
+
+@external
+def unpause():
+    """
+    @notice Resumes issuance. Only the admin (governance) may unpause.
+    """
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][
+        msg.sender
+    ], "credential: not admin"
+    supply: uint256 = self._supply
+    assert supply & _PAUSED_BIT != 0, "credential: not paused"
+    self._supply = supply ^ _PAUSED_BIT
+    log Unpaused(account=msg.sender)
+
+
+# ISSUERS AND CLASSES #
+
+
+@external
+def set_delegate(delegate: address, allowed: bool):
+    """
+    @notice Lets `delegate` issue and manage the caller's classes, or stops it.
+    @param delegate The delegate's address.
+    @param allowed True to name the delegate, False to remove it.
+    """
+    assert access_control.hasRole[ISSUER_ROLE][msg.sender], "credential: not issuer"
+    assert delegate != empty(address), "credential: zero address"
+    self.is_delegate[msg.sender][delegate] = allowed
+    log DelegateSet(issuer=msg.sender, delegate=delegate, allowed=allowed)
+
+
+@external
+def create_class(
+    name: String[64],
+    uri: String[256],
+    transferable: bool,
+    revocable: bool,
+    validity: uint256,
+    min_score: uint256,
+) -> uint256:
+    """
+    @notice Creates a credential class, active at once, with the caller as
+            its issuer. Transferability and revocability are fixed for life.
+    @param name The class name, shown in wallets (no double quote, backslash or
+           control character: it goes into JSON verbatim).
+    @param uri The class metadata URI (the Open Badges achievement JSON).
+    @param transferable False for soulbound credentials.
+    @param revocable Whether credentials of this class may be revoked or
+           suspended.
+    @param validity Seconds a credential stays valid after issue; 0 = never
+           expires.
+    @param min_score The minimum score, in basis points, to be issued.
+    @return uint256 The new class id.
+    """
+    assert access_control.hasRole[ISSUER_ROLE][msg.sender], "credential: not issuer"
+    assert len(name) != 0, "credential: empty name"
+    self._check_text(name)
+    self._check_text(uri)
+    assert validity <= MAX_VALIDITY, "credential: validity too long"
+    assert min_score <= MAX_SCORE, "credential: min score out of range"
+    class_id: uint256 = self.class_count + 1
+    assert class_id <= _MAX_CLASS_ID, "credential: too many classes"
+    self.class_count = class_id
+    word: uint256 = (
+        convert(msg.sender, uint256)
+        | (validity << _VALIDITY_SHIFT)
+        | (min_score << _MIN_SCORE_SHIFT)
+        | _ACTIVE_BIT
+    )
+    if transferable:
+        word |= _TRANSFERABLE_BIT
+    if revocable:
+        word |= _REVOCABLE_BIT
+    self._classes[class_id] = word
+    self._class_names[class_id] = name
+    self._class_uris[class_id] = uri
+    log ClassCreated(
+        class_id=class_id,
+        issuer=msg.sender,
+        name=name,
+        uri=uri,
+        transferable=transferable,
+        revocable=revocable,
+        validity=validity,
+        min_score=min_score,
+    )
+    return class_id
+
+
+@external
+def set_class_active(class_id: uint256, active: bool):
+    """
+    @notice Opens or closes a class for issuance and renewal. Credentials
+            already issued keep their status.
+    @param class_id The class id.
+    @param active True to allow issuance.
+    """
+    word: uint256 = self._operated_class(class_id)
+    if active:
+        word |= _ACTIVE_BIT
+    else:
+        word &= ~_ACTIVE_BIT
+    self._classes[class_id] = word
+    log ClassActiveChanged(class_id=class_id, active=active)
+
+
+@external
+def set_class_uri(class_id: uint256, uri: String[256]):
+    """
+    @notice Points the class at new metadata. Every token's `tokenURI`
+            links it, so an ERC-4906 `BatchMetadataUpdate` covers all ids.
+    @param class_id The class id.
+    @param uri The new metadata URI.
+    """
+    self._operated_class(class_id)
+    self._check_text(uri)
+    self._class_uris[class_id] = uri
+    log ClassURIChanged(class_id=class_id, uri=uri)
+    issued: uint256 = self._supply & _U64
+    if issued != 0:
+        log IERC4906.BatchMetadataUpdate(_fromTokenId=1, _toTokenId=issued)
+
+
+# ISSUANCE #
+
+
+@external
+def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32) -> uint256:
+    """
+    @notice Issues one credential of `class_id` to `to`.
+    @param class_id The class id.
+    @param to The learner's wallet.
+    @param score The assessed score in basis points, at least the class's
+           `min_score`.
+    @param evidence_hash The salted hash of the evidence (never the
+           evidence itself: no personal data on chain).
+    @return uint256 The new token id.
+    """
+    supply: uint256 = self._supply
+    assert supply & _PAUSED_BIT == 0, "credential: paused"
+    klass: uint256 = self._issuable_class(class_id)
+    token_id: uint256 = (supply & _U64) + 1
+    self._mint(klass, class_id, self._expiry_of(klass), token_id, to, score, evidence_hash)
+    self._supply = supply + 1
+    return token_id
+
+
+@external
+def issue_batch(
+    class_id: uint256,
+    holders: DynArray[address, MAX_BATCH],
+    scores: DynArray[uint256, MAX_BATCH],
+    evidence_hashes: DynArray[bytes32, MAX_BATCH],
+) -> uint256:
+    """
+    @notice Issues one credential of `class_id` to each holder, with
+            consecutive token ids. The whole batch reverts if any entry is bad.
+    @param class_id The class id.
+    @param holders The learners' wallets.
+    @param scores The scores, in basis points, in the order of `holders`.
+    @param evidence_hashes The salted evidence hashes, in the same order.
+    @return uint256 The first token id; the batch holds ids
+            first .. first + len(holders) - 1.
+    """
+    supply: uint256 = self._supply
+    assert supply & _PAUSED_BIT == 0, "credential: paused"
+    klass: uint256 = self._issuable_class(class_id)
+    count: uint256 = len(holders)
+    assert count != 0, "credential: empty batch"
+    assert len(scores) == count and len(evidence_hashes) == count, "credential: length mismatch"
+    expires_at: uint256 = self._expiry_of(klass)
+    first: uint256 = (supply & _U64) + 1
+    for i: uint256 in range(count, bound=MAX_BATCH):
+        self._mint(
+            klass, class_id, expires_at, unsafe_add(first, i), holders[i], scores[i], evidence_hashes[i]
+        )
+    self._supply = supply + count
+    return first
+
+
+# LIFECYCLE #
+
+
+@external
+def revoke(token_id: uint256, reason: String[256]):
+    """
+    @notice Revokes a credential for good. The token leaves the holder's
+            wallet (Transfer to the zero address); `credential` and
+            `status_of` keep the record, and the event keeps the reason.
+    @param token_id The token id.
+    @param reason Why, for the holder and auditors (required).
+    """
+    word: uint256 = self._tokens[token_id]
+    klass: uint256 = self._operated_class(self._held_class_of(word))
+    assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
+    assert len(reason) != 0, "credential: empty reason"
+    holder: address = self._holder_of(word)
+    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_REVOKED, uint256) << _STATUS_SHIFT)
+    self._remove(holder, token_id)
+    log CredentialRevoked(
+        token_id=token_id, class_id=self._class_of(word), holder=holder, reason=reason
+    )
+    log IERC4906.MetadataUpdate(_tokenId=token_id)
+
+
+@external
+def suspend(token_id: uint256):
+    """
+    @notice Suspends a credential: it stays in the wallet but is not valid
+            until reinstated. Needs a revocable class.
+    @param token_id The token id.
+    """
+    word: uint256 = self._tokens[token_id]
+    klass: uint256 = self._operated_class(self._held_class_of(word))
+    assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
+    assert self._stored_status(word) == STATUS_ACTIVE, "credential: already suspended"
+    self._set_status(token_id, word, STATUS_SUSPENDED)
+    log CredentialSuspended(
+        token_id=token_id, class_id=self._class_of(word), holder=self._holder_of(word)
+    )
+    log IERC4906.MetadataUpdate(_tokenId=token_id)
+
+
+@external
+def reinstate(token_id: uint256):
+    """
+    @notice Lifts a suspension.
+    @param token_id The token id.
+    """
+    word: uint256 = self._tokens[token_id]
+    self._operated_class(self._held_class_of(word))
+    assert self._stored_status(word) == STATUS_SUSPENDED, "credential: not suspended"
+    self._set_status(token_id, word, STATUS_ACTIVE)
+    log CredentialReinstated(
+        token_id=token_id, class_id=self._class_of(word), holder=self._holder_of(word)
+    )
+    log IERC4906.MetadataUpdate(_tokenId=token_id)
+
+
+@external
+def renew(token_id: uint256, expires_at: uint256):
+    """
+    @notice Sets a new expiry on a held credential (expired or not). A
+            suspended credential stays suspended. Needs an active class and
+            no pause, as issuing does.
+    @param token_id The token id.
+    @param expires_at The new expiry, a Unix time in the future.
+    """
+    assert self._supply & _PAUSED_BIT == 0, "credential: paused"
+    word: uint256 = self._tokens[token_id]
+    klass: uint256 = self._operated_class(self._held_class_of(word))
+    assert klass & _ACTIVE_BIT != 0, "credential: class inactive"
+    assert expires_at > block.timestamp, "credential: expiry not in future"
+    assert expires_at <= _MAX_EXPIRY, "credential: expiry too large"
+    self._tokens[token_id] = (word & _EXPIRY_CLEAR) | (expires_at << _EXPIRY_SHIFT)
+    log CredentialRenewed(
+        token_id=token_id,
+        class_id=self._class_of(word),
+        holder=self._holder_of(word),
+        expires_at=expires_at,
+    )
+    log IERC4906.MetadataUpdate(_tokenId=token_id)
+
+
+@external
+def burn(token_id: uint256):
+    """
+    @notice The holder removes a credential they no longer want shown. The
+            record stays, with status burned.
+    @param token_id The token id.
+    """
+    word: uint256 = self._tokens[token_id]
+    self._check_held(word)
+    holder: address = self._holder_of(word)
+    assert msg.sender == holder, "credential: not holder"
+    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_BURNED, uint256) << _STATUS_SHIFT)
+    self._remove(holder, token_id)
+    log CredentialBurned(token_id=token_id, class_id=self._class_of(word), holder=holder)
+
+
+# ERC-721 TRANSFERS #
+
+
+@external
+def approve(to: address, token_id: uint256):
+    """
+    @notice Approves `to` to transfer a valid credential of a transferable
+            class.
+    @param to The approved address (zero to clear).
+    @param token_id The token id.
+    """
+    word: uint256 = self._tokens[token_id]
+    assert word & _LOCKED_BIT == 0, "credential: soulbound"
+    self._check_valid(word)
+    holder: address = self._holder_of(word)
+    assert msg.sender == holder or self._operators[holder][msg.sender], "credential: not approved"
+    self._approvals[token_id] = to
+    log IERC721.Approval(owner=holder, approved=to, token_id=token_id)
+
+
+@external
+def setApprovalForAll(operator: address, approved: bool):
+    """
+    @notice Lets `operator` transfer all of the caller's transferable
+            credentials (soulbound ones stay locked whatever this says).
+    @param operator The operator.
+    @param approved True to approve, False to revoke.
+    """
+    assert operator != empty(address), "credential: zero address"
+    self._operators[msg.sender][operator] = approved
+    log IERC721.ApprovalForAll(owner=msg.sender, operator=operator, approved=approved)
+
+
+@external
+def transferFrom(_from: address, to: address, token_id: uint256):
+    """
+    @notice Transfers a valid credential of a transferable class.
+    @param _from The current holder.
+    @param to The recipient.
+    @param token_id The token id.
+    """
+    self._transfer(_from, to, token_id)
+
+
+@external
+def safeTransferFrom(_from: address, to: address, token_id: uint256, data: Bytes[1_024] = b""):
+    """
+    @notice Transfers as `transferFrom`, then asks a contract recipient to
+            accept (`onERC721Received`).
+    @param _from The current holder.
+    @param to The recipient.
+    @param token_id The token id.
+    @param data Passed to the recipient's `onERC721Received`.
+    """
+    self._transfer(_from, to, token_id)
+    if to.is_contract:
+        accepted: bytes4 = extcall IERC721Receiver(to).onERC721Received(
+            msg.sender, _from, token_id, data
+        )
+        assert accepted == method_id(
+            "onERC721Received(address,address,uint256,bytes)", output_type=bytes4
+        ), "credential: receiver rejected"
+
+
+# VIEWS #
+
+
+@external
+@view
+def supportsInterface(interface_id: bytes4) -> bool:
+    """
+    @dev ERC-165.
+    @param interface_id The 4-byte interface identifier.
+    @return bool True for ERC-165, ERC-721, ERC-721 Metadata, ERC-5192 and
+            ERC-4906.
+    """
+    return interface_id in _SUPPORTED_INTERFACES
+
+
+@external
+@view
+def paused() -> bool:
+    """
+    @notice Whether issuance and renewal are paused.
+    @return bool True when paused.
+    """
+    return self._supply & _PAUSED_BIT != 0
+
+
+@external
+@view
+def totalSupply() -> uint256:
+    """
+    @notice Credentials currently held (issued minus revoked and burned).
+    @return uint256 The number of tokens in wallets.
+    """
+    supply: uint256 = self._supply
+    return (supply & _U64) - ((supply >> 64) & _U64)
+
+
+@external
+@view
+def total_issued() -> uint256:
+    """
+    @notice Credentials ever issued; also the highest token id.
+    @return uint256 The count.
+    """
+    return self._supply & _U64
+
+
+@external
+@view
+def class_info(class_id: uint256) -> ClassInfo:
+    """
+    @notice Everything known about a class.
+    @param class_id The class id.
+    @return ClassInfo Issuer, name, URI, transferable, revocable, validity,
+            min_score, active.
+    """
+    word: uint256 = self._class_word(class_id)
+    return ClassInfo(
+        issuer=self._issuer_of(word),
+        name=self._class_names[class_id],
+        uri=self._class_uris[class_id],
+        transferable=word & _TRANSFERABLE_BIT != 0,
+        revocable=word & _REVOCABLE_BIT != 0,
+        validity=(word >> _VALIDITY_SHIFT) & _MAX_EXPIRY,
+        min_score=(word >> _MIN_SCORE_SHIFT) & 65_535,
+        active=word & _ACTIVE_BIT != 0,
+    )
+
+
+@external
+@view
+def is_valid(token_id: uint256) -> bool:
+    """
+    @notice The one read an integrator needs: the credential exists, is
+            active (not suspended, revoked or burned) and has not expired.
+    @param token_id The token id.
+    @return bool True if valid now.
+    """
+    return self._status(self._tokens[token_id]) == STATUS_ACTIVE
+
+
+@external
+@view
+def status_of(token_id: uint256) -> uint8:
+    """
+    @notice 0 none, 1 active, 2 suspended, 3 revoked, 4 expired, 5 burned.
+            Suspension is reported before expiry: it is the issuer's act.
+    @param token_id The token id.
+    @return uint8 The status now.
+    """
+    return self._status(self._tokens[token_id])
+
+
+@external
+@view
+def credential(token_id: uint256) -> Credential:
+    """
+    @notice The record of a credential, kept after revocation or burning.
+            All zero for an id never issued.
+    @param token_id The token id.
+    @return Credential Holder (the last holder for a removed token), class
+            id, score, expires_at (0 = never) and status as `status_of`.
+    """
+    word: uint256 = self._tokens[token_id]
+    return Credential(
+        holder=self._holder_of(word),
+        class_id=self._class_of(word),
+        score=(word >> _SCORE_SHIFT) & 65_535,
+        expires_at=self._expires_of(word),
+        status=self._status(word),
+    )
+
+
+@external
+@view
+def balanceOf(owner: address) -> uint256:
+    """
+    @notice Credentials held by `owner`, expired and suspended included.
+    @param owner The wallet.
+    @return uint256 The count.
+    """
+    assert owner != empty(address), "credential: zero address"
+    return self._balances[owner]
+
+
+@external
+@view
+def ownerOf(token_id: uint256) -> address:
+    """
+    @notice The holder of a credential that is in a wallet.
+    @param token_id The token id.
+    @return address The holder.
+    """
+    word: uint256 = self._tokens[token_id]
+    self._check_held(word)
+    return self._holder_of(word)
+
+
+@external
+@view
+def getApproved(token_id: uint256) -> address:
+    """
+    @notice The address approved for one credential.
+    @param token_id The token id.
+    @return address The approved address, or zero.
+    """
+    self._check_held(self._tokens[token_id])
+    return self._approvals[token_id]
+
+
+@external
+@view
+def isApprovedForAll(owner: address, operator: address) -> bool:
+    """
+    @notice Whether `operator` may transfer all of `owner`'s transferable
+            credentials.
+    @param owner The holder.
+    @param operator The operator.
+    @return bool True if approved.
+    """
+    return self._operators[owner][operator]
+
+
+@external
+@view
+def locked(token_id: uint256) -> bool:
+    """
+    @notice ERC-5192: True for a soulbound credential.
+    @param token_id The token id (must be in a wallet).
+    @return bool True if it can never be transferred.
+    """
+    word: uint256 = self._tokens[token_id]
+    self._check_held(word)
+    return word & _LOCKED_BIT != 0
+
+
+@external
+@view
+def tokenURI(token_id: uint256) -> String[1_500]:
+    """
+    @notice A live `data:application/json;base64` document, drawn by the
+            renderer: name, description, external_url (the class URI) and
+            attributes for status, score, class, issuer and expiry. Also
+            answers for a revoked or burned credential, so that explorers
+            show why it left the wallet.
+    @param token_id The token id.
+    @return String The data URI.
+    """
+    word: uint256 = self._tokens[token_id]
+    status: uint8 = self._status(word)
+    assert status != STATUS_NONE, "credential: nonexistent token"
+    class_id: uint256 = self._class_of(word)
+    return staticcall renderer.render(
+        token_id,
+        class_id,
+        self._class_names[class_id],
+        self._class_uris[class_id],
+        self._issuer_of(self._classes[class_id]),
+        status,
+        (word >> _SCORE_SHIFT) & 65_535,
+        self._expires_of(word),
+    )
+
+
+# INTERNAL: CLASSES AND ROLES #
+
+
+@internal
+@view
+def _class_word(class_id: uint256) -> uint256:
+    """
+    @dev Loads a class, reverting for an unknown id.
+    @param class_id The class id.
+    @return uint256 The class's storage word.
+    """
+    word: uint256 = self._classes[class_id]
+    assert word != 0, "credential: unknown class"
+    return word
+
+
+@internal
+@view
+def _operated_class(class_id: uint256) -> uint256:
+    """
+    @dev Loads a class the caller may manage: the caller is its issuer or
+         one of the issuer's delegates, and the issuer is still registered.
+    @param class_id The class id.
+    @return uint256 The class's storage word.
+    """
+    word: uint256 = self._class_word(class_id)
+    issuer: address = self._issuer_of(word)
+    if msg.sender != issuer:
+        assert self.is_delegate[issuer][msg.sender], "credential: not class issuer"
+    assert access_control.hasRole[ISSUER_ROLE][issuer], "credential: issuer removed"
+    return word
+
+
+@internal
+@view
+def _issuable_class(class_id: uint256) -> uint256:
+    """
+    @dev `_operated_class` for issuance: the class must also be active.
+    @param class_id The class id.
+    @return uint256 The class's storage word.
+    """
+    word: uint256 = self._operated_class(class_id)
+    assert word & _ACTIVE_BIT != 0, "credential: class inactive"
+    return word
+
+
+@internal
+@view
+def _expiry_of(klass: uint256) -> uint256:
+    """
+    @dev Expiry for a credential issued now.
+    @param klass The class's storage word.
+    @return uint256 block.timestamp + validity, or 0 if the class never
+            expires.
+    """
+    validity: uint256 = (klass >> _VALIDITY_SHIFT) & _MAX_EXPIRY
+    if validity == 0:
+        return 0
+    return block.timestamp + validity
+
+
+@internal
+@pure
+def _issuer_of(klass: uint256) -> address:
+    """
+    @dev The issuer field of a class word.
+    @param klass The class's storage word.
+    @return address The issuer.
+    """
+    return convert(klass & _ADDRESS_MASK, address)
+
+
+@internal
+@pure
+def _check_text(text: String[256]):
+    """
+    @dev Names and URIs go into the `tokenURI` JSON verbatim, so they may
+         not hold a quote, a backslash or a control character.
+    @param text The string to check.
+    """
+    raw: Bytes[256] = convert(text, Bytes[256])
+    for i: uint256 in range(len(raw), bound=256):
+        c: uint256 = convert(slice(raw, i, 1), uint256)
+        assert c >= 32 and c != 34 and c != 92, "credential: invalid character"
+
+
+# INTERNAL: CREDENTIALS #
+
+
+@internal
+def _mint(
+    klass: uint256,
+    class_id: uint256,
+    expires_at: uint256,
+    token_id: uint256,
+    to: address,
+    score: uint256,
+    evidence_hash: bytes32,
+):
+    """
+    @dev Writes one credential and its events; the caller has checked the
+         class and the pause flag and bumps the supply word.
+    @param klass The class's storage word.
+    @param class_id The class id.
+    @param expires_at The expiry (0 = never).
+    @param token_id The new token id.
+    @param to The holder.
+    @param score The score in basis points.
+    @param evidence_hash The salted evidence hash.
+    """
+    assert to != empty(address), "credential: zero address"
+    assert score <= MAX_SCORE, "credential: score out of range"
+    assert score >= (klass >> _MIN_SCORE_SHIFT) & 65_535, "credential: score below minimum"
+    word: uint256 = (
+        convert(to, uint256)
+        | (class_id << _CLASS_SHIFT)
+        | (expires_at << _EXPIRY_SHIFT)
+        | (score << _SCORE_SHIFT)
+        | (convert(STATUS_ACTIVE, uint256) << _STATUS_SHIFT)
+    )
+    soulbound: bool = klass & _TRANSFERABLE_BIT == 0
+    if soulbound:
+        word |= _LOCKED_BIT
+    self._tokens[token_id] = word
+    self._balances[to] = unsafe_add(self._balances[to], 1)
+    log IERC721.Transfer(sender=empty(address), receiver=to, token_id=token_id)
+    if soulbound:
+        log Locked(tokenId=token_id)
+    log CredentialIssued(
+        token_id=token_id,
+        class_id=class_id,
+        holder=to,
+        score=score,
+        expires_at=expires_at,
+        evidence_hash=evidence_hash,
+    )
+
+
+@internal
+def _remove(holder: address, token_id: uint256):
+    """
+    @dev Takes a revoked or burned token out of the holder's wallet.
+    @param holder The holder.
+    @param token_id The token id.
+    """
+    self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    self._supply = unsafe_add(self._supply, _REMOVED_ONE)
+    log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
+
+
+@internal
+def _set_status(token_id: uint256, word: uint256, status: uint8):
+    """
+    @dev Rewrites the stored status of a credential.
+    @param token_id The token id.
+    @param word The credential's current storage word.
+    @param status The new stored status.
+    """
+    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(status, uint256) << _STATUS_SHIFT)
+
+
+@internal
+def _transfer(_from: address, to: address, token_id: uint256):
+    """
+    @dev Every transfer path: locked tokens never move; the credential must
+         be valid; the caller must be the holder, approved or an operator.
+    @param _from The current holder.
+    @param to The recipient.
+    @param token_id The token id.
+    """
+    word: uint256 = self._tokens[token_id]
+    assert word & _LOCKED_BIT == 0, "credential: soulbound"
+    self._check_valid(word)
+    holder: address = self._holder_of(word)
+    assert _from == holder, "credential: from not holder"
+    assert to != empty(address), "credential: zero address"
+    assert (
+        msg.sender == holder
+        or self._operators[holder][msg.sender]
+        or self._approvals[token_id] == msg.sender
+    ), "credential: not approved"
+    self._approvals[token_id] = empty(address)
+    self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    self._balances[to] = unsafe_add(self._balances[to], 1)
+    self._tokens[token_id] = (word & _HOLDER_CLEAR) | convert(to, uint256)
+    log IERC721.Transfer(sender=holder, receiver=to, token_id=token_id)
+
+
+@internal
+@pure
+def _holder_of(word: uint256) -> address:
+    """
+    @dev The holder field of a credential word.
+    @param word The credential's storage word.
+    @return address The (last) holder.
+    """
+    return convert(word & _ADDRESS_MASK, address)
+
+
+@internal
+@pure
+def _held_class_of(word: uint256) -> uint256:
+    """
+    @dev The class of a credential that must be in a wallet; reverts with
+         the reason it is not (never issued, revoked, burned).
+    @param word The credential's storage word.
+    @return uint256 The class id.
+    """
+    self._check_held(word)
+    return self._class_of(word)
+
+
+@internal
+@pure
+def _class_of(word: uint256) -> uint256:
+    """
+    @dev The class field of a credential word.
+    @param word The credential's storage word.
+    @return uint256 The class id.
+    """
+    return (word >> _CLASS_SHIFT) & _MAX_CLASS_ID
+
+
+@internal
+@pure
+def _expires_of(word: uint256) -> uint256:
+    """
+    @dev The expiry field of a credential word.
+    @param word The credential's storage word.
+    @return uint256 The expiry (0 = never).
+    """
+    return (word >> _EXPIRY_SHIFT) & _MAX_EXPIRY
+
+
+@internal
+@pure
+def _stored_status(word: uint256) -> uint8:
+    """
+    @dev The stored status field (never expired, which is derived).
+    @param word The credential's storage word.
+    @return uint8 The stored status.
+    """
+    return convert((word >> _STATUS_SHIFT) & 15, uint8)
+
+
+@internal
+@view
+def _status(word: uint256) -> uint8:
+    """
+    @dev The status now: expiry turns an active credential expired.
+    @param word The credential's storage word.
+    @return uint8 The status as `status_of` reports it.
+    """
+    status: uint8 = self._stored_status(word)
+    if status == STATUS_ACTIVE:
+        expires_at: uint256 = self._expires_of(word)
+        if expires_at != 0 and block.timestamp >= expires_at:
+            return STATUS_EXPIRED
+    return status
+
+
+@internal
+@pure
+def _check_held(word: uint256):
+    """
+    @dev Reverts unless the credential is in a wallet (active, suspended or
+         expired), with the reason it is not.
+    @param word The credential's storage word.
+    """
+    status: uint8 = self._stored_status(word)
+    assert status != STATUS_NONE, "credential: nonexistent token"
+    assert status != STATUS_REVOKED, "credential: revoked"
+    assert status != STATUS_BURNED, "credential: burned"
+
+
+@internal
+@view
+def _check_valid(word: uint256):
+    """
+    @dev Reverts unless the credential is valid now, with the reason.
+    @param word The credential's storage word.
+    """
+    status: uint8 = self._status(word)
+    if status == STATUS_ACTIVE:
+        return
+    self._check_held(word)
+    assert status != STATUS_SUSPENDED, "credential: suspended"
+    assert status != STATUS_EXPIRED, "credential: expired"

@@ -1,0 +1,40 @@
+"""Typed helpers over the CredentialRegistry contract."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+DEFAULT_NAME = "credstack Credentials"
+DEFAULT_SYMBOL = "CRED"
+
+
+class Status(IntEnum):
+    """What ``status_of`` returns. Expired is derived from time, never stored."""
+
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    REVOKED = 3
+    EXPIRED = 4
+    BURNED = 5
+
+
+STATUS_NAMES: dict[int, str] = {s.value: s.name.lower() for s in Status}
+
+
+def deploy_registry(
+    project: Any,
+    sender: Any,
+    admin: str | None = None,
+    name: str = DEFAULT_NAME,
+    symbol: str = DEFAULT_SYMBOL,
+) -> Any:
+    """Deploy the renderer and the registry; ``admin`` defaults to the sender.
+
+    Returns the registry contract instance (its ``renderer()`` is the renderer).
+    """
+    renderer = project.CredentialRenderer.deploy(sender=sender)
+    return project.CredentialRegistry.deploy(
+        name, symbol, admin or sender.address, renderer.address, sender=sender
+    )

@@ -1,0 +1,150 @@
+"""Fixtures for the contract tests on ape's embedded chain.
+
+Roles are named as the people who hold them. Ape snapshots the chain around
+each test, so session fixtures deploy once and every test starts from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from credstack.registry import deploy_registry
+from tests.constants import DAY, EVIDENCE
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts: Any) -> Any:
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def governance(accounts: Any) -> Any:
+    """The registry's admin. Today one address; later a timelock."""
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def issuer(accounts: Any) -> Any:
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def delegate(accounts: Any) -> Any:
+    """A hot wallet that `issuer` lets issue and manage its classes."""
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def other_issuer(accounts: Any) -> Any:
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def learner(accounts: Any) -> Any:
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def learner2(accounts: Any) -> Any:
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def employer(accounts: Any) -> Any:
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts: Any) -> Any:
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts: Any) -> Any:
+    """Holds PAUSER_ROLE: may pause, may not unpause."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def registry(
+    project: Any,
+    deployer: Any,
+    governance: Any,
+    issuer: Any,
+    delegate: Any,
+    other_issuer: Any,
+    guardian: Any,
+) -> Any:
+    reg = deploy_registry(project, deployer, admin=governance.address)
+    reg.grantRole(reg.ISSUER_ROLE(), issuer, sender=governance)
+    reg.grantRole(reg.ISSUER_ROLE(), other_issuer, sender=governance)
+    reg.grantRole(reg.PAUSER_ROLE(), guardian, sender=governance)
+    reg.set_delegate(delegate, True, sender=issuer)
+    return reg
+
+
+@pytest.fixture(scope="session")
+def create_class(registry: Any, issuer: Any) -> Callable[..., int]:
+    """Factory: a class with the given rules; returns its id."""
+
+    def make(
+        name: str = "SQL for Data Analysis",
+        uri: str = "ipfs://bafybeigdyrzt/sql.json",
+        transferable: bool = False,
+        revocable: bool = True,
+        validity: int = 365 * DAY,
+        min_score: int = 7_000,
+        sender: Any = None,
+    ) -> int:
+        tx = registry.create_class(
+            name, uri, transferable, revocable, validity, min_score, sender=sender or issuer
+        )
+        return int(tx.return_value)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def soulbound_class(create_class: Callable[..., int]) -> int:
+    return create_class()
+
+
+@pytest.fixture(scope="session")
+def transferable_class(create_class: Callable[..., int]) -> int:
+    return create_class(
+        name="Mentor Workshop Pass",
+        uri="https://academy.example/passes/mentor.json",
+        transferable=True,
+        validity=90 * DAY,
+        min_score=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def permanent_class(create_class: Callable[..., int]) -> int:
+    """Never expires and cannot be revoked (an attendance record, say)."""
+    return create_class(name="Orientation Attended", revocable=False, validity=0, min_score=0)
+
+
+@pytest.fixture(scope="session")
+def issue(registry: Any, issuer: Any) -> Callable[..., int]:
+    """Factory: issues one credential; returns its token id."""
+
+    def make(class_id: int, to: Any, score: int = 8_500, sender: Any = None) -> int:
+        tx = registry.issue(class_id, to, score, EVIDENCE, sender=sender or issuer)
+        return int(tx.return_value)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def soulbound_token(issue: Callable[..., int], soulbound_class: int, learner: Any) -> int:
+    return issue(soulbound_class, learner)
+
+
+@pytest.fixture(scope="session")
+def transferable_token(issue: Callable[..., int], transferable_class: int, learner: Any) -> int:
+    return issue(transferable_class, learner)
