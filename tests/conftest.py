@@ -1,7 +1,9 @@
 """Fixtures for the contract tests on ape's embedded chain.
 
 Roles are named as the people who hold them. Ape snapshots the chain around
-each test, so session fixtures deploy once and every test starts from them.
+each test: the registry (deployed, issuers and pauser named) is a session
+fixture; classes and tokens are made per test, which keeps ape's snapshots
+simple and each test's ids predictable.
 """
 
 from __future__ import annotations
@@ -13,6 +15,18 @@ import pytest
 
 from credstack.registry import deploy_registry
 from tests.constants import DAY, EVIDENCE
+
+
+# ape's embedded chain computes `receipt.return_value` by replaying the call on
+# the state *after* the transaction, so a counter reads one too high. Ids come
+# from events instead; tests check return values with `.call()` beforehand.
+def created_class_id(registry: Any, tx: Any) -> int:
+    [event] = registry.ClassCreated.from_receipt(tx)
+    return int(event.class_id)
+
+
+def issued_token_ids(registry: Any, tx: Any) -> list[int]:
+    return [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +100,7 @@ def registry(
     return reg
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def create_class(registry: Any, issuer: Any) -> Callable[..., int]:
     """Factory: a class with the given rules; returns its id."""
 
@@ -102,17 +116,17 @@ def create_class(registry: Any, issuer: Any) -> Callable[..., int]:
         tx = registry.create_class(
             name, uri, transferable, revocable, validity, min_score, sender=sender or issuer
         )
-        return int(tx.return_value)
+        return created_class_id(registry, tx)
 
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def soulbound_class(create_class: Callable[..., int]) -> int:
     return create_class()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def transferable_class(create_class: Callable[..., int]) -> int:
     return create_class(
         name="Mentor Workshop Pass",
@@ -123,28 +137,28 @@ def transferable_class(create_class: Callable[..., int]) -> int:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def permanent_class(create_class: Callable[..., int]) -> int:
     """Never expires and cannot be revoked (an attendance record, say)."""
     return create_class(name="Orientation Attended", revocable=False, validity=0, min_score=0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def issue(registry: Any, issuer: Any) -> Callable[..., int]:
     """Factory: issues one credential; returns its token id."""
 
     def make(class_id: int, to: Any, score: int = 8_500, sender: Any = None) -> int:
         tx = registry.issue(class_id, to, score, EVIDENCE, sender=sender or issuer)
-        return int(tx.return_value)
+        return issued_token_ids(registry, tx)[0]
 
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def soulbound_token(issue: Callable[..., int], soulbound_class: int, learner: Any) -> int:
     return issue(soulbound_class, learner)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def transferable_token(issue: Callable[..., int], transferable_class: int, learner: Any) -> int:
     return issue(transferable_class, learner)

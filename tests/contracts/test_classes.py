@@ -1,0 +1,205 @@
+"""Classes: creation, rules, activation, URI changes."""
+
+from collections.abc import Callable
+from typing import Any
+
+import ape
+import pytest
+
+from tests.constants import DAY, MAX_SCORE, MAX_VALIDITY, ROLE_MISSING
+
+
+def test_create_class__stores_rules_and_emits(registry: Any, issuer: Any) -> None:
+    args = ("SQL for Data Analysis", "ipfs://bafy/sql.json", False, True, 180 * DAY, 7_000)
+    assert registry.create_class.call(*args, sender=issuer) == 1
+    tx = registry.create_class(*args, sender=issuer)
+    assert registry.class_count() == 1
+    [event] = registry.ClassCreated.from_receipt(tx)
+    assert event.class_id == 1
+    assert event.issuer == issuer.address
+    assert event.name == "SQL for Data Analysis"
+    assert event.uri == "ipfs://bafy/sql.json"
+    assert bool(event.transferable) is False
+    assert bool(event.revocable) is True
+    assert event.validity == 180 * DAY
+    assert event.min_score == 7_000
+    info = registry.class_info(1)
+    assert info.issuer == issuer.address
+    assert info.name == "SQL for Data Analysis"
+    assert info.uri == "ipfs://bafy/sql.json"
+    assert info.transferable is False
+    assert info.revocable is True
+    assert info.validity == 180 * DAY
+    assert info.min_score == 7_000
+    assert info.active is True
+
+
+def test_create_class__ids_increase(create_class: Callable[..., int]) -> None:
+    assert [create_class(), create_class(), create_class()] == [1, 2, 3]
+
+
+def test_create_class__limits_accepted(
+    registry: Any, create_class: Callable[..., int], other_issuer: Any
+) -> None:
+    class_id = create_class(
+        name="x" * 64, uri="u" * 256, validity=MAX_VALIDITY, min_score=MAX_SCORE, sender=other_issuer
+    )
+    info = registry.class_info(class_id)
+    assert (info.name, info.uri) == ("x" * 64, "u" * 256)
+    assert (info.validity, info.min_score, info.issuer) == (
+        MAX_VALIDITY,
+        MAX_SCORE,
+        other_issuer.address,
+    )
+
+
+def test_create_class__utf8_name_accepted(registry: Any, create_class: Callable[..., int]) -> None:
+    class_id = create_class(name="Análisis de datos: nivel 1")
+    assert registry.class_info(class_id).name == "Análisis de datos: nivel 1"
+
+
+@pytest.mark.parametrize("who", ["stranger", "delegate", "governance"])
+def test_create_class__not_issuer__reverts(
+    registry: Any, who: str, request: pytest.FixtureRequest
+) -> None:
+    with ape.reverts("credential: not issuer"):
+        registry.create_class("n", "u", False, True, 0, 0, sender=request.getfixturevalue(who))
+
+
+def test_create_class__empty_name__reverts(registry: Any, issuer: Any) -> None:
+    with ape.reverts("credential: empty name"):
+        registry.create_class("", "u", False, True, 0, 0, sender=issuer)
+
+
+@pytest.mark.parametrize("bad", ['say "hi"', "back\\slash", "tab\there", "new\nline", "\x00"])
+@pytest.mark.parametrize("field", ["name", "uri"])
+def test_create_class__invalid_character__reverts(
+    registry: Any, issuer: Any, field: str, bad: str
+) -> None:
+    name, uri = ("ok", bad) if field == "uri" else (bad, "ok")
+    with ape.reverts("credential: invalid character"):
+        registry.create_class(name, uri, False, True, 0, 0, sender=issuer)
+
+
+def test_create_class__validity_too_long__reverts(registry: Any, issuer: Any) -> None:
+    with ape.reverts("credential: validity too long"):
+        registry.create_class("n", "u", False, True, MAX_VALIDITY + 1, 0, sender=issuer)
+
+
+def test_create_class__min_score_out_of_range__reverts(registry: Any, issuer: Any) -> None:
+    with ape.reverts("credential: min score out of range"):
+        registry.create_class("n", "u", False, True, 0, MAX_SCORE + 1, sender=issuer)
+
+
+@pytest.mark.parametrize("class_id", [0, 1, 2**32])
+def test_class_info__unknown__reverts(registry: Any, class_id: int) -> None:
+    with ape.reverts("credential: unknown class"):
+        registry.class_info(class_id)
+
+
+@pytest.mark.parametrize("who", ["issuer", "delegate"])
+def test_set_class_active__closes_and_reopens(
+    registry: Any, soulbound_class: int, who: str, request: pytest.FixtureRequest
+) -> None:
+    sender = request.getfixturevalue(who)
+    tx = registry.set_class_active(soulbound_class, False, sender=sender)
+    [event] = registry.ClassActiveChanged.from_receipt(tx)
+    assert (event.class_id, bool(event.active)) == (soulbound_class, False)
+    assert registry.class_info(soulbound_class).active is False
+    registry.set_class_active(soulbound_class, True, sender=sender)
+    info = registry.class_info(soulbound_class)
+    # Closing and reopening touches nothing but the flag.
+    assert (info.active, info.min_score, info.transferable, info.revocable) == (
+        True,
+        7_000,
+        False,
+        True,
+    )
+
+
+def test_set_class_active__unknown__reverts(registry: Any, issuer: Any) -> None:
+    with ape.reverts("credential: unknown class"):
+        registry.set_class_active(7, False, sender=issuer)
+
+
+def test_set_class_uri__changes_and_emits(
+    registry: Any, soulbound_class: int, issuer: Any
+) -> None:
+    tx = registry.set_class_uri(soulbound_class, "ipfs://bafy/sql-v2.json", sender=issuer)
+    [event] = registry.ClassURIChanged.from_receipt(tx)
+    assert (event.class_id, event.uri) == (soulbound_class, "ipfs://bafy/sql-v2.json")
+    # No tokens yet: no metadata to refresh.
+    assert registry.BatchMetadataUpdate.from_receipt(tx) == []
+    assert registry.class_info(soulbound_class).uri == "ipfs://bafy/sql-v2.json"
+
+
+def test_set_class_uri__with_tokens__batch_metadata_update(
+    registry: Any,
+    soulbound_class: int,
+    issue: Callable[..., int],
+    learner: Any,
+    learner2: Any,
+    delegate: Any,
+) -> None:
+    issue(soulbound_class, learner)
+    issue(soulbound_class, learner2)
+    tx = registry.set_class_uri(soulbound_class, "ipfs://bafy/v3.json", sender=delegate)
+    [event] = registry.BatchMetadataUpdate.from_receipt(tx)
+    assert (event._fromTokenId, event._toTokenId) == (1, 2)
+
+
+def test_set_class_uri__invalid_character__reverts(
+    registry: Any, soulbound_class: int, issuer: Any
+) -> None:
+    with ape.reverts("credential: invalid character"):
+        registry.set_class_uri(soulbound_class, 'ipfs://"', sender=issuer)
+
+
+def test_grant_issuer__not_admin__reverts(registry: Any, issuer: Any, stranger: Any) -> None:
+    role = registry.ISSUER_ROLE()
+    with ape.reverts(ROLE_MISSING):
+        registry.grantRole(role, stranger, sender=issuer)
+
+
+def test_removed_issuer__cannot_create_or_manage(
+    registry: Any, soulbound_class: int, governance: Any, issuer: Any, delegate: Any
+) -> None:
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=governance)
+    with ape.reverts("credential: not issuer"):
+        registry.create_class("n", "u", False, True, 0, 0, sender=issuer)
+    for sender in (issuer, delegate):
+        with ape.reverts("credential: issuer removed"):
+            registry.set_class_active(soulbound_class, False, sender=sender)
+
+
+def test_set_delegate__adds_and_removes(
+    registry: Any, soulbound_class: int, issuer: Any, delegate: Any
+) -> None:
+    tx = registry.set_delegate(delegate, False, sender=issuer)
+    [event] = registry.DelegateSet.from_receipt(tx)
+    assert (event.issuer, event.delegate, bool(event.allowed)) == (
+        issuer.address,
+        delegate.address,
+        False,
+    )
+    assert registry.is_delegate(issuer, delegate) is False
+    with ape.reverts("credential: not class issuer"):
+        registry.set_class_active(soulbound_class, False, sender=delegate)
+
+
+def test_set_delegate__not_issuer__reverts(registry: Any, stranger: Any, learner: Any) -> None:
+    with ape.reverts("credential: not issuer"):
+        registry.set_delegate(learner, True, sender=stranger)
+
+
+def test_set_delegate__zero__reverts(registry: Any, issuer: Any) -> None:
+    with ape.reverts("credential: zero address"):
+        registry.set_delegate("0x0000000000000000000000000000000000000000", True, sender=issuer)
+
+
+def test_delegate__of_one_issuer_cannot_manage_another(
+    registry: Any, create_class: Callable[..., int], other_issuer: Any, delegate: Any
+) -> None:
+    other_class = create_class(sender=other_issuer)
+    with ape.reverts("credential: not class issuer"):
+        registry.set_class_active(other_class, False, sender=delegate)
