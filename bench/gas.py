@@ -1,0 +1,181 @@
+"""Gas benchmark of the CredentialRegistry on anvil (`make bench`).
+
+Deploys on a fresh anvil through ape-foundry, measures gas from receipts,
+finds the largest `issue_batch` under the per-transaction gas cap of EIP-7825
+(2**24) by estimates and confirms it with a real transaction, then prints a
+table beside the targets and the anchors, and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ape import accounts, networks, project
+from eth_utils import keccak, to_checksum_address
+from rich.console import Console
+from rich.table import Table
+
+from credstack.registry import deploy_registry
+
+TX_GAS_CAP = 16_777_216
+RESULTS = Path(__file__).with_name("results.json")
+DAY = 86_400
+
+# Targets from the issue; a result at or under its target passes.
+TARGETS = {
+    "issue_single": 85_000,
+    "issue_batch_100_per_credential": 55_000,
+    "revoke": 48_000,
+    "suspend": None,
+    "renew": None,
+    "max_batch_under_tx_cap": 300,  # at least
+}
+# Anchors measured on anvil 1.7.1 (from the issue), for comparison.
+ANCHORS = {
+    "issue_single": "OZ ERC721 v5 mint 68,759; EAS attest 249,916; snekmate erc721 147,910",
+    "issue_batch_100_per_credential": "OZ 47,712; EAS multiAttest 211,309; snekmate 117,475",
+    "revoke": "EAS revoke 68,559",
+    "suspend": "",
+    "renew": "",
+    "max_batch_under_tx_cap": "EAS multiAttest 79",
+}
+
+
+def fresh_holders(start: int, count: int) -> list[str]:
+    """Deterministic addresses that have never held anything."""
+    return [
+        to_checksum_address(keccak(text=f"credstack-bench-{i}")[:20])
+        for i in range(start, start + count)
+    ]
+
+
+def send(method: Any, *args: Any, sender: Any) -> Any:
+    """Send with a gas limit from an estimate, kept under the per-tx cap."""
+    estimate = method.estimate_gas_cost(*args, sender=sender)
+    gas = min(TX_GAS_CAP, estimate * 5 // 4 + 10_000)
+    return method(*args, sender=sender, gas=gas)
+
+
+def anvil_version() -> str:
+    try:
+        out = subprocess.run(["anvil", "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.splitlines()[0].strip()
+
+
+def measure() -> dict[str, int]:
+    admin, issuer = accounts.test_accounts[0], accounts.test_accounts[1]
+    registry = deploy_registry(project, admin)
+    registry.grantRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    tx = registry.create_class(
+        "SQL for Data Analysis", "ipfs://bafybench/sql.json", False, True, 365 * DAY, 7_000,
+        sender=issuer,
+    )
+    [created] = registry.ClassCreated.from_receipt(tx)
+    class_id = created.class_id
+    evidence = keccak(text="salt|evidence")
+    next_holder = 0
+
+    def holders(count: int) -> list[str]:
+        nonlocal next_holder
+        batch = fresh_holders(next_holder, count)
+        next_holder += count
+        return batch
+
+    results: dict[str, int] = {}
+    [single_holder] = holders(1)
+    receipt = send(registry.issue, class_id, single_holder, 8_500, evidence, sender=issuer)
+    results["issue_single"] = receipt.gas_used
+    [token_id] = [e.token_id for e in registry.CredentialIssued.from_receipt(receipt)]
+
+    batch = holders(100)
+    receipt = send(
+        registry.issue_batch, class_id, batch, [8_000] * 100, [evidence] * 100, sender=issuer
+    )
+    results["issue_batch_100_per_credential"] = receipt.gas_used // 100
+
+    results["suspend"] = send(registry.suspend, token_id, sender=issuer).gas_used
+    registry.reinstate(token_id, sender=issuer)
+    new_expiry = registry.credential(token_id).expires_at + 365 * DAY
+    results["renew"] = send(registry.renew, token_id, new_expiry, sender=issuer).gas_used
+    # The holder's only credential, the common case (its balance slot is
+    # cleared, which the EVM refunds in part).
+    results["revoke"] = send(
+        registry.revoke, token_id, "plagiarism in the capstone project", sender=issuer
+    ).gas_used
+
+    def estimate(count: int) -> int:
+        start = next_holder
+        probe = fresh_holders(start, count)
+        gas: int = registry.issue_batch.estimate_gas_cost(
+            class_id, probe, [8_000] * count, [evidence] * count, sender=issuer
+        )
+        return gas
+
+    low, high = 1, int(registry.MAX_BATCH())
+    if estimate(high) <= TX_GAS_CAP:
+        low = high
+    while low < high:
+        mid = (low + high + 1) // 2
+        if estimate(mid) <= TX_GAS_CAP:
+            low = mid
+        else:
+            high = mid - 1
+    largest = holders(low)
+    receipt = registry.issue_batch(
+        class_id, largest, [8_000] * low, [evidence] * low, sender=issuer, gas=TX_GAS_CAP
+    )
+    assert receipt.gas_used <= TX_GAS_CAP, receipt.gas_used
+    assert len(registry.CredentialIssued.from_receipt(receipt)) == low
+    results["max_batch_under_tx_cap"] = low
+    results["max_batch_gas_used"] = receipt.gas_used
+    return results
+
+
+def verdict(key: str, value: int) -> str:
+    target = TARGETS.get(key)
+    if target is None:
+        return ""
+    ok = value >= target if key == "max_batch_under_tx_cap" else value <= target
+    return "[green]meets[/]" if ok else "[red]misses[/]"
+
+
+def main() -> int:
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        results = measure()
+    table = Table(title="CredentialRegistry gas on anvil (receipts; batch is per credential)")
+    table.add_column("measure")
+    table.add_column("credstack", justify="right")
+    table.add_column("target", justify="right")
+    table.add_column("")
+    table.add_column("anchors (anvil 1.7.1)")
+    for key, target in TARGETS.items():
+        value = results[key]
+        shown = "-" if target is None else (
+            f">= {target:,}" if key == "max_batch_under_tx_cap" else f"<= {target:,}"
+        )
+        table.add_row(key, f"{value:,}", shown, verdict(key, value), ANCHORS[key])
+    console = Console()
+    console.print(table)
+    console.print(
+        f"largest batch: {results['max_batch_under_tx_cap']} credentials, "
+        f"{results['max_batch_gas_used']:,} gas (cap {TX_GAS_CAP:,})"
+    )
+    document = {
+        **results,
+        "targets": {k: v for k, v in TARGETS.items() if v is not None},
+        "anchors": ANCHORS,
+        "environment": {"node": anvil_version(), "tx_gas_cap": TX_GAS_CAP},
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    console.print(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

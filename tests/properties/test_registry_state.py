@@ -1,0 +1,649 @@
+"""Stateful property test: random actors drive the registry; a Python model
+predicts every outcome, and the chain must agree after every step.
+
+Runs on titanoboa (py-evm in process, about 20x faster than ape's chain).
+Checked after every step:
+- sum of balances == totalSupply == tokens the model says are in wallets;
+- a soulbound token never changes holder;
+- a revoked credential is never valid again;
+- `is_valid`, `status_of` and `credential` agree with the model;
+- token ids are never reused (each issue takes the next id; ids are dense);
+- a call the model says must revert reverts with its exact message and
+  changes nothing (checked on a digest of all public state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+)
+
+from tests.constants import MAX_SCORE, ROLE_MISSING
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY = boa.load_partial(str(ROOT / "contracts" / "CredentialRegistry.vy"))
+RENDERER = boa.load_partial(str(ROOT / "contracts" / "CredentialRenderer.vy"))
+NONE, ACTIVE, SUSPENDED, REVOKED, EXPIRED, BURNED = range(6)
+
+ADMIN, ISSUER_A, ISSUER_B, DELEGATE, STRANGER = range(5)
+LEARNERS = [5, 6, 7, 8]
+ACTOR_COUNT = 9
+ZERO = "0x0000000000000000000000000000000000000000"
+actors = st.integers(0, ACTOR_COUNT - 1)
+learners = st.sampled_from(LEARNERS)
+scores = st.one_of(st.integers(0, MAX_SCORE), st.just(MAX_SCORE + 1), st.sampled_from([0, 5_000]))
+validities = st.sampled_from([0, 100, 1_000, 10_000])
+min_scores = st.sampled_from([0, 5_000, 9_000])
+seconds = st.integers(1, 3_000)
+
+
+def _deploy() -> tuple[list[str], Any, bytes]:
+    addresses = [boa.env.generate_address(f"actor{i}") for i in range(ACTOR_COUNT)]
+    renderer = RENDERER.deploy()
+    registry = REGISTRY.deploy("credstack", "CRED", addresses[ADMIN], renderer.address)
+    role = registry.ISSUER_ROLE()
+    with boa.env.prank(addresses[ADMIN]):
+        registry.grantRole(role, addresses[ISSUER_A])
+        registry.grantRole(role, addresses[ISSUER_B])
+    with boa.env.prank(addresses[ISSUER_A]):
+        registry.set_delegate(addresses[DELEGATE], True)
+    return addresses, registry, role
+
+
+ADDRESSES, DEPLOYED, ISSUER_ROLE = _deploy()
+
+
+@dataclass
+class ClassModel:
+    issuer: int
+    transferable: bool
+    revocable: bool
+    validity: int
+    min_score: int
+    active: bool = True
+
+
+@dataclass
+class TokenModel:
+    holder: int
+    class_id: int
+    score: int
+    expires_at: int
+    stored: int = ACTIVE
+    original_holder: int = 0
+    approved: int | None = None
+    # Approved spenders whose approval a transfer should have cleared.
+    former_spenders: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Model:
+    classes: dict[int, ClassModel] = field(default_factory=dict)
+    tokens: dict[int, TokenModel] = field(default_factory=dict)
+    issuers: set[int] = field(default_factory=lambda: {ISSUER_A, ISSUER_B})
+    delegates: set[tuple[int, int]] = field(default_factory=lambda: {(ISSUER_A, DELEGATE)})
+    operators: set[tuple[int, int]] = field(default_factory=set)
+    paused: bool = False
+    ever_revoked: set[int] = field(default_factory=set)
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        # Every example starts from the same freshly deployed registry: the
+        # anchor rolls the chain back to it when the example ends.
+        self._anchor = boa.env.anchor()
+        self._anchor.__enter__()
+        self.addr = ADDRESSES
+        self.reg = DEPLOYED
+        self.issuer_role = ISSUER_ROLE
+        self.m = Model()
+        self.touched_tokens: set[int] = set()
+        self.touched_classes: set[int] = set()
+
+    def teardown(self) -> None:
+        try:
+            self.check_records(list(self.m.tokens), list(self.m.classes))
+        finally:
+            self._anchor.__exit__(None, None, None)
+
+    # helpers #
+
+    @property
+    def now(self) -> int:
+        return int(boa.env.timestamp)
+
+    def status(self, token_id: int) -> int:
+        token = self.m.tokens.get(token_id)
+        if token is None:
+            return NONE
+        if token.stored == ACTIVE and token.expires_at and self.now >= token.expires_at:
+            return EXPIRED
+        return token.stored
+
+    def digest(self) -> tuple[Any, ...]:
+        """Counters a failed call must leave alone. Balances, credentials and
+        classes are compared with the model by the invariants after every
+        step, so a revert that changed them fails there."""
+        reg = self.reg
+        return (reg.totalSupply(), reg.total_issued(), reg.class_count(), reg.paused())
+
+    def call(self, actor: int, error: str | None, fn: Any, *args: Any) -> Any:
+        """Run `fn` as `actor`; if the model predicts `error`, it must revert
+        with exactly that message and leave every public value unchanged."""
+        with boa.env.prank(self.addr[actor]):
+            if error is None:
+                return fn(*args)
+            before = self.digest()
+            with boa.reverts(error):
+                fn(*args)
+        assert self.digest() == before
+        return None
+
+    def operator_error(self, actor: int, class_id: int) -> str | None:
+        issuer = self.m.classes[class_id].issuer
+        if actor != issuer and (issuer, actor) not in self.m.delegates:
+            return "credential: not class issuer"
+        if issuer not in self.m.issuers:
+            return "credential: issuer removed"
+        return None
+
+    def held_error(self, token_id: int) -> str | None:
+        stored = self.m.tokens[token_id].stored if token_id in self.m.tokens else NONE
+        return {
+            NONE: "credential: nonexistent token",
+            REVOKED: "credential: revoked",
+            BURNED: "credential: burned",
+        }.get(stored)
+
+    def pick_actor(self, data: st.DataObject, rightful: list[int]) -> int:
+        """Mostly someone allowed to act, so that success paths run often;
+        otherwise anyone, so that every refusal is tried too."""
+        # Hypothesis leans to small integers, so the common branch is 0..2.
+        if rightful and data.draw(st.integers(0, 3), label="anyone") < 3:
+            return data.draw(st.sampled_from(rightful), label="actor")
+        return data.draw(actors, label="actor")
+
+    def class_operators(self, class_id: int) -> list[int]:
+        klass = self.m.classes.get(class_id)
+        if klass is None:
+            return [ISSUER_A]
+        return [klass.issuer] + [d for i, d in self.m.delegates if i == klass.issuer]
+
+    def token_operators(self, token_id: int) -> list[int]:
+        token = self.m.tokens.get(token_id)
+        return self.class_operators(token.class_id) if token else [ISSUER_A]
+
+    def token_holder(self, token_id: int) -> list[int]:
+        """The holder first, then whoever may spend the token now, then former
+        spenders (who must be refused)."""
+        token = self.m.tokens.get(token_id)
+        if token is None:
+            return []
+        spenders = sorted(o for h, o in self.m.operators if h == token.holder)
+        approved = [] if token.approved is None else [token.approved]
+        return [token.holder, *spenders, *approved, *sorted(token.former_spenders)]
+
+    @staticmethod
+    def pick_id(data: st.DataObject, known: list[int], label: str) -> int:
+        """A known id, or now and then one never created."""
+        if known and data.draw(st.integers(0, 9), label=f"unknown {label}") < 9:
+            return data.draw(st.sampled_from(known), label=label)
+        return len(known) + 1
+
+    def pick_class(self, data: st.DataObject) -> int:
+        class_id = self.pick_id(data, list(self.m.classes), "class")
+        self.touched_classes.add(class_id)
+        return class_id
+
+    def pick_token(self, data: st.DataObject, prefer: Any = None) -> int:
+        """A token id; mostly one that `prefer(token)` likes, if any does."""
+        token_id = None
+        if prefer is not None and data.draw(st.booleans(), label="any token"):
+            liked = [i for i, t in self.m.tokens.items() if prefer(t)]
+            if liked:
+                token_id = data.draw(st.sampled_from(liked), label="token")
+        if token_id is None:
+            token_id = self.pick_id(data, list(self.m.tokens), "token")
+        self.touched_tokens.add(token_id)
+        return token_id
+
+    def transferable(self, token: TokenModel) -> bool:
+        return self.m.classes[token.class_id].transferable
+
+    def issue_error(self, actor: int, class_id: int) -> str | None:
+        if self.m.paused:
+            return "credential: paused"
+        if class_id not in self.m.classes:
+            return "credential: unknown class"
+        if err := self.operator_error(actor, class_id):
+            return err
+        if not self.m.classes[class_id].active:
+            return "credential: class inactive"
+        return None
+
+    def entry_error(self, class_id: int, score: int) -> str | None:
+        if score > MAX_SCORE:
+            return "credential: score out of range"
+        if score < self.m.classes[class_id].min_score:
+            return "credential: score below minimum"
+        return None
+
+    def record_issue(self, class_id: int, holder: int, score: int) -> int:
+        klass = self.m.classes[class_id]
+        token_id = len(self.m.tokens) + 1
+        expires_at = self.now + klass.validity if klass.validity else 0
+        self.m.tokens[token_id] = TokenModel(holder, class_id, score, expires_at, ACTIVE, holder)
+        self.touched_tokens.add(token_id)
+        return token_id
+
+    # set-up: every example starts with classes of each kind and tokens in
+    # wallets, so that the random steps act on live credentials.
+
+    @initialize(
+        validity=st.tuples(validities, validities, validities),
+        extra=st.lists(
+            st.tuples(st.booleans(), st.booleans(), validities, min_scores), max_size=1
+        ),
+        data=st.data(),
+    )
+    def seed(
+        self,
+        validity: tuple[int, int, int],
+        extra: list[tuple[bool, bool, int, int]],
+        data: st.DataObject,
+    ) -> None:
+        # (transferable, revocable, validity, min_score): soulbound and
+        # revocable, transferable and revocable, soulbound for good; then more.
+        kinds = [
+            (False, True, validity[0], 5_000),
+            (True, True, validity[1], 0),
+            (False, False, validity[2], 9_000),
+            *extra,
+        ]
+        for i, (transferable, revocable, validity_s, min_score) in enumerate(kinds):
+            issuer = (ISSUER_A, ISSUER_B)[i % 2]
+            class_id = self.call(
+                issuer,
+                None,
+                self.reg.create_class,
+                f"Seed {i}",
+                "ipfs://seed",
+                transferable,
+                revocable,
+                validity_s,
+                min_score,
+            )
+            self.m.classes[class_id] = ClassModel(
+                issuer, transferable, revocable, validity_s, min_score
+            )
+            holders = data.draw(st.lists(learners, min_size=1, max_size=3), label="holders")
+            first = self.call(
+                issuer,
+                None,
+                self.reg.issue_batch,
+                class_id,
+                [self.addr[h] for h in holders],
+                [MAX_SCORE] * len(holders),
+                [b"\x03" * 32] * len(holders),
+            )
+            ids = [self.record_issue(class_id, h, MAX_SCORE) for h in holders]
+            assert first == ids[0]
+
+    # rules: classes and roles #
+
+    @rule(
+        data=st.data(),
+        transferable=st.booleans(),
+        revocable=st.booleans(),
+        validity=validities,
+        min_score=min_scores,
+    )
+    def create_class(
+        self,
+        data: st.DataObject,
+        transferable: bool,
+        revocable: bool,
+        validity: int,
+        min_score: int,
+    ) -> None:
+        actor = self.pick_actor(data, sorted(self.m.issuers))
+        error = None if actor in self.m.issuers else "credential: not issuer"
+        class_id = self.call(
+            actor,
+            error,
+            self.reg.create_class,
+            "Class",
+            "ipfs://c",
+            transferable,
+            revocable,
+            validity,
+            min_score,
+        )
+        if error is None:
+            assert class_id == len(self.m.classes) + 1
+            self.m.classes[class_id] = ClassModel(
+                actor, transferable, revocable, validity, min_score
+            )
+            self.touched_classes.add(class_id)
+
+    @rule(data=st.data(), active=st.booleans())
+    def set_class_active(self, data: st.DataObject, active: bool) -> None:
+        class_id = self.pick_class(data)
+        actor = self.pick_actor(data, self.class_operators(class_id))
+        if class_id not in self.m.classes:
+            error: str | None = "credential: unknown class"
+        else:
+            error = self.operator_error(actor, class_id)
+        self.call(actor, error, self.reg.set_class_active, class_id, active)
+        if error is None:
+            self.m.classes[class_id].active = active
+
+    @rule(data=st.data(), target_issuer=st.sampled_from([ISSUER_A, ISSUER_B]), grant=st.booleans())
+    def set_issuer(self, data: st.DataObject, target_issuer: int, grant: bool) -> None:
+        actor = self.pick_actor(data, [ADMIN])
+        error = None if actor == ADMIN else ROLE_MISSING
+        fn = self.reg.grantRole if grant else self.reg.revokeRole
+        self.call(actor, error, fn, self.issuer_role, self.addr[target_issuer])
+        if error is None:
+            (self.m.issuers.add if grant else self.m.issuers.discard)(target_issuer)
+
+    @rule(data=st.data(), allowed=st.booleans())
+    def set_delegate(self, data: st.DataObject, allowed: bool) -> None:
+        actor = self.pick_actor(data, sorted(self.m.issuers))
+        error = None if actor in self.m.issuers else "credential: not issuer"
+        self.call(actor, error, self.reg.set_delegate, self.addr[DELEGATE], allowed)
+        if error is None:
+            pair = (actor, DELEGATE)
+            (self.m.delegates.add if allowed else self.m.delegates.discard)(pair)
+
+    @rule(data=st.data())
+    def toggle_pause(self, data: st.DataObject) -> None:
+        """Pause when running, unpause when paused (mostly by the admin)."""
+        actor = self.pick_actor(data, [ADMIN])
+        unpause = data.draw(st.booleans(), label="unpause") if actor != ADMIN else self.m.paused
+        if unpause:
+            if actor != ADMIN:
+                error: str | None = "credential: not admin"
+            else:
+                error = None if self.m.paused else "credential: not paused"
+            self.call(actor, error, self.reg.unpause)
+        else:
+            if actor != ADMIN:
+                error = "credential: not pauser"
+            else:
+                error = "credential: paused" if self.m.paused else None
+            self.call(actor, error, self.reg.pause)
+        if error is None:
+            self.m.paused = not unpause
+
+    # rules: issuance #
+
+    @rule(data=st.data(), holder=learners, score=scores)
+    def issue(self, data: st.DataObject, holder: int, score: int) -> None:
+        class_id = self.pick_class(data)
+        actor = self.pick_actor(data, self.class_operators(class_id))
+        error = self.issue_error(actor, class_id) or self.entry_error(class_id, score)
+        token_id = self.call(
+            actor, error, self.reg.issue, class_id, self.addr[holder], score, b"\x01" * 32
+        )
+        if error is None:
+            assert token_id == self.record_issue(class_id, holder, score)
+
+    @rule(data=st.data(), entries=st.lists(st.tuples(learners, scores), min_size=1, max_size=4))
+    def issue_batch(self, data: st.DataObject, entries: list[tuple[int, int]]) -> None:
+        class_id = self.pick_class(data)
+        actor = self.pick_actor(data, self.class_operators(class_id))
+        error = self.issue_error(actor, class_id)
+        if error is None:
+            error = next(
+                (e for _, s in entries if (e := self.entry_error(class_id, s))), None
+            )
+        first = self.call(
+            actor,
+            error,
+            self.reg.issue_batch,
+            class_id,
+            [self.addr[h] for h, _ in entries],
+            [s for _, s in entries],
+            [b"\x02" * 32] * len(entries),
+        )
+        if error is None:
+            ids = [self.record_issue(class_id, h, s) for h, s in entries]
+            assert first == ids[0]
+
+    # rules: lifecycle #
+
+    @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
+    def revoke(self, data: st.DataObject, empty_reason: bool) -> None:
+        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
+        actor = self.pick_actor(data, self.token_operators(token_id))
+        error = self.held_error(token_id)
+        if error is None:
+            class_id = self.m.tokens[token_id].class_id
+            error = self.operator_error(actor, class_id)
+            if error is None and not self.m.classes[class_id].revocable:
+                error = "credential: not revocable"
+            if error is None and empty_reason:
+                error = "credential: empty reason"
+        reason = "" if empty_reason else "fraud"
+        self.call(actor, error, self.reg.revoke, token_id, reason)
+        if error is None:
+            self.m.tokens[token_id].stored = REVOKED
+            self.m.ever_revoked.add(token_id)
+
+    @rule(data=st.data())
+    def suspend(self, data: st.DataObject) -> None:
+        token_id = self.pick_token(data)
+        actor = self.pick_actor(data, self.token_operators(token_id))
+        error = self.held_error(token_id)
+        if error is None:
+            token = self.m.tokens[token_id]
+            error = self.operator_error(actor, token.class_id)
+            if error is None and not self.m.classes[token.class_id].revocable:
+                error = "credential: not revocable"
+            if error is None and token.stored != ACTIVE:
+                error = "credential: already suspended"
+        self.call(actor, error, self.reg.suspend, token_id)
+        if error is None:
+            self.m.tokens[token_id].stored = SUSPENDED
+
+    @rule(data=st.data())
+    def reinstate(self, data: st.DataObject) -> None:
+        token_id = self.pick_token(data, lambda t: t.stored == SUSPENDED)
+        actor = self.pick_actor(data, self.token_operators(token_id))
+        error = self.held_error(token_id)
+        if error is None:
+            token = self.m.tokens[token_id]
+            error = self.operator_error(actor, token.class_id)
+            if error is None and token.stored != SUSPENDED:
+                error = "credential: not suspended"
+        self.call(actor, error, self.reg.reinstate, token_id)
+        if error is None:
+            self.m.tokens[token_id].stored = ACTIVE
+
+    @rule(data=st.data(), offset=st.integers(-100, 5_000))
+    def renew(self, data: st.DataObject, offset: int) -> None:
+        token_id = self.pick_token(data)
+        actor = self.pick_actor(data, self.token_operators(token_id))
+        expires_at = max(0, self.now + offset)
+        error = "credential: paused" if self.m.paused else self.held_error(token_id)
+        if error is None:
+            class_id = self.m.tokens[token_id].class_id
+            error = self.operator_error(actor, class_id)
+            if error is None and not self.m.classes[class_id].active:
+                error = "credential: class inactive"
+            if error is None and expires_at <= self.now:
+                error = "credential: expiry not in future"
+        self.call(actor, error, self.reg.renew, token_id, expires_at)
+        if error is None:
+            self.m.tokens[token_id].expires_at = expires_at
+
+    @rule(data=st.data())
+    def burn(self, data: st.DataObject) -> None:
+        token_id = self.pick_token(data)
+        actor = self.pick_actor(data, self.token_holder(token_id)[:1])
+        error = self.held_error(token_id)
+        if error is None and self.m.tokens[token_id].holder != actor:
+            error = "credential: not holder"
+        self.call(actor, error, self.reg.burn, token_id)
+        if error is None:
+            self.m.tokens[token_id].stored = BURNED
+
+    # rules: transfers #
+
+    def transfer_error(self, token_id: int) -> str | None:
+        """Checks shared by transfers and approvals, in the contract's order."""
+        token = self.m.tokens.get(token_id)
+        if token is not None and not self.m.classes[token.class_id].transferable:
+            return "credential: soulbound"
+        status = self.status(token_id)
+        if status == ACTIVE:
+            return None
+        return self.held_error(token_id) or (
+            "credential: suspended" if status == SUSPENDED else "credential: expired"
+        )
+
+    @rule(data=st.data(), to=actors)
+    def transfer(self, data: st.DataObject, to: int) -> None:
+        token_id = self.pick_token(data, self.transferable)
+        actor = self.pick_actor(data, self.token_holder(token_id))
+        error = self.transfer_error(token_id)
+        token = self.m.tokens.get(token_id)
+        holder = token.holder if token else STRANGER
+        if error is None:
+            assert token is not None
+            allowed = (
+                actor == holder or (holder, actor) in self.m.operators or token.approved == actor
+            )
+            error = None if allowed else "credential: not approved"
+        self.call(
+            actor, error, self.reg.transferFrom, self.addr[holder], self.addr[to], token_id
+        )
+        if error is None:
+            assert token is not None
+            token.holder = to
+            if token.approved is not None:
+                token.former_spenders.add(token.approved)
+            token.approved = None
+
+    @rule(data=st.data(), spender=actors)
+    def approve(self, data: st.DataObject, spender: int) -> None:
+        token_id = self.pick_token(data, self.transferable)
+        actor = self.pick_actor(data, self.token_holder(token_id)[:1])
+        error = self.transfer_error(token_id)
+        token = self.m.tokens.get(token_id)
+        if error is None:
+            assert token is not None
+            if actor != token.holder and (token.holder, actor) not in self.m.operators:
+                error = "credential: not approved"
+        self.call(actor, error, self.reg.approve, self.addr[spender], token_id)
+        if error is None:
+            assert token is not None
+            if token.approved is not None:
+                token.former_spenders.add(token.approved)
+            token.approved = spender
+
+    @rule(actor=actors, operator=actors, approved=st.booleans())
+    def set_operator(self, actor: int, operator: int, approved: bool) -> None:
+        self.call(actor, None, self.reg.setApprovalForAll, self.addr[operator], approved)
+        pair = (actor, operator)
+        (self.m.operators.add if approved else self.m.operators.discard)(pair)
+
+    @rule(delta=seconds)
+    def time_travel(self, delta: int) -> None:
+        boa.env.time_travel(seconds=delta)
+
+    @rule(data=st.data(), before=st.integers(-1, 1))
+    def travel_to_expiry(self, data: st.DataObject, before: int) -> None:
+        """Lands exactly on (or one second around) a credential's expiry."""
+        ahead = sorted(
+            t.expires_at + before for t in self.m.tokens.values() if t.expires_at + before > self.now
+        )
+        if ahead:
+            boa.env.timestamp = data.draw(st.sampled_from(ahead), label="when")
+
+    # invariants #
+
+    @invariant()
+    def supply_and_balances_agree(self) -> None:
+        """Sum of balances == totalSupply == tokens the model has in wallets,
+        per actor too; ids are dense and the next id does not exist."""
+        count = len(self.m.tokens)
+        assert sorted(self.m.tokens) == list(range(1, count + 1))
+        assert self.reg.total_issued() == count
+        assert self.reg.status_of(count + 1) == NONE
+        held = [t for t in self.m.tokens.values() if t.stored in (ACTIVE, SUSPENDED)]
+        balances = [self.reg.balanceOf(a) for a in self.addr]
+        assert sum(balances) == self.reg.totalSupply() == len(held)
+        for actor, balance in enumerate(balances):
+            assert balance == sum(1 for t in held if t.holder == actor)
+        assert self.reg.paused() == self.m.paused
+
+    @invariant()
+    def every_status_agrees(self) -> None:
+        """`status_of` and `is_valid` of every token, after every step (time
+        moves, so any token can change); a revoked one stays revoked."""
+        for token_id, token in self.m.tokens.items():
+            status = self.status(token_id)
+            assert self.reg.status_of(token_id) == status
+            assert self.reg.is_valid(token_id) == (status == ACTIVE)
+            if token_id in self.m.ever_revoked:
+                assert status == REVOKED
+            if not self.m.classes[token.class_id].transferable:
+                assert token.holder == token.original_holder
+
+    @invariant()
+    def touched_records_agree(self) -> None:
+        """The full record of every token and class the step acted on (the
+        whole registry is compared again when the example ends)."""
+        self.check_records(sorted(self.touched_tokens), sorted(self.touched_classes))
+        self.touched_tokens.clear()
+        self.touched_classes.clear()
+
+    def check_records(self, token_ids: list[int], class_ids: list[int]) -> None:
+        for token_id in token_ids:
+            token = self.m.tokens.get(token_id)
+            expected = (
+                (ZERO, 0, 0, 0, NONE)
+                if token is None
+                else (
+                    self.addr[token.holder],
+                    token.class_id,
+                    token.score,
+                    token.expires_at,
+                    self.status(token_id),
+                )
+            )
+            assert tuple(self.reg.credential(token_id)) == expected
+        for class_id in class_ids:
+            klass = self.m.classes.get(class_id)
+            if klass is None:
+                continue
+            info = self.reg.class_info(class_id)
+            assert (info.issuer, info.transferable, info.revocable, info.active) == (
+                self.addr[klass.issuer],
+                klass.transferable,
+                klass.revocable,
+                klass.active,
+            )
+            assert (info.validity, info.min_score) == (klass.validity, klass.min_score)
+
+
+RegistryMachine.TestCase.settings = settings(
+    max_examples=200,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestRegistryState = RegistryMachine.TestCase
