@@ -15,7 +15,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic_settings.sources.utils
 help:
 	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
 	@echo "make demo    deploy on the embedded chain and walk credentials through their lifecycle"
-	@echo "make test    the whole test suite"
+	@echo "make test    lint, then the whole test suite"
 	@echo "make bench   gas benchmark on anvil: prints a table, writes bench/results.json"
 	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
 
@@ -30,7 +30,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: setup
+test: lint
 	ape test tests -p no:cacheprovider
 
 test-contracts: setup

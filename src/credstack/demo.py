@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
@@ -88,9 +88,7 @@ def run_demo(console: Console) -> list[CredentialRow]:
     ids = [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
     say(f"Issued SQL credentials {ids} in one batch by the delegate ({tx.gas_used:,} gas)")
 
-    reason = _revert_reason(
-        registry.issue, sql, learners[4], 6_500, hashes[0], sender=delegate
-    )
+    reason = _revert_reason(registry.issue, sql, learners[4], 6_500, hashes[0], sender=delegate)
     say(f"Score 6,500 below the 7,000 minimum rejected: {reason}")
 
     tx = registry.issue(pass_, learners[0], 0, keccak(b"workshop attendance"), sender=issuer)

@@ -45,7 +45,9 @@ MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
         only(("admin",), "credential: not admin"),
     ),
     "grantRole": (
-        lambda w, s: w.registry.grantRole(w.registry.ISSUER_ROLE(), w.accounts["stranger"], sender=s),
+        lambda w, s: w.registry.grantRole(
+            w.registry.ISSUER_ROLE(), w.accounts["stranger"], sender=s
+        ),
         only(("admin",), ROLE_MISSING),
     ),
     "revokeRole": (
@@ -61,7 +63,9 @@ MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
         only(("admin",), ROLE_MISSING),
     ),
     "renounceRole": (
-        lambda w, s: w.registry.renounceRole(w.registry.ISSUER_ROLE(), w.accounts["issuer"], sender=s),
+        lambda w, s: w.registry.renounceRole(
+            w.registry.ISSUER_ROLE(), w.accounts["issuer"], sender=s
+        ),
         only(("issuer",), "access_control: can only renounce roles for itself"),
     ),
     "set_delegate": (

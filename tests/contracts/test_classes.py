@@ -42,7 +42,11 @@ def test_create_class__limits_accepted(
     registry: Any, create_class: Callable[..., int], other_issuer: Any
 ) -> None:
     class_id = create_class(
-        name="x" * 64, uri="u" * 256, validity=MAX_VALIDITY, min_score=MAX_SCORE, sender=other_issuer
+        name="x" * 64,
+        uri="u" * 256,
+        validity=MAX_VALIDITY,
+        min_score=MAX_SCORE,
+        sender=other_issuer,
     )
     info = registry.class_info(class_id)
     assert (info.name, info.uri) == ("x" * 64, "u" * 256)
@@ -122,9 +126,7 @@ def test_set_class_active__unknown__reverts(registry: Any, issuer: Any) -> None:
         registry.set_class_active(7, False, sender=issuer)
 
 
-def test_set_class_uri__changes_and_emits(
-    registry: Any, soulbound_class: int, issuer: Any
-) -> None:
+def test_set_class_uri__changes_and_emits(registry: Any, soulbound_class: int, issuer: Any) -> None:
     tx = registry.set_class_uri(soulbound_class, "ipfs://bafy/sql-v2.json", sender=issuer)
     [event] = registry.ClassURIChanged.from_receipt(tx)
     assert (event.class_id, event.uri) == (soulbound_class, "ipfs://bafy/sql-v2.json")

@@ -52,9 +52,7 @@ def test_deploy__zero_admin__reverts(project: Any, deployer: Any) -> None:
         project.CredentialRegistry.deploy("n", "s", ZERO_ADDRESS, renderer, sender=deployer)
 
 
-def test_deploy__renderer_not_contract__reverts(
-    project: Any, deployer: Any, stranger: Any
-) -> None:
+def test_deploy__renderer_not_contract__reverts(project: Any, deployer: Any, stranger: Any) -> None:
     with ape.reverts("credential: renderer not a contract"):
         project.CredentialRegistry.deploy("n", "s", deployer, stranger, sender=deployer)
 

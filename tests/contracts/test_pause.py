@@ -7,9 +7,7 @@ import pytest
 
 
 @pytest.mark.parametrize("who", ["guardian", "governance"])
-def test_pause__by_pauser_or_admin(
-    registry: Any, who: str, request: pytest.FixtureRequest
-) -> None:
+def test_pause__by_pauser_or_admin(registry: Any, who: str, request: pytest.FixtureRequest) -> None:
     sender = request.getfixturevalue(who)
     tx = registry.pause(sender=sender)
     [event] = registry.Paused.from_receipt(tx)

@@ -138,9 +138,7 @@ def test_transferable__stranger__reverts(
         _transfer(registry, path, stranger, learner, stranger, transferable_token)
 
 
-def test_approve__stranger__reverts(
-    registry: Any, transferable_token: int, stranger: Any
-) -> None:
+def test_approve__stranger__reverts(registry: Any, transferable_token: int, stranger: Any) -> None:
     with ape.reverts("credential: not approved"):
         registry.approve(stranger, transferable_token, sender=stranger)
 
@@ -232,9 +230,7 @@ def test_safe_transfer__contract_without_hook__reverts(
 ) -> None:
     # The renderer is a contract with no onERC721Received.
     with ape.reverts():
-        registry.safeTransferFrom(
-            learner, registry.renderer(), transferable_token, sender=learner
-        )
+        registry.safeTransferFrom(learner, registry.renderer(), transferable_token, sender=learner)
     assert registry.ownerOf(transferable_token) == learner.address
 
 

@@ -252,9 +252,7 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @initialize(
         validity=st.tuples(validities, validities, validities),
-        extra=st.lists(
-            st.tuples(st.booleans(), st.booleans(), validities, min_scores), max_size=1
-        ),
+        extra=st.lists(st.tuples(st.booleans(), st.booleans(), validities, min_scores), max_size=1),
         data=st.data(),
     )
     def seed(
@@ -406,9 +404,7 @@ class RegistryMachine(RuleBasedStateMachine):
         actor = self.pick_actor(data, self.class_operators(class_id))
         error = self.issue_error(actor, class_id)
         if error is None:
-            error = next(
-                (e for _, s in entries if (e := self.entry_error(class_id, s))), None
-            )
+            error = next((e for _, s in entries if (e := self.entry_error(class_id, s))), None)
         first = self.call(
             actor,
             error,
@@ -527,9 +523,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 actor == holder or (holder, actor) in self.m.operators or token.approved == actor
             )
             error = None if allowed else "credential: not approved"
-        self.call(
-            actor, error, self.reg.transferFrom, self.addr[holder], self.addr[to], token_id
-        )
+        self.call(actor, error, self.reg.transferFrom, self.addr[holder], self.addr[to], token_id)
         if error is None:
             assert token is not None
             token.holder = to
@@ -568,7 +562,9 @@ class RegistryMachine(RuleBasedStateMachine):
     def travel_to_expiry(self, data: st.DataObject, before: int) -> None:
         """Lands exactly on (or one second around) a credential's expiry."""
         ahead = sorted(
-            t.expires_at + before for t in self.m.tokens.values() if t.expires_at + before > self.now
+            t.expires_at + before
+            for t in self.m.tokens.values()
+            if t.expires_at + before > self.now
         )
         if ahead:
             boa.env.timestamp = data.draw(st.sampled_from(ahead), label="when")
