@@ -29,6 +29,14 @@ def issued_token_ids(registry: Any, tx: Any) -> list[int]:
     return [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
 
 
+def credential_event(event_type: Any, tx: Any, token_id: int, class_id: int, holder: Any) -> Any:
+    """The one `event_type` log in `tx`, checked for its indexed token, class
+    and holder; returned for the caller to check the rest."""
+    [event] = event_type.from_receipt(tx)
+    assert (event.token_id, event.class_id, event.holder) == (token_id, class_id, holder.address)
+    return event
+
+
 @pytest.fixture(scope="session")
 def deployer(accounts: Any) -> Any:
     return accounts[0]

@@ -7,6 +7,7 @@ import ape
 import pytest
 
 from credstack import Status
+from tests.conftest import credential_event
 from tests.constants import DAY, MAX_EXPIRY, ZERO_ADDRESS
 
 REASON = "plagiarism in the capstone project"
@@ -27,13 +28,10 @@ def test_revoke__removes_from_wallet_keeps_record(
     before = registry.credential(soulbound_token)
     tx = registry.revoke(soulbound_token, REASON, sender=request.getfixturevalue(who))
 
-    [revoked] = registry.CredentialRevoked.from_receipt(tx)
-    assert (revoked.token_id, revoked.class_id, revoked.holder, revoked.reason) == (
-        soulbound_token,
-        soulbound_class,
-        learner.address,
-        REASON,
+    revoked = credential_event(
+        registry.CredentialRevoked, tx, soulbound_token, soulbound_class, learner
     )
+    assert revoked.reason == REASON
     [transfer] = registry.Transfer.from_receipt(tx)
     assert (transfer.sender, transfer.receiver, transfer.token_id) == (
         learner.address,
@@ -135,12 +133,7 @@ def test_suspend__keeps_token_not_valid(
     registry: Any, soulbound_class: int, soulbound_token: int, issuer: Any, learner: Any
 ) -> None:
     tx = registry.suspend(soulbound_token, sender=issuer)
-    [event] = registry.CredentialSuspended.from_receipt(tx)
-    assert (event.token_id, event.class_id, event.holder) == (
-        soulbound_token,
-        soulbound_class,
-        learner.address,
-    )
+    credential_event(registry.CredentialSuspended, tx, soulbound_token, soulbound_class, learner)
     assert [e._tokenId for e in registry.MetadataUpdate.from_receipt(tx)] == [soulbound_token]
     assert registry.ownerOf(soulbound_token) == learner.address
     assert registry.balanceOf(learner) == 1
@@ -153,12 +146,7 @@ def test_reinstate__restores(
 ) -> None:
     registry.suspend(soulbound_token, sender=delegate)
     tx = registry.reinstate(soulbound_token, sender=delegate)
-    [event] = registry.CredentialReinstated.from_receipt(tx)
-    assert (event.token_id, event.class_id, event.holder) == (
-        soulbound_token,
-        soulbound_class,
-        learner.address,
-    )
+    credential_event(registry.CredentialReinstated, tx, soulbound_token, soulbound_class, learner)
     assert [e._tokenId for e in registry.MetadataUpdate.from_receipt(tx)] == [soulbound_token]
     assert registry.is_valid(soulbound_token) is True
     assert registry.status_of(soulbound_token) == Status.ACTIVE
@@ -265,13 +253,10 @@ def test_renew__expired_becomes_valid(
     chain.mine(timestamp=old + 10)
     new = old + 365 * DAY
     tx = registry.renew(soulbound_token, new, sender=request.getfixturevalue(who))
-    [event] = registry.CredentialRenewed.from_receipt(tx)
-    assert (event.token_id, event.class_id, event.holder, event.expires_at) == (
-        soulbound_token,
-        soulbound_class,
-        learner.address,
-        new,
+    event = credential_event(
+        registry.CredentialRenewed, tx, soulbound_token, soulbound_class, learner
     )
+    assert event.expires_at == new
     assert [e._tokenId for e in registry.MetadataUpdate.from_receipt(tx)] == [soulbound_token]
     record = registry.credential(soulbound_token)
     assert (record.expires_at, record.status, record.score) == (new, Status.ACTIVE, 8_500)
@@ -359,12 +344,7 @@ def test_burn__by_holder(
     registry: Any, soulbound_class: int, soulbound_token: int, learner: Any
 ) -> None:
     tx = registry.burn(soulbound_token, sender=learner)
-    [event] = registry.CredentialBurned.from_receipt(tx)
-    assert (event.token_id, event.class_id, event.holder) == (
-        soulbound_token,
-        soulbound_class,
-        learner.address,
-    )
+    credential_event(registry.CredentialBurned, tx, soulbound_token, soulbound_class, learner)
     [transfer] = registry.Transfer.from_receipt(tx)
     assert (transfer.sender, transfer.receiver) == (learner.address, ZERO_ADDRESS)
     assert registry.balanceOf(learner) == 0
