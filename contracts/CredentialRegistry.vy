@@ -23,7 +23,8 @@
         Suspension keeps the token and can be undone. Expiry is derived from
         time and keeps the token; the issuer renews it. A holder may burn a
         credential they no longer want shown. `tokenURI` is live: a base64
-        JSON document with the current status; changes emit ERC-4906
+        JSON document with the current status, drawn by the
+        `CredentialRenderer` fixed at deployment; changes emit ERC-4906
         `MetadataUpdate`.
 
         Roles (snekmate `access_control`): `DEFAULT_ADMIN_ROLE` registers and
@@ -37,8 +38,8 @@
         Gas: a credential is one storage word (holder, class, expiry, score,
         status and the lock bit packed together) and the supply counters and
         the pause flag share one word, so issuing costs what a bare ERC-721
-        mint costs plus the events. Design: ../shared/DESIGN.md, section
-        "CredentialRegistry".
+        mint costs plus the events. The concepts and the interface are
+        described in the project's README.
 """
 
 
