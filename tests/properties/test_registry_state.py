@@ -221,6 +221,12 @@ class RegistryMachine(RuleBasedStateMachine):
     def transferable(self, token: TokenModel) -> bool:
         return self.m.classes[token.class_id].transferable
 
+    def tradable(self, token: TokenModel) -> bool:
+        """Transferable and valid now: a transfer of it can succeed."""
+        if not self.transferable(token) or token.stored != ACTIVE:
+            return False
+        return token.expires_at == 0 or self.now < token.expires_at
+
     def issue_error(self, actor: int, class_id: int) -> str | None:
         if self.m.paused:
             return "credential: paused"
@@ -512,7 +518,7 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), to=actors)
     def transfer(self, data: st.DataObject, to: int) -> None:
-        token_id = self.pick_token(data, self.transferable)
+        token_id = self.pick_token(data, self.tradable)
         actor = self.pick_actor(data, self.token_holder(token_id))
         error = self.transfer_error(token_id)
         token = self.m.tokens.get(token_id)
@@ -533,7 +539,7 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), spender=actors)
     def approve(self, data: st.DataObject, spender: int) -> None:
-        token_id = self.pick_token(data, self.transferable)
+        token_id = self.pick_token(data, self.tradable)
         actor = self.pick_actor(data, self.token_holder(token_id)[:1])
         error = self.transfer_error(token_id)
         token = self.m.tokens.get(token_id)
