@@ -13,20 +13,10 @@ from typing import Any
 
 import pytest
 
-from credstack.registry import deploy_registry
+# Ids come from events (see created_class_id); tests check return values with
+# `.call()` before sending.
+from credstack.registry import created_class_id, deploy_registry, issued_token_ids
 from tests.constants import DAY, EVIDENCE
-
-
-# ape's embedded chain computes `receipt.return_value` by replaying the call on
-# the state *after* the transaction, so a counter reads one too high. Ids come
-# from events instead; tests check return values with `.call()` beforehand.
-def created_class_id(registry: Any, tx: Any) -> int:
-    [event] = registry.ClassCreated.from_receipt(tx)
-    return int(event.class_id)
-
-
-def issued_token_ids(registry: Any, tx: Any) -> list[int]:
-    return [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
 
 
 def credential_event(event_type: Any, tx: Any, token_id: int, class_id: int, holder: Any) -> Any:

@@ -17,7 +17,12 @@ from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
-from credstack.registry import STATUS_NAMES, deploy_registry
+from credstack.registry import (
+    STATUS_NAMES,
+    created_class_id,
+    deploy_registry,
+    issued_token_ids,
+)
 
 DAY = 86_400
 
@@ -67,10 +72,10 @@ def run_demo(console: Console) -> list[CredentialRow]:
         tx = registry.create_class(
             name, uri, transferable, True, validity, min_score, sender=issuer
         )
-        [event] = registry.ClassCreated.from_receipt(tx)
+        class_id = created_class_id(registry, tx)
         kind = "transferable" if transferable else "soulbound"
-        say(f"Class {event.class_id}: {name} ({kind}, {validity // DAY} days, min {min_score})")
-        return int(event.class_id)
+        say(f"Class {class_id}: {name} ({kind}, {validity // DAY} days, min {min_score})")
+        return class_id
 
     sql = create("SQL for Data Analysis", "ipfs://bafydemo/sql.json", False, 30 * DAY, 7_000)
     pass_ = create(
@@ -85,14 +90,14 @@ def run_demo(console: Console) -> list[CredentialRow]:
         for i in range(len(cohort))
     ]
     tx = registry.issue_batch(sql, cohort, scores, hashes, sender=delegate)
-    ids = [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
+    ids = issued_token_ids(registry, tx)
     say(f"Issued SQL credentials {ids} in one batch by the delegate ({tx.gas_used:,} gas)")
 
     reason = _revert_reason(registry.issue, sql, learners[4], 6_500, hashes[0], sender=delegate)
     say(f"Score 6,500 below the 7,000 minimum rejected: {reason}")
 
     tx = registry.issue(pass_, learners[0], 0, keccak(b"workshop attendance"), sender=issuer)
-    [pass_id] = [int(e.token_id) for e in registry.CredentialIssued.from_receipt(tx)]
+    [pass_id] = issued_token_ids(registry, tx)
     registry.transferFrom(learners[0], learners[4], pass_id, sender=learners[0])
     say(f"Workshop pass {pass_id} issued and traded to {learners[4].address}")
     reason = _revert_reason(

@@ -23,6 +23,22 @@ class Status(IntEnum):
 STATUS_NAMES: dict[int, str] = {s.value: s.name.lower() for s in Status}
 
 
+def created_class_id(registry: Any, receipt: Any) -> int:
+    """The class id a `create_class` transaction made, from its event.
+
+    Read ids from events, not ``receipt.return_value``: on ape's embedded
+    chain that value comes from replaying the call on the state *after* the
+    transaction, so a counter reads one too high.
+    """
+    [event] = registry.ClassCreated.from_receipt(receipt)
+    return int(event.class_id)
+
+
+def issued_token_ids(registry: Any, receipt: Any) -> list[int]:
+    """The token ids an `issue` or `issue_batch` transaction made, in order."""
+    return [int(e.token_id) for e in registry.CredentialIssued.from_receipt(receipt)]
+
+
 def deploy_registry(
     project: Any,
     sender: Any,

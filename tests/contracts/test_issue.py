@@ -7,7 +7,7 @@ import ape
 import pytest
 
 from credstack import Status
-from tests.conftest import issued_token_ids
+from credstack.registry import issued_token_ids
 from tests.constants import DAY, EVIDENCE, MAX_SCORE, ZERO_ADDRESS
 
 
