@@ -1,12 +1,32 @@
-"""Typed helpers over the CredentialRegistry contract."""
+"""A typed facade over the CredentialRegistry contract, and a fast event reader.
+
+Read ids from events, not ``receipt.return_value``: on ape's embedded chain
+that value comes from replaying the call on the state *after* the
+transaction, so a counter reads one too high.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
 DEFAULT_NAME = "credstack Credentials"
 DEFAULT_SYMBOL = "CRED"
+MAX_SCORE = 10_000
+MAX_BATCH = 512
+# EIP-7825's per-transaction gas cap (Osaka); batches stay under it everywhere.
+TX_GAS_CAP = 16_777_216
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ISSUER_ROLE = keccak(text="ISSUER_ROLE")
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+# Blocks per eth_getLogs request; public RPCs refuse wide ranges.
+LOG_SPAN = 10_000
 
 
 class Status(IntEnum):
@@ -23,13 +43,69 @@ class Status(IntEnum):
 STATUS_NAMES: dict[int, str] = {s.value: s.name.lower() for s in Status}
 
 
-def created_class_id(registry: Any, receipt: Any) -> int:
-    """The class id a `create_class` transaction made, from its event.
+@dataclass(frozen=True)
+class ClassInfo:
+    class_id: int
+    issuer: str
+    name: str
+    uri: str
+    transferable: bool
+    revocable: bool
+    validity: int
+    min_score: int
+    active: bool
 
-    Read ids from events, not ``receipt.return_value``: on ape's embedded
-    chain that value comes from replaying the call on the state *after* the
-    transaction, so a counter reads one too high.
-    """
+    @property
+    def exists(self) -> bool:
+        return self.issuer != ZERO_ADDRESS
+
+
+@dataclass(frozen=True)
+class Credential:
+    token_id: int
+    holder: str
+    class_id: int
+    score: int
+    expires_at: int
+    status: Status
+
+    @property
+    def exists(self) -> bool:
+        return self.class_id != 0
+
+
+@dataclass(frozen=True)
+class IssuedEvent:
+    token_id: int
+    class_id: int
+    holder: str
+    score: int
+    expires_at: int
+    evidence_hash: bytes
+    block_number: int
+    tx_hash: str
+
+
+def _topic(signature: str) -> str:
+    return "0x" + keccak(text=signature).hex()
+
+
+def _word(value: int | str) -> str:
+    if isinstance(value, str):  # an address
+        return "0x" + value.lower().removeprefix("0x").rjust(64, "0")
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+TOPICS = {
+    "CredentialIssued": _topic("CredentialIssued(uint256,uint256,address,uint256,uint256,bytes32)"),
+    "CredentialRevoked": _topic("CredentialRevoked(uint256,uint256,address,string)"),
+    "ClassCreated": _topic("ClassCreated(uint256,address,string,string,bool,bool,uint256,uint256)"),
+    "Transfer": _topic("Transfer(address,address,uint256)"),
+}
+
+
+def created_class_id(registry: Any, receipt: Any) -> int:
+    """The class id a `create_class` transaction made, from its event."""
     [event] = registry.ClassCreated.from_receipt(receipt)
     return int(event.class_id)
 
@@ -54,3 +130,157 @@ def deploy_registry(
     return project.CredentialRegistry.deploy(
         name, symbol, admin or sender.address, renderer.address, sender=sender
     )
+
+
+class Registry:
+    """Typed reads over an ape contract instance of CredentialRegistry, and
+    event queries straight through eth_getLogs (decoding thousands of events
+    through ape's query layer is slow)."""
+
+    def __init__(self, contract: Any, from_block: int = 0) -> None:
+        self.contract = contract
+        self.address: str = contract.address
+        self.from_block = from_block
+
+    @classmethod
+    def at(cls, address: str, from_block: int = 0) -> Registry:
+        from ape import project
+
+        return cls(project.CredentialRegistry.at(address), from_block)
+
+    # Reads
+
+    def class_info(self, class_id: int) -> ClassInfo:
+        c = self.contract.class_info(class_id)
+        return ClassInfo(
+            class_id=class_id,
+            issuer=str(c.issuer),
+            name=str(c.name),
+            uri=str(c.uri),
+            transferable=bool(c.transferable),
+            revocable=bool(c.revocable),
+            validity=int(c.validity),
+            min_score=int(c.min_score),
+            active=bool(c.active),
+        )
+
+    def credential(self, token_id: int) -> Credential:
+        c = self.contract.credential(token_id)
+        return Credential(
+            token_id=token_id,
+            holder=str(c.holder),
+            class_id=int(c.class_id),
+            score=int(c.score),
+            expires_at=int(c.expires_at),
+            status=Status(int(self.contract.status_of(token_id))),
+        )
+
+    def is_issuer(self, address: str) -> bool:
+        return bool(self.contract.hasRole(ISSUER_ROLE, address))
+
+    def is_admin(self, address: str) -> bool:
+        return bool(self.contract.hasRole(DEFAULT_ADMIN_ROLE, address))
+
+    def may_operate(self, klass: ClassInfo, address: str) -> bool:
+        """Whether ``address`` may issue into and manage the class: its issuer or
+        a delegate, while the issuer keeps the issuer role."""
+        if not self.is_issuer(klass.issuer):
+            return False
+        if address.lower() == klass.issuer.lower():
+            return True
+        return bool(self.contract.is_delegate(klass.issuer, address))
+
+    # Events
+
+    def _logs(self, topics: list[str | None]) -> Iterator[dict[str, Any]]:
+        from ape import chain
+
+        web3 = chain.provider.web3
+        head = int(chain.blocks.height)
+        start = self.from_block
+        while start <= head:
+            stop = min(head, start + LOG_SPAN - 1)
+            yield from web3.eth.get_logs(
+                {
+                    "address": self.address,
+                    "fromBlock": start,
+                    "toBlock": stop,
+                    "topics": topics,
+                }
+            )
+            start = stop + 1
+
+    def issued_events(
+        self, class_id: int | None = None, holder: str | None = None
+    ) -> list[IssuedEvent]:
+        """CredentialIssued events, optionally for one class and/or holder."""
+        topics: list[str | None] = [
+            TOPICS["CredentialIssued"],
+            None,
+            None if class_id is None else _word(class_id),
+            None if holder is None else _word(holder),
+        ]
+        events = []
+        for log in self._logs(topics):
+            score, expires_at, evidence = decode(
+                ["uint256", "uint256", "bytes32"], bytes(log["data"])
+            )
+            t = log["topics"]
+            events.append(
+                IssuedEvent(
+                    token_id=int.from_bytes(t[1], "big"),
+                    class_id=int.from_bytes(t[2], "big"),
+                    holder=to_checksum_address(t[3][12:]),
+                    score=int(score),
+                    expires_at=int(expires_at),
+                    evidence_hash=bytes(evidence),
+                    block_number=int(log["blockNumber"]),
+                    tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+                )
+            )
+        return events
+
+    def issued_event(self, token_id: int) -> IssuedEvent | None:
+        topics: list[str | None] = [TOPICS["CredentialIssued"], _word(token_id)]
+        for log in self._logs(topics):
+            score, expires_at, evidence = decode(
+                ["uint256", "uint256", "bytes32"], bytes(log["data"])
+            )
+            t = log["topics"]
+            return IssuedEvent(
+                token_id=token_id,
+                class_id=int.from_bytes(t[2], "big"),
+                holder=to_checksum_address(t[3][12:]),
+                score=int(score),
+                expires_at=int(expires_at),
+                evidence_hash=bytes(evidence),
+                block_number=int(log["blockNumber"]),
+                tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+            )
+        return None
+
+    def revocation_reason(self, token_id: int) -> str | None:
+        topics: list[str | None] = [TOPICS["CredentialRevoked"], _word(token_id)]
+        for log in self._logs(topics):
+            (reason,) = decode(["string"], bytes(log["data"]))
+            return str(reason)
+        return None
+
+    def tokens_received(self, holder: str) -> list[int]:
+        """Token ids ever transferred or issued to ``holder``, in order."""
+        topics: list[str | None] = [TOPICS["Transfer"], None, _word(holder)]
+        seen: dict[int, None] = {}
+        for log in self._logs(topics):
+            seen[int.from_bytes(log["topics"][3], "big")] = None
+        return list(seen)
+
+    def classes_created(self, issuer: str) -> dict[str, int]:
+        """name -> class id for the classes ``issuer`` created (first wins)."""
+        topics: list[str | None] = [TOPICS["ClassCreated"], None, _word(issuer)]
+        found: dict[str, int] = {}
+        for log in self._logs(topics):
+            name = decode(
+                ["string", "string", "bool", "bool", "uint256", "uint256"], bytes(log["data"])
+            )[0]
+            found.setdefault(str(name), int.from_bytes(log["topics"][1], "big"))
+        return found

@@ -1,0 +1,5 @@
+"""`ape run catalog`: see credstack.cli.catalog."""
+
+from credstack.cli.catalog import cli
+
+__all__ = ["cli"]

@@ -1,0 +1,290 @@
+"""The catalog: issuers and microcredential classes in YAML, applied to chain.
+
+Each class becomes an Open Badges 3.0 ``Achievement`` document (name,
+description, criteria, evidence types, minimum score, job-task alignments).
+The class's on-chain URI is that document's content address
+(``ipfs://`` + CIDv1, raw codec, SHA-256), so the chain commits to the exact
+text; ``catalog apply`` writes the documents under ``out/metadata/`` for the
+issuer to publish (pin) them.
+
+Applying is idempotent: it looks classes up on chain by issuer and name, does
+only what differs and what the signing account may do, and reports drift it
+cannot fix (transferability, revocability, validity and minimum score are
+fixed when a class is created).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from eth_utils.address import is_checksum_address
+
+from credstack.errors import CatalogError
+from credstack.units import DAY, format_percent, parse_percent
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+OB3_CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+@dataclass(frozen=True)
+class Issuer:
+    id: str
+    name: str
+    address: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Alignment:
+    task: str
+    framework: str = ""
+    code: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    slug: str
+    issuer: str
+    name: str
+    description: str
+    criteria: str
+    evidence_types: tuple[str, ...]
+    min_score: int  # basis points
+    validity_days: int  # 0 = never expires
+    transferable: bool = False
+    revocable: bool = True
+    active: bool = True
+    alignments: tuple[Alignment, ...] = ()
+
+    @property
+    def validity(self) -> int:
+        return self.validity_days * DAY
+
+
+@dataclass
+class Catalog:
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    classes: dict[str, ClassSpec] = field(default_factory=dict)
+    source: str = ""
+
+    def issuer_of(self, spec: ClassSpec) -> Issuer:
+        return self.issuers[spec.issuer]
+
+    def metadata(self, spec: ClassSpec) -> dict[str, Any]:
+        return achievement_document(spec, self.issuer_of(spec))
+
+
+# Loading
+
+
+def _need(entry: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in entry:
+        raise CatalogError(where, key, None, "missing")
+    value = entry[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise CatalogError(where, key, value, f"expected {names}")
+    return value
+
+
+def _text(entry: dict[str, Any], where: str, key: str, default: str | None = None) -> str:
+    if default is not None and key not in entry:
+        return default
+    value = _need(entry, where, key, str).strip()
+    if not value and default is None:
+        raise CatalogError(where, key, value, "empty")
+    return str(value)
+
+
+def _flag(entry: dict[str, Any], where: str, key: str, default: bool) -> bool:
+    return bool(_need(entry, where, key, bool)) if key in entry else default
+
+
+def _issuer(entry: Any, index: int) -> Issuer:
+    where = f"issuers[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    ident = _text(entry, where, "id")
+    if not SLUG.match(ident):
+        raise CatalogError(where, "id", ident, "lowercase letters, digits and '-'")
+    address = _text(entry, where, "address")
+    if not is_checksum_address(address):
+        raise CatalogError(where, "address", address, "not an EIP-55 checksummed address")
+    return Issuer(ident, _text(entry, where, "name"), address, _text(entry, where, "url", ""))
+
+
+def _alignment(entry: Any, where: str) -> Alignment:
+    if isinstance(entry, str):
+        return Alignment(task=entry)
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "alignments", entry, "expected a task or a mapping")
+    return Alignment(
+        task=_text(entry, where, "task"),
+        framework=_text(entry, where, "framework", ""),
+        code=_text(entry, where, "code", ""),
+        url=_text(entry, where, "url", ""),
+    )
+
+
+def _class(entry: Any, index: int, issuers: dict[str, Issuer]) -> ClassSpec:
+    where = f"classes[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    slug = _text(entry, where, "slug")
+    if not SLUG.match(slug):
+        raise CatalogError(where, "slug", slug, "lowercase letters, digits and '-', up to 48")
+    where = f"class '{slug}'"
+    issuer = _text(entry, where, "issuer")
+    if issuer not in issuers:
+        raise CatalogError(where, "issuer", issuer, f"not one of {sorted(issuers)}")
+    name = _text(entry, where, "name")
+    if len(name.encode()) > 64 or any(c in name for c in '"\\') or not name.isprintable():
+        raise CatalogError(where, "name", name, "up to 64 bytes, no quotes or backslashes")
+    raw_score = _need(entry, where, "min_score", (int, float, str))
+    try:
+        min_score = parse_percent(str(raw_score))
+    except ValueError as err:
+        raise CatalogError(where, "min_score", raw_score, str(err)) from None
+    validity_days = _need(entry, where, "validity_days", int)
+    if not 0 <= validity_days <= 100 * 365:
+        raise CatalogError(where, "validity_days", validity_days, "0 (never) to 36500")
+    evidence = _need(entry, where, "evidence_types", list)
+    if not evidence or not all(isinstance(e, str) and e.strip() for e in evidence):
+        raise CatalogError(where, "evidence_types", evidence, "a non-empty list of names")
+    alignments = entry.get("alignments", [])
+    if not isinstance(alignments, list):
+        raise CatalogError(where, "alignments", alignments, "expected a list")
+    known = {
+        "slug", "issuer", "name", "description", "criteria", "evidence_types", "min_score",
+        "validity_days", "transferable", "revocable", "active", "alignments",
+    }  # fmt: skip
+    if extra := sorted(set(entry) - known):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    return ClassSpec(
+        slug=slug,
+        issuer=issuer,
+        name=name,
+        description=_text(entry, where, "description"),
+        criteria=_text(entry, where, "criteria"),
+        evidence_types=tuple(e.strip() for e in evidence),
+        min_score=min_score,
+        validity_days=validity_days,
+        transferable=_flag(entry, where, "transferable", False),
+        revocable=_flag(entry, where, "revocable", True),
+        active=_flag(entry, where, "active", True),
+        alignments=tuple(_alignment(a, where) for a in alignments),
+    )
+
+
+def parse(data: Any, source: str = "<catalog>") -> Catalog:
+    if not isinstance(data, dict):
+        raise CatalogError(source, "-", type(data).__name__, "expected a mapping at the top")
+    catalog = Catalog(source=source)
+    for i, entry in enumerate(_need(data, source, "issuers", list)):
+        issuer = _issuer(entry, i)
+        if issuer.id in catalog.issuers:
+            raise CatalogError(f"issuers[{i}]", "id", issuer.id, "duplicate")
+        catalog.issuers[issuer.id] = issuer
+    names: set[tuple[str, str]] = set()
+    for i, entry in enumerate(_need(data, source, "classes", list)):
+        spec = _class(entry, i, catalog.issuers)
+        if spec.slug in catalog.classes:
+            raise CatalogError(f"classes[{i}]", "slug", spec.slug, "duplicate")
+        if (spec.issuer, spec.name) in names:
+            raise CatalogError(f"class '{spec.slug}'", "name", spec.name, "duplicate for issuer")
+        names.add((spec.issuer, spec.name))
+        catalog.classes[spec.slug] = spec
+    return catalog
+
+
+def load(path: str | Path) -> Catalog:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise CatalogError(str(path), "-", str(path), f"unreadable ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise CatalogError(str(path), "-", str(path), f"not valid YAML ({err})") from None
+    return parse(data, str(path))
+
+
+# Metadata
+
+
+def achievement_document(spec: ClassSpec, issuer: Issuer) -> dict[str, Any]:
+    """The class as an Open Badges 3.0 Achievement (plus credstack's terms)."""
+    creator: dict[str, Any] = {"type": ["Profile"], "name": issuer.name}
+    if issuer.url:
+        creator["url"] = issuer.url
+    doc: dict[str, Any] = {
+        "@context": OB3_CONTEXT,
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": spec.name,
+        "description": spec.description,
+        "criteria": {"narrative": spec.criteria},
+        "creator": creator,
+        "resultDescription": [
+            {
+                "type": ["ResultDescription"],
+                "name": "Competency score",
+                "resultType": "Percent",
+                "requiredValue": format_percent(spec.min_score),
+            }
+        ],
+        "alignment": [
+            {
+                "type": ["Alignment"],
+                "targetName": a.task,
+                **({"targetFramework": a.framework} if a.framework else {}),
+                **({"targetCode": a.code} if a.code else {}),
+                **({"targetUrl": a.url} if a.url else {}),
+            }
+            for a in spec.alignments
+        ],
+        "credstack": {
+            "slug": spec.slug,
+            "evidence_types": list(spec.evidence_types),
+            "transferable": spec.transferable,
+            "revocable": spec.revocable,
+            "validity_days": spec.validity_days,
+        },
+    }
+    return doc
+
+
+def canonical_bytes(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_uri(data: bytes) -> str:
+    """``ipfs://`` + the CIDv1 (raw codec 0x55, sha2-256) of ``data``, base32:
+    the address IPFS gives these bytes when added with raw leaves."""
+    cid = bytes([0x01, 0x55, 0x12, 0x20]) + hashlib.sha256(data).digest()
+    return "ipfs://b" + base64.b32encode(cid).decode().lower().rstrip("=")
+
+
+def class_uri(catalog: Catalog, spec: ClassSpec) -> str:
+    return content_uri(canonical_bytes(catalog.metadata(spec)))
+
+
+def write_metadata(catalog: Catalog, directory: Path) -> list[Path]:
+    """One file per class, named by slug, holding exactly the hashed bytes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for spec in catalog.classes.values():
+        path = directory / f"{spec.slug}.json"
+        path.write_bytes(canonical_bytes(catalog.metadata(spec)))
+        paths.append(path)
+    return paths

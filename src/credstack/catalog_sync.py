@@ -1,0 +1,153 @@
+"""Apply a catalog to chain, idempotently, and report what differs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from credstack.catalog import Catalog, ClassSpec, class_uri
+from credstack.deployments import ClassRecord, Deployment
+from credstack.registry import ISSUER_ROLE, ClassInfo, Registry, created_class_id
+from credstack.units import format_percent
+
+# What a step is: "in sync" needs nothing; "send" this signer can do now;
+# "needs <who>" another key must run apply; "drift" cannot change on chain.
+IN_SYNC, SEND, NEEDS, DRIFT = "in sync", "send", "needs", "drift"
+
+
+@dataclass
+class Step:
+    subject: str  # issuer id or class slug
+    action: str  # what would be done, or what differs
+    state: str  # IN_SYNC, SEND, NEEDS, DRIFT
+    who: str = ""  # for NEEDS: the account that must sign
+    run: Callable[[Any], Any] | None = field(default=None, repr=False)
+
+
+@dataclass
+class ClassState:
+    spec: ClassSpec
+    info: ClassInfo | None  # None: not on chain yet
+
+
+def _send(method: Any, *args: Any) -> Any:
+    """``partial(_send, method, *args)(sender)`` sends ``method(*args)``."""
+    *call, sender = args
+    return method(*call, sender=sender)
+
+
+def find_classes(registry: Registry, catalog: Catalog, deployment: Deployment) -> dict[str, int]:
+    """slug -> class id for the catalog classes already on chain. The chain is
+    the truth: a recorded id is used only if that class still has the same
+    issuer and name; otherwise the issuer's ClassCreated events are searched."""
+    found: dict[str, int] = {}
+    by_issuer: dict[str, dict[str, int]] = {}
+    for slug, spec in catalog.classes.items():
+        issuer = catalog.issuers[spec.issuer].address
+        record = deployment.classes.get(slug)
+        if record is not None:
+            info = registry.class_info(record.class_id)
+            if info.issuer == issuer and info.name == spec.name:
+                found[slug] = record.class_id
+                continue
+        if issuer not in by_issuer:
+            by_issuer[issuer] = registry.classes_created(issuer)
+        if spec.name in by_issuer[issuer]:
+            found[slug] = by_issuer[issuer][spec.name]
+    return found
+
+
+def plan(
+    registry: Registry, catalog: Catalog, deployment: Deployment, signer: str
+) -> tuple[list[Step], dict[str, int]]:
+    """The steps that would bring the chain to the catalog, for ``signer``."""
+    steps: list[Step] = []
+    contract = registry.contract
+    is_admin = registry.is_admin(signer)
+    for entry in catalog.issuers.values():
+        if registry.is_issuer(entry.address):
+            steps.append(Step(entry.id, f"issuer role held by {entry.address}", IN_SYNC))
+        elif is_admin:
+            run = partial(_send, contract.grantRole, ISSUER_ROLE, entry.address)
+            steps.append(Step(entry.id, f"grant issuer role to {entry.address}", SEND, run=run))
+        else:
+            steps.append(Step(entry.id, "grant issuer role", NEEDS, who="the registry admin"))
+
+    ids = find_classes(registry, catalog, deployment)
+    for slug, spec in catalog.classes.items():
+        issuer = catalog.issuers[spec.issuer].address
+        mine = issuer.lower() == signer.lower()
+        uri = class_uri(catalog, spec)
+        if slug not in ids:
+            if mine:
+                run = partial(
+                    _send, contract.create_class, spec.name, uri, spec.transferable,
+                    spec.revocable, spec.validity, spec.min_score,
+                )  # fmt: skip
+                steps.append(Step(slug, f"create class '{spec.name}'", SEND, run=run))
+            else:
+                steps.append(Step(slug, f"create class '{spec.name}'", NEEDS, who=issuer))
+            continue
+        info = registry.class_info(ids[slug])
+        fixed = [
+            ("transferable", info.transferable, spec.transferable),
+            ("revocable", info.revocable, spec.revocable),
+            ("validity_days", info.validity // 86_400, spec.validity_days),
+            ("min_score", format_percent(info.min_score), format_percent(spec.min_score)),
+        ]
+        for name, chain_value, wanted in fixed:
+            if chain_value != wanted:
+                steps.append(
+                    Step(
+                        slug,
+                        f"{name} is {chain_value} on chain, {wanted} in the catalog; fixed at "
+                        "creation: give the changed class a new slug",
+                        DRIFT,
+                    )
+                )
+        changes: list[tuple[str, Callable[[Any], Any]]] = []
+        if info.uri != uri:
+            changes.append(
+                ("update metadata URI", partial(_send, contract.set_class_uri, ids[slug], uri))
+            )
+        if info.active != spec.active:
+            action = "activate" if spec.active else "deactivate"
+            changes.append(
+                (action, partial(_send, contract.set_class_active, ids[slug], spec.active))
+            )
+        for action, change in changes:
+            if mine:
+                steps.append(Step(slug, action, SEND, run=change))
+            else:
+                steps.append(Step(slug, action, NEEDS, who=issuer))
+        if not changes and all(a == b for _, a, b in fixed):
+            steps.append(Step(slug, f"class {ids[slug]}", IN_SYNC))
+    return steps, ids
+
+
+def apply(
+    registry: Registry,
+    catalog: Catalog,
+    deployment: Deployment,
+    sender: Any,
+    on_step: Callable[[Step], None] | None = None,
+) -> list[Step]:
+    """Run every step ``sender`` may run; record slug -> id in the deployment
+    (the caller writes the file). Returns the steps, run ones as "done"."""
+    steps, ids = plan(registry, catalog, deployment, sender.address)
+    for step in steps:
+        if step.state == SEND and step.run is not None:
+            receipt = step.run(sender)
+            if step.action.startswith("create class"):
+                ids[step.subject] = created_class_id(registry.contract, receipt)
+            step.state = "done"
+        if on_step is not None:
+            on_step(step)
+    for slug, class_id in ids.items():
+        spec = catalog.classes[slug]
+        deployment.classes[slug] = ClassRecord(
+            class_id=class_id, issuer=catalog.issuers[spec.issuer].address, name=spec.name
+        )
+    return steps

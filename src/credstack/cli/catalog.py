@@ -1,0 +1,103 @@
+"""`ape run catalog apply|show`: bring the chain to a YAML catalog, or compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from credstack import catalog as catalog_mod
+from credstack import deployments
+from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, apply, find_classes, plan
+from credstack.cli.common import CredstackCommand, account_option, confirm, console, yes_option
+from credstack.config import out_dir
+from credstack.registry import Registry
+from credstack.units import format_percent
+
+CATALOG_ARG = click.argument(
+    "catalog_path",
+    metavar="CATALOG",
+    default="examples/catalog.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+
+
+@click.group()
+def cli() -> None:
+    """Apply a catalog of issuers and classes to chain, or show it beside the chain."""
+
+
+def _describe(step: Step) -> str:
+    mark = {IN_SYNC: "ok", "done": "done", NEEDS: "needs", DRIFT: "DRIFT", "send": "to send"}
+    who = f" (must be sent by {step.who})" if step.who else ""
+    return f"  [{mark.get(step.state, step.state)}] {step.subject}: {step.action}{who}"
+
+
+@cli.command("apply", cls=CredstackCommand)
+@CATALOG_ARG
+@account_option()
+@click.option("--dry-run", is_flag=True, help="list the steps, send nothing")
+@yes_option()
+def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
+    """Grant issuer roles and create or update classes, as far as ACCOUNT may."""
+    from ape import chain
+
+    out = console()
+    catalog = catalog_mod.load(catalog_path)
+    deployment = deployments.load_live(chain)
+    registry = Registry.at(deployment.registry, deployment.block_number)
+    steps, _ = plan(registry, catalog, deployment, account.address)
+    to_send = [s for s in steps if s.state == "send"]
+    if dry_run or not to_send:
+        for step in steps:
+            out.print(_describe(step))
+        out.print(f"{len(to_send)} transaction(s) to send" + ("; dry run" if dry_run else ""))
+        if not dry_run:
+            _record(catalog, deployment, registry, account)
+        return
+    confirm(f"Send {len(to_send)} transaction(s) from {account.address}?", yes)
+    paths = catalog_mod.write_metadata(catalog, out_dir() / "metadata")
+    apply(registry, catalog, deployment, account, on_step=lambda s: out.print(_describe(s)))
+    deployments.write(deployment)
+    out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
+
+
+def _record(catalog: Any, deployment: Any, registry: Registry, account: Any) -> None:
+    """Nothing to send: still record slug -> id for classes found on chain."""
+    apply(registry, catalog, deployment, account)
+    deployments.write(deployment)
+
+
+@cli.command(cls=CredstackCommand)
+@CATALOG_ARG
+def show(catalog_path: Path) -> None:
+    """The catalog's classes and their state on chain."""
+    from ape import chain
+
+    out = console()
+    catalog = catalog_mod.load(catalog_path)
+    deployment = deployments.load_live(chain)
+    registry = Registry.at(deployment.registry, deployment.block_number)
+    ids = find_classes(registry, catalog, deployment)
+    table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
+    for column in ("slug", "issuer", "id", "name", "min", "valid", "soulbound", "on chain"):
+        table.add_column(column)
+    drift = {s.subject for s in plan(registry, catalog, deployment, "0x" + "0" * 40)[0]
+             if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}  # fmt: skip
+    for slug, spec in catalog.classes.items():
+        state = "missing" if slug not in ids else ("drift" if slug in drift else "in sync")
+        if slug in ids and state == "in sync" and not registry.class_info(ids[slug]).active:
+            state = "inactive"
+        table.add_row(
+            slug,
+            spec.issuer,
+            str(ids.get(slug, "-")),
+            spec.name,
+            format_percent(spec.min_score),
+            f"{spec.validity_days} d" if spec.validity_days else "forever",
+            "no" if spec.transferable else "yes",
+            state,
+        )
+    out.print(table)

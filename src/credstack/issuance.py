@@ -1,0 +1,540 @@
+"""Bulk issuance from a CSV: validate every row, plan, send in batches sized
+by gas, journal every step, and write the issuer's receipts.
+
+CSV columns (any order, header required): ``wallet`` (EIP-55 checksummed),
+``score`` (percent, 0 to 100, up to two decimals), ``evidence`` (a file path,
+relative to the CSV, or ``0x`` + the document's SHA-256), ``external_id`` (the
+issuer's own reference, kept off chain). Rows are numbered as a spreadsheet
+shows them: the header is row 1.
+
+A wallet counts as issued when the chain has a ``CredentialIssued`` event for
+it in this class (whatever its status now): re-running a CSV never issues a
+wallet the same class twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils.address import is_checksum_address
+
+from credstack.errors import CredstackError, InputError, JournalError, RowError
+from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
+from credstack.journal import Journal, JournalState
+from credstack.registry import (
+    MAX_BATCH,
+    TX_GAS_CAP,
+    ClassInfo,
+    IssuedEvent,
+    Registry,
+    issued_token_ids,
+)
+from credstack.units import format_percent, parse_percent
+
+CSV_FIELDS = ("wallet", "score", "evidence", "external_id")
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+ZERO = "0x" + "0" * 40
+# Batches aim at this share of the gas cap; each is estimated before sending.
+GAS_HEADROOM = 0.95
+# How long a resumed run waits for a transaction an earlier run left pending.
+PENDING_WAIT = 120
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    row: int
+    wallet: str
+    score: int  # basis points
+    digest: bytes  # SHA-256 of the evidence document
+    external_id: str
+
+
+# Validation
+
+
+def wallet_problem(text: str) -> str | None:
+    """Why ``text`` is not a wallet to issue to, or None."""
+    if not text:
+        return "missing"
+    if not ADDRESS.match(text):
+        return "not an address (0x and 40 hex digits)"
+    if text.lower() == ZERO:
+        return "zero address"
+    body = text[2:]
+    if body == body.lower() or body == body.upper():
+        return "no EIP-55 checksum (all one case): copy the address as the wallet shows it"
+    if not is_checksum_address(text):
+        return "bad EIP-55 checksum (a mistyped character?)"
+    return None
+
+
+def read_rows(path: Path, klass: ClassInfo) -> tuple[list[IssueRow], list[RowError]]:
+    """Every valid row and every error, checked against the class."""
+    rows: list[IssueRow] = []
+    errors: list[RowError] = []
+    try:
+        f = path.open(newline="", encoding="utf-8-sig")
+    except OSError as err:
+        return [], [RowError(0, "file", str(path), f"cannot read ({err.strerror})")]
+    with f:
+        reader = csv.reader(f, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return [], [RowError(1, "header", "", "empty file")]
+            names = [h.strip() for h in header]
+            if sorted(names) != sorted(CSV_FIELDS):
+                return [], [
+                    RowError(
+                        1,
+                        "header",
+                        ",".join(header),
+                        f"expected the columns {','.join(CSV_FIELDS)}",
+                    )
+                ]
+            index = {name: names.index(name) for name in CSV_FIELDS}
+            seen_wallets: dict[str, int] = {}
+            seen_ids: dict[str, int] = {}
+            digests: dict[str, bytes | str] = {}
+            for record in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue
+                if len(record) != len(CSV_FIELDS):
+                    errors.append(
+                        RowError(
+                            line,
+                            "columns",
+                            ",".join(record),
+                            f"expected {len(CSV_FIELDS)} fields, found {len(record)}",
+                        )
+                    )
+                    continue
+                cell = {name: record[i].strip() for name, i in index.items()}
+                bad = len(errors)
+
+                wallet = cell["wallet"]
+                if problem := wallet_problem(wallet):
+                    errors.append(RowError(line, "wallet", wallet, problem))
+                elif wallet.lower() in seen_wallets:
+                    first = seen_wallets[wallet.lower()]
+                    errors.append(RowError(line, "wallet", wallet, f"duplicate of row {first}"))
+                else:
+                    seen_wallets[wallet.lower()] = line
+
+                score = 0
+                try:
+                    score = parse_percent(cell["score"])
+                except ValueError as err:
+                    errors.append(RowError(line, "score", cell["score"], f"out of range: {err}"))
+                else:
+                    if score < klass.min_score:
+                        errors.append(
+                            RowError(
+                                line,
+                                "score",
+                                cell["score"],
+                                f"below the class minimum of {format_percent(klass.min_score)}",
+                            )
+                        )
+
+                digest = _evidence_digest(cell["evidence"], path.parent, digests)
+                if isinstance(digest, str):
+                    errors.append(RowError(line, "evidence", cell["evidence"], digest))
+
+                external_id = cell["external_id"]
+                if not external_id:
+                    errors.append(RowError(line, "external_id", "", "missing"))
+                elif external_id in seen_ids:
+                    first = seen_ids[external_id]
+                    errors.append(
+                        RowError(line, "external_id", external_id, f"duplicate of row {first}")
+                    )
+                else:
+                    seen_ids[external_id] = line
+
+                if len(errors) == bad and isinstance(digest, bytes):
+                    rows.append(IssueRow(line, wallet, score, digest, external_id))
+        except csv.Error as err:
+            errors.append(RowError(reader.line_num, "csv", path.name, f"malformed CSV ({err})"))
+        except UnicodeDecodeError:
+            errors.append(RowError(reader.line_num + 1, "csv", path.name, "not UTF-8 text"))
+    if not rows and not errors:
+        errors.append(RowError(2, "rows", "", "no data rows after the header"))
+    return rows, errors
+
+
+def _evidence_digest(text: str, base: Path, cache: dict[str, bytes | str]) -> bytes | str:
+    """The document's SHA-256, or why it cannot be had."""
+    if not text:
+        return "missing: a file path or 0x + 64 hex digits"
+    if text.lower().startswith("0x"):
+        digest = parse_hex32(text)
+        return digest if digest is not None else "not a SHA-256 hash (0x + 64 hex digits)"
+    if text not in cache:
+        try:
+            cache[text] = file_digest(base / text)
+        except OSError as err:
+            cache[text] = f"unreadable evidence file ({err.strerror})"
+    return cache[text]
+
+
+# Planning
+
+
+@dataclass
+class Plan:
+    class_id: int
+    new: list[IssueRow]
+    done: list[tuple[IssueRow, IssuedEvent]]
+    batches: list[list[IssueRow]]
+    batch_size: int
+    gas_fixed: int
+    gas_per_credential: int
+    gas_price: int
+    gas_limit: int  # the cap a batch must stay under: min(tx cap, block gas limit)
+    settled: list[str] = field(default_factory=list)
+
+    @property
+    def gas_total(self) -> int:
+        return sum(self.gas_fixed + self.gas_per_credential * len(b) for b in self.batches)
+
+    @property
+    def cost_wei(self) -> int:
+        return self.gas_total * self.gas_price
+
+
+@dataclass
+class Timings:
+    validation: float = 0.0
+    planning: float = 0.0
+    estimating: float = 0.0
+    signing: float = 0.0
+    node: float = 0.0
+
+
+@dataclass
+class Outcome:
+    issued: list[tuple[IssueRow, int]]  # row, token id
+    transactions: list[str]
+    gas_used: int
+    timings: Timings
+
+
+class Issuance:
+    """One class on one registry, with its journal and receipts."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        klass: ClassInfo,
+        slug: str,
+        sender: Any,
+        journal: Journal,
+    ) -> None:
+        self.registry = registry
+        self.klass = klass
+        self.slug = slug
+        self.sender = sender
+        self.journal = journal
+        self.timings = Timings()
+
+    # Before anything is sent
+
+    def check_signer(self) -> None:
+        """The signer must be able to issue this class right now."""
+        contract = self.registry.contract
+        if bool(contract.paused()):
+            raise CredstackError("the registry is paused: nothing can be issued until unpaused")
+        if not self.klass.active:
+            raise CredstackError(f"class '{self.slug}' ({self.klass.class_id}) is inactive")
+        if not self.registry.may_operate(self.klass, self.sender.address):
+            raise CredstackError(
+                f"account {self.sender.address} may not issue class '{self.slug}': "
+                f"not its issuer ({self.klass.issuer}) or a delegate of it, "
+                "or the issuer's role was removed"
+            )
+
+    def settle(self, wait: float = PENDING_WAIT) -> list[str]:
+        """Settle every transaction an earlier run sent but never saw mined.
+        Returns one line per transaction saying what became of it."""
+        from ape import chain
+        from web3.exceptions import TimeExhausted, TransactionNotFound
+
+        web3 = chain.provider.web3
+        lines = []
+        for record in self.journal.read().unsettled:
+            tx = record["tx"]
+            try:
+                receipt = web3.eth.get_transaction_receipt(tx)
+            except TransactionNotFound:
+                try:
+                    web3.eth.get_transaction(tx)
+                except TransactionNotFound:
+                    # Never broadcast, or dropped from the pool. Its nonce is
+                    # free again, so the next transaction takes it and this
+                    # one can never be mined later.
+                    self.journal.append([{"t": "dropped", "tx": tx}])
+                    lines.append(f"{tx}: never mined (dropped); its credentials are re-planned")
+                    continue
+                try:
+                    receipt = web3.eth.wait_for_transaction_receipt(tx, timeout=wait)
+                except TimeExhausted:
+                    raise JournalError(
+                        f"transaction {tx} (nonce {record['nonce']}) from an earlier run is "
+                        f"still pending after {wait:.0f} s: wait for it, then re-run"
+                    ) from None
+            if receipt["status"] == 1:
+                ape_receipt = chain.get_receipt(tx)
+                ids = issued_token_ids(self.registry.contract, ape_receipt)
+                self.journal.append([{"t": "mined", "tx": tx, "token_ids": ids}])
+                lines.append(f"{tx}: mined before the interruption ({len(ids)} credentials)")
+            else:
+                self.journal.append([{"t": "failed", "tx": tx}])
+                lines.append(f"{tx}: reverted; its credentials are re-planned")
+        return lines
+
+    def plan(self, rows: list[IssueRow], batch_size: int | None = None) -> Plan:
+        """Split rows into issued (on chain) and new; size batches by gas."""
+        from ape import chain
+
+        started = time.perf_counter()
+        settled = self.settle()
+        onchain = {
+            e.holder.lower(): e for e in self.registry.issued_events(self.klass.class_id)
+        }  # first issue per wallet wins: events come in order
+        done, new = [], []
+        for row in rows:
+            event = onchain.get(row.wallet.lower())
+            if event is not None and event.holder.lower() == row.wallet.lower():
+                done.append((row, event))
+            else:
+                new.append(row)
+        self._prepare(new)
+        block_limit = int(chain.blocks.head.gas_limit)
+        cap = min(TX_GAS_CAP, block_limit)
+        self.timings.planning += time.perf_counter() - started
+
+        fixed, per = self._gas_model(new)
+        size = min(MAX_BATCH, max(1, int((cap * GAS_HEADROOM - fixed) // max(per, 1))))
+        if batch_size is not None:
+            size = max(1, min(size, batch_size))
+        batches = [new[i : i + size] for i in range(0, len(new), size)]
+        return Plan(
+            class_id=self.klass.class_id,
+            new=new,
+            done=done,
+            batches=batches,
+            batch_size=size,
+            gas_fixed=fixed,
+            gas_per_credential=per,
+            gas_price=int(chain.provider.gas_price),
+            gas_limit=cap,
+            settled=settled,
+        )
+
+    def _prepare(self, rows: list[IssueRow]) -> None:
+        """Fix each new row's salt in the journal before any transaction names
+        it; a row an earlier run prepared keeps its salt if nothing changed."""
+        state = self.journal.read()
+        fresh = []
+        for row in rows:
+            old = state.prepared.get(row.wallet)
+            if old is not None and (old["score"], old["digest"], old["external_id"]) == (
+                row.score,
+                row.digest.hex(),
+                row.external_id,
+            ):
+                continue
+            salt = new_salt()
+            fresh.append(
+                {
+                    "t": "prepared",
+                    "wallet": row.wallet,
+                    "row": row.row,
+                    "score": row.score,
+                    "digest": row.digest.hex(),
+                    "external_id": row.external_id,
+                    "salt": salt.hex(),
+                    "hash": salted_hash(salt, row.digest).hex(),
+                }
+            )
+        if fresh:
+            self.journal.append(fresh)
+
+    def _gas_model(self, rows: list[IssueRow]) -> tuple[int, int]:
+        """(fixed, per credential) gas from two estimates by the node."""
+        if not rows:
+            return 0, 0
+        started = time.perf_counter()
+        small = self._estimate(rows[:1])
+        probe = rows[: min(len(rows), 64)]
+        if len(probe) < 2:
+            self.timings.estimating += time.perf_counter() - started
+            return small, small
+        large = self._estimate(probe)
+        per = -(-(large - small) // (len(probe) - 1))  # round up
+        self.timings.estimating += time.perf_counter() - started
+        return max(small - per, 0), per
+
+    def _estimate(self, rows: list[IssueRow]) -> int:
+        from ape.exceptions import ContractLogicError
+
+        args = self._batch_args(rows, self.journal.read())
+        try:
+            return int(
+                self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
+            )
+        except ContractLogicError as err:
+            raise CredstackError(f"the node refused the batch: {err.message}") from None
+
+    def _batch_args(
+        self, rows: list[IssueRow], state: JournalState
+    ) -> tuple[int, list[str], list[int], list[bytes]]:
+        hashes = [bytes.fromhex(state.prepared[r.wallet]["hash"]) for r in rows]
+        return (
+            self.klass.class_id,
+            [r.wallet for r in rows],
+            [r.score for r in rows],
+            hashes,
+        )
+
+    # Sending
+
+    def execute(self, plan: Plan, on_progress: Callable[[int], None] | None = None) -> Outcome:
+        """Send every batch of the plan, journalling each transaction before
+        it is broadcast and after it is mined."""
+        from ape import chain
+        from ape.exceptions import ContractLogicError
+
+        state = self.journal.read()
+        issued: list[tuple[IssueRow, int]] = []
+        transactions: list[str] = []
+        gas_used = 0
+        queue = list(plan.batches)
+        while queue:
+            batch = queue.pop(0)
+            args = self._batch_args(batch, state)
+            started = time.perf_counter()
+            try:
+                estimate = int(
+                    self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
+                )
+            except ContractLogicError as err:
+                raise CredstackError(f"the node refused the batch: {err.message}") from None
+            self.timings.estimating += time.perf_counter() - started
+            if estimate > plan.gas_limit * GAS_HEADROOM and len(batch) > 1:
+                half = len(batch) // 2
+                queue[:0] = [batch[:half], batch[half:]]
+                continue
+            gas_limit = min(estimate + estimate // 10, plan.gas_limit)
+
+            started = time.perf_counter()
+            txn = self.registry.contract.issue_batch.as_transaction(
+                *args, sender=self.sender, gas_limit=gas_limit
+            )
+            signed = self.sender.sign_transaction(txn)
+            if signed is None:
+                raise CredstackError("the account declined to sign")
+            tx = "0x" + bytes(signed.txn_hash).hex()
+            self.timings.signing += time.perf_counter() - started
+            self.journal.append(
+                [{"t": "sent", "tx": tx, "nonce": int(txn.nonce), "wallets": args[1]}]
+            )
+
+            started = time.perf_counter()
+            try:
+                receipt = chain.provider.send_transaction(signed)
+            except ContractLogicError as err:
+                self.journal.append([{"t": "failed", "tx": tx}])
+                raise CredstackError(f"batch transaction {tx} reverted: {err.message}") from None
+            self.timings.node += time.perf_counter() - started
+            ids = issued_token_ids(self.registry.contract, receipt)
+            if len(ids) != len(batch):
+                raise JournalError(f"{tx}: expected {len(batch)} credentials, saw {len(ids)}")
+            self.journal.append([{"t": "mined", "tx": tx, "token_ids": ids}])
+            issued += list(zip(batch, ids, strict=True))
+            transactions.append(tx)
+            gas_used += int(receipt.gas_used)
+            if on_progress is not None:
+                on_progress(len(batch))
+        return Outcome(issued, transactions, gas_used, self.timings)
+
+    # Receipts
+
+    def receipts(self, rows: list[IssueRow]) -> list[dict[str, Any]]:
+        """One record per CSV row that is on chain, for the issuer to keep and
+        hand to the learner: the salt is what lets the learner prove the
+        evidence later."""
+        state = self.journal.read()
+        onchain = {e.holder.lower(): e for e in self.registry.issued_events(self.klass.class_id)}
+        out = []
+        for row in rows:
+            event = onchain.get(row.wallet.lower())
+            if event is None:
+                continue
+            prepared = state.prepared.get(row.wallet)
+            salt = ""
+            if prepared is not None and prepared["hash"] == event.evidence_hash.hex():
+                salt = prepared["salt"]
+            out.append(
+                {
+                    "wallet": row.wallet,
+                    "external_id": row.external_id,
+                    "class": self.slug,
+                    "class_id": self.klass.class_id,
+                    "token_id": event.token_id,
+                    "score": format_percent(event.score),
+                    "expires_at": event.expires_at,
+                    "document_sha256": "0x" + row.digest.hex(),
+                    "salt": "0x" + salt if salt else "",
+                    "evidence_hash": "0x" + event.evidence_hash.hex(),
+                    "transaction": event.tx_hash,
+                }
+            )
+        return out
+
+
+def write_receipts(records: list[dict[str, Any]], base: Path) -> tuple[Path, Path]:
+    """``base``.csv and ``base``.json, each written atomically."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = base.with_suffix(".csv"), base.with_suffix(".json")
+    fields = (
+        list(records[0])
+        if records
+        else ["wallet", "external_id", "class", "class_id", "token_id", "salt", "evidence_hash"]
+    )
+    for path, write in (
+        (csv_path, lambda f: _write_csv(f, fields, records)),
+        (json_path, lambda f: f.write(json.dumps(records, indent=2) + "\n")),
+    ):
+        fd, tmp = tempfile.mkstemp(dir=base.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", newline="") as f:
+            write(f)
+        os.replace(tmp, path)
+    return csv_path, json_path
+
+
+def _write_csv(f: Any, fields: list[str], records: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(f, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def validate(
+    path: Path, klass: ClassInfo, skip_invalid: bool
+) -> tuple[list[IssueRow], list[RowError]]:
+    """Rows to issue; raises InputError unless ``skip_invalid``."""
+    rows, errors = read_rows(path, klass)
+    if errors and (not skip_invalid or any(e.field in ("header", "csv", "file") for e in errors)):
+        raise InputError(str(path), errors)
+    return rows, errors

@@ -1,0 +1,224 @@
+"""Revoke, suspend, reinstate and renew: one token or a CSV of them.
+
+Every row is checked against the chain before anything is sent. A token
+already in the wanted state is reported and skipped, so a re-run after an
+interruption finishes the rest and repeats nothing.
+
+CSV columns: ``token_id`` for all; ``reason`` for revoke (required);
+``until`` for renew (``YYYY-MM-DD``, UTC midnight; blank = the class's
+validity counted from today).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from credstack.errors import CredstackError, InputError, RowError
+from credstack.registry import Credential, Registry, Status
+from credstack.units import DAY, format_time
+
+ACTIONS = ("revoke", "suspend", "reinstate", "renew")
+COLUMNS = {
+    "revoke": ("token_id", "reason"),
+    "suspend": ("token_id",),
+    "reinstate": ("token_id",),
+    "renew": ("token_id", "until"),
+}
+MAX_REASON = 256
+
+
+@dataclass(frozen=True)
+class Request:
+    row: int  # 0 for a single token given as an option
+    token_id: int
+    reason: str = ""
+    until: int = 0  # renew: the new expiry (0 = class validity from today)
+
+
+@dataclass(frozen=True)
+class Task:
+    request: Request
+    credential: Credential
+    expires_at: int = 0  # renew: the resolved expiry
+
+
+def parse_token_id(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError("a token id (a positive whole number)")
+    return int(text)
+
+
+def parse_until(text: str) -> int:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("a date as YYYY-MM-DD") from None
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def check_reason(reason: str) -> str | None:
+    if not reason.strip():
+        return "missing: a revocation needs a reason"
+    if len(reason.encode()) > MAX_REASON:
+        return f"longer than {MAX_REASON} bytes"
+    return None
+
+
+def read_csv(path: Path, action: str) -> list[Request]:
+    """Parse a CSV of requests; InputError with every bad row."""
+    columns = COLUMNS[action]
+    errors: list[RowError] = []
+    requests: list[Request] = []
+    try:
+        f = path.open(newline="", encoding="utf-8-sig")
+    except OSError as err:
+        raise InputError(str(path), [RowError(0, "file", str(path), err.strerror or "")]) from None
+    with f:
+        reader = csv.DictReader(f, strict=True)
+        try:
+            names = [n.strip() for n in reader.fieldnames or []]
+            if sorted(names) != sorted(columns):
+                raise InputError(
+                    str(path),
+                    [RowError(1, "header", ",".join(names), f"expected {','.join(columns)}")],
+                )
+            seen: dict[int, int] = {}
+            for record in reader:
+                line = reader.line_num
+                cell = {k.strip(): (v or "").strip() for k, v in record.items() if k}
+                if None in record:
+                    errors.append(RowError(line, "columns", str(record[None]), "extra fields"))
+                    continue
+                try:
+                    token_id = parse_token_id(cell["token_id"])
+                except ValueError as err:
+                    errors.append(RowError(line, "token_id", cell["token_id"], str(err)))
+                    continue
+                if token_id in seen:
+                    errors.append(
+                        RowError(
+                            line, "token_id", str(token_id), f"duplicate of row {seen[token_id]}"
+                        )
+                    )
+                    continue
+                seen[token_id] = line
+                reason, until = cell.get("reason", ""), 0
+                if action == "revoke" and (problem := check_reason(reason)):
+                    errors.append(RowError(line, "reason", reason, problem))
+                    continue
+                if action == "renew" and cell.get("until"):
+                    try:
+                        until = parse_until(cell["until"])
+                    except ValueError as err:
+                        errors.append(RowError(line, "until", cell["until"], str(err)))
+                        continue
+                requests.append(Request(line, token_id, reason, until))
+        except csv.Error as err:
+            errors.append(RowError(reader.line_num, "csv", path.name, f"malformed CSV ({err})"))
+    if not requests and not errors:
+        errors.append(RowError(2, "rows", "", "no data rows after the header"))
+    if errors:
+        raise InputError(str(path), errors)
+    return requests
+
+
+def check(
+    registry: Registry, action: str, requests: list[Request], signer: str, source: str
+) -> tuple[list[Task], list[tuple[Request, str]]]:
+    """Split requests into tasks to send and ones already done (with why);
+    InputError for any that cannot be done, before anything is sent."""
+    from ape import chain
+
+    now = int(chain.pending_timestamp)
+    today = now - now % DAY
+    errors: list[RowError] = []
+    tasks: list[Task] = []
+    done: list[tuple[Request, str]] = []
+    classes: dict[int, Any] = {}
+    paused = bool(registry.contract.paused())
+    for request in requests:
+        where = (request.row, "token_id", str(request.token_id))
+        credential = registry.credential(request.token_id)
+        if not credential.exists:
+            errors.append(RowError(*where, "no such token"))
+            continue
+        if credential.class_id not in classes:
+            classes[credential.class_id] = registry.class_info(credential.class_id)
+        klass = classes[credential.class_id]
+        status = credential.status
+        if not registry.may_operate(klass, signer):
+            errors.append(
+                RowError(*where, f"{signer} may not manage class {klass.class_id} ({klass.name})")
+            )
+            continue
+        if status == Status.BURNED:
+            errors.append(RowError(*where, "burned by its holder"))
+            continue
+        if status == Status.REVOKED:
+            if action == "revoke":
+                done.append((request, "already revoked"))
+            else:
+                errors.append(RowError(*where, "revoked"))
+            continue
+        if action in ("revoke", "suspend") and not klass.revocable:
+            errors.append(RowError(*where, f"class {klass.class_id} is not revocable"))
+            continue
+        if action == "suspend" and status == Status.SUSPENDED:
+            done.append((request, "already suspended"))
+            continue
+        if action == "reinstate" and status != Status.SUSPENDED:
+            done.append((request, "not suspended"))
+            continue
+        if action == "renew":
+            target = request.until or (today + klass.validity if klass.validity else 0)
+            if not klass.active:
+                errors.append(RowError(*where, f"class {klass.class_id} is inactive"))
+            elif paused:
+                errors.append(RowError(*where, "the registry is paused"))
+            elif target == 0:
+                errors.append(RowError(*where, "the class never expires: give an until date"))
+            elif target == credential.expires_at:
+                done.append((request, f"already expires {format_time(target)}"))
+            elif target <= now:
+                errors.append(RowError(*where, f"{format_time(target)} is not in the future"))
+            else:
+                tasks.append(Task(request, credential, target))
+            continue
+        tasks.append(Task(request, credential))
+    if errors:
+        raise InputError(source, errors)
+    return tasks, done
+
+
+def run(
+    registry: Registry,
+    action: str,
+    tasks: list[Task],
+    sender: Any,
+    on_done: Callable[[Task, str], None] | None = None,
+) -> list[tuple[Task, str]]:
+    """Send one transaction per task; returns (task, transaction hash)."""
+    contract = registry.contract
+    sent = []
+    for task in tasks:
+        token_id = task.request.token_id
+        if action == "revoke":
+            receipt = contract.revoke(token_id, task.request.reason, sender=sender)
+        elif action == "suspend":
+            receipt = contract.suspend(token_id, sender=sender)
+        elif action == "reinstate":
+            receipt = contract.reinstate(token_id, sender=sender)
+        elif action == "renew":
+            receipt = contract.renew(token_id, task.expires_at, sender=sender)
+        else:
+            raise CredstackError(f"unknown action {action!r}")
+        tx = str(receipt.txn_hash)
+        sent.append((task, tx))
+        if on_done is not None:
+            on_done(task, tx)
+    return sent

@@ -1,0 +1,81 @@
+"""What an auditor or employer asks: is this credential valid, and why not;
+who issued it, for what score; does this evidence file match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from credstack.evidence import file_digest, salted_hash
+from credstack.registry import Registry, Status
+from credstack.units import format_percent, format_time
+
+
+def verify_token(
+    registry: Registry,
+    token_id: int,
+    evidence: Path | None = None,
+    salt: bytes | None = None,
+) -> dict[str, Any]:
+    """One credential as a flat record (JSON-ready)."""
+    from ape import chain
+
+    credential = registry.credential(token_id)
+    if not credential.exists:
+        return {"token_id": token_id, "exists": False, "valid": False, "status": "none"}
+    klass = registry.class_info(credential.class_id)
+    event = registry.issued_event(token_id)
+    status = credential.status
+    reason = ""
+    if status == Status.REVOKED:
+        reason = f"revoked: {registry.revocation_reason(token_id) or '(no reason found)'}"
+    elif status == Status.SUSPENDED:
+        reason = "suspended by the issuer"
+    elif status == Status.EXPIRED:
+        reason = f"expired on {format_time(credential.expires_at)}"
+    elif status == Status.BURNED:
+        reason = "burned by its holder"
+    record: dict[str, Any] = {
+        "token_id": token_id,
+        "exists": True,
+        "valid": bool(registry.contract.is_valid(token_id)),
+        "status": status.name.lower(),
+        "reason": reason,
+        "holder": credential.holder,
+        "class_id": credential.class_id,
+        "class_name": klass.name,
+        "class_uri": klass.uri,
+        "issuer": klass.issuer,
+        "soulbound": not klass.transferable,
+        "score": format_percent(credential.score),
+        "min_score": format_percent(klass.min_score),
+        "expires_at": credential.expires_at,
+        "expires": format_time(credential.expires_at),
+        "issued_at": None,
+        "issued": "",
+        "evidence_hash": None,
+        "issue_transaction": None,
+    }
+    if event is not None:
+        issued_at = int(chain.blocks[event.block_number].timestamp)
+        record.update(
+            issued_at=issued_at,
+            issued=format_time(issued_at),
+            evidence_hash="0x" + event.evidence_hash.hex(),
+            issue_transaction=event.tx_hash,
+        )
+    if evidence is not None and salt is not None:
+        computed = salted_hash(salt, file_digest(evidence))
+        record["evidence_file"] = str(evidence)
+        record["evidence_matches"] = event is not None and computed == event.evidence_hash
+    return record
+
+
+def verify_holder(registry: Registry, holder: str) -> list[dict[str, Any]]:
+    """Every credential the holder has now, in any status (revoked ones too:
+    the record keeps its last holder), in token order."""
+    records = []
+    for token_id in sorted(registry.tokens_received(holder)):
+        if registry.credential(token_id).holder.lower() == holder.lower():
+            records.append(verify_token(registry, token_id))
+    return records
