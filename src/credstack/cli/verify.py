@@ -1,0 +1,98 @@
+"""`ape run verify`: a token or a holder; a table for people, --json for machines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from credstack.cli.common import console, credstack_command, fail
+from credstack.context import Context
+from credstack.errors import CredstackError
+from credstack.evidence import parse_hex32
+from credstack.issuance import wallet_problem
+from credstack.verify import verify_holder, verify_token
+
+FIELDS = (
+    ("valid", "valid"),
+    ("status", "status"),
+    ("reason", "why"),
+    ("class_name", "class"),
+    ("class_id", "class id"),
+    ("issuer", "issuer"),
+    ("holder", "holder"),
+    ("score", "score"),
+    ("min_score", "class minimum"),
+    ("issued", "issued"),
+    ("expires", "expires"),
+    ("soulbound", "soulbound"),
+    ("evidence_hash", "evidence hash"),
+    ("evidence_matches", "evidence matches"),
+)
+
+
+@credstack_command()
+@click.option("--token", "token_id", type=click.IntRange(min=1), help="a token id")
+@click.option("--holder", help="a wallet address: every credential it holds")
+@click.option(
+    "--evidence",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="with --token and --salt: does this file match the hash on chain?",
+)
+@click.option("--salt", help="the salt from the issuer's receipt (0x + 64 hex)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def cli(
+    token_id: int | None,
+    holder: str | None,
+    evidence: Path | None,
+    salt: str | None,
+    as_json: bool,
+) -> None:
+    """Is a credential valid, and why not; who issued it; does the evidence match."""
+    if (token_id is None) == (holder is None):
+        fail("give one of --token ID or --holder ADDRESS")
+    if (evidence is None) != (salt is None) or (evidence is not None and token_id is None):
+        fail("--evidence and --salt go together, with --token")
+    salt_bytes = None
+    if salt is not None and (salt_bytes := parse_hex32(salt)) is None:
+        raise CredstackError(f"--salt {salt!r}: expected 0x + 64 hex digits")
+    ctx = Context.connect()
+    records: list[dict[str, Any]]
+    if token_id is not None:
+        records = [verify_token(ctx.registry, token_id, evidence, salt_bytes)]
+    else:
+        assert holder is not None
+        if problem := wallet_problem(holder):
+            raise CredstackError(f"--holder {holder!r}: {problem}")
+        records = verify_holder(ctx.registry, holder)
+    missing = token_id is not None and not records[0]["exists"]
+    if as_json:
+        click.echo(json.dumps(records[0] if token_id is not None else records, indent=2))
+        if missing:
+            raise click.exceptions.Exit(1)
+        return
+    if missing:
+        raise CredstackError(f"token {token_id}: no such credential on this registry")
+    out = console()
+    if not records:
+        out.print(f"{holder} holds no credentials on this registry")
+        return
+    table = Table(title=f"registry {ctx.registry.address} on chain {ctx.deployment.chain_id}")
+    table.add_column("")
+    for record in records:
+        table.add_column(f"token {record['token_id']}")
+    for key, label in FIELDS:
+        if any(key in r for r in records):
+            table.add_row(label, *(_cell(r.get(key)) for r in records))
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
