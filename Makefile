@@ -14,7 +14,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic_settings.sources.utils
 
 help:
 	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
-	@echo "make demo    deploy on the embedded chain and walk credentials through their lifecycle"
+	@echo "make demo    the pilot on the embedded chain: deploy, catalog, a cohort over 26 weeks, summary"
 	@echo "make test    lint, then the whole test suite"
 	@echo "make bench   gas benchmark on anvil: prints a table, writes bench/results.json"
 	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
@@ -40,7 +40,7 @@ test-properties: setup
 	ape test tests/properties
 
 demo: setup
-	ape run demo
+	ape run pilot
 
 bench: setup
 	$(BIN)/python bench/gas.py

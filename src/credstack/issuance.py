@@ -247,6 +247,7 @@ class Issuance:
         self.sender = sender
         self.journal = journal
         self.timings = Timings()
+        self._estimates: dict[tuple[str, ...], int] = {}
 
     # Before anything is sent
 
@@ -372,30 +373,37 @@ class Issuance:
             self.journal.append(fresh)
 
     def _gas_model(self, rows: list[IssueRow]) -> tuple[int, int]:
-        """(fixed, per credential) gas from two estimates by the node."""
+        """(fixed, per credential) gas from the node's estimates: one of the
+        first 64 rows, and, when there are more rows than that, one of a
+        single row to split the fixed part from the per-credential part."""
         if not rows:
             return 0, 0
         started = time.perf_counter()
-        small = self._estimate(rows[:1])
-        probe = rows[: min(len(rows), 64)]
-        if len(probe) < 2:
-            self.timings.estimating += time.perf_counter() - started
-            return small, small
+        probe = rows[:64]
         large = self._estimate(probe)
+        if len(rows) <= len(probe):
+            self.timings.estimating += time.perf_counter() - started
+            return 0, -(-large // len(probe))
+        small = self._estimate(rows[:1])
         per = -(-(large - small) // (len(probe) - 1))  # round up
         self.timings.estimating += time.perf_counter() - started
         return max(small - per, 0), per
 
     def _estimate(self, rows: list[IssueRow]) -> int:
+        """The node's gas estimate for one batch, remembered: the batch that
+        is sent next is often the one just probed."""
         from ape.exceptions import ContractLogicError
 
-        args = self._batch_args(rows, self.journal.read())
-        try:
-            return int(
-                self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
-            )
-        except ContractLogicError as err:
-            raise CredstackError(f"the node refused the batch: {err.message}") from None
+        key = tuple(r.wallet for r in rows)
+        if key not in self._estimates:
+            args = self._batch_args(rows, self.journal.read())
+            try:
+                self._estimates[key] = int(
+                    self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
+                )
+            except ContractLogicError as err:
+                raise CredstackError(f"the node refused the batch: {err.message}") from None
+        return self._estimates[key]
 
     def _batch_args(
         self, rows: list[IssueRow], state: JournalState
@@ -425,12 +433,7 @@ class Issuance:
             batch = queue.pop(0)
             args = self._batch_args(batch, state)
             started = time.perf_counter()
-            try:
-                estimate = int(
-                    self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
-                )
-            except ContractLogicError as err:
-                raise CredstackError(f"the node refused the batch: {err.message}") from None
+            estimate = self._estimate(batch)
             self.timings.estimating += time.perf_counter() - started
             if estimate > plan.gas_limit * GAS_HEADROOM and len(batch) > 1:
                 half = len(batch) // 2

@@ -7,7 +7,6 @@ transaction, so a counter reads one too high.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -141,6 +140,7 @@ class Registry:
         self.contract = contract
         self.address: str = contract.address
         self.from_block = from_block
+        self._log_cache: dict[tuple[str | None, ...], tuple[int, list[Any]]] = {}
 
     @classmethod
     def at(cls, address: str, from_block: int = 0) -> Registry:
@@ -192,23 +192,33 @@ class Registry:
 
     # Events
 
-    def _logs(self, topics: list[str | None]) -> Iterator[dict[str, Any]]:
+    def _logs(self, topics: list[str | None]) -> list[dict[str, Any]]:
+        """Logs of this registry matching ``topics``, oldest first. Each query
+        is remembered with the block it reached, so asking again reads only
+        the blocks since (on the embedded chain a full scan costs about a
+        second per thousand blocks)."""
         from ape import chain
 
         web3 = chain.provider.web3
         head = int(chain.blocks.height)
-        start = self.from_block
+        key = tuple(topics)
+        scanned, logs = self._log_cache.get(key, (self.from_block - 1, []))
+        start = scanned + 1
         while start <= head:
             stop = min(head, start + LOG_SPAN - 1)
-            yield from web3.eth.get_logs(
-                {
-                    "address": self.address,
-                    "fromBlock": start,
-                    "toBlock": stop,
-                    "topics": topics,
-                }
+            logs.extend(
+                web3.eth.get_logs(
+                    {
+                        "address": self.address,
+                        "fromBlock": start,
+                        "toBlock": stop,
+                        "topics": topics,
+                    }
+                )
             )
             start = stop + 1
+        self._log_cache[key] = (max(scanned, head), logs)
+        return logs
 
     def issued_events(
         self, class_id: int | None = None, holder: str | None = None
@@ -265,6 +275,12 @@ class Registry:
             (reason,) = decode(["string"], bytes(log["data"]))
             return str(reason)
         return None
+
+    def revoked_token_ids(self) -> list[int]:
+        return [
+            int.from_bytes(log["topics"][1], "big")
+            for log in self._logs([TOPICS["CredentialRevoked"]])
+        ]
 
     def tokens_received(self, holder: str) -> list[int]:
         """Token ids ever transferred or issued to ``holder``, in order."""

@@ -1,0 +1,5 @@
+"""`ape run pilot`: see credstack.cli.pilot."""
+
+from credstack.cli.pilot import cli
+
+__all__ = ["cli"]

@@ -1,0 +1,524 @@
+"""The pilot (`ape run pilot`, `make demo`): a cohort over months, in one process.
+
+On ape's embedded chain (or a local anvil): deploy, apply the example catalog
+as the admin and each issuer, then walk a cohort through the programme week
+by week with time travel. Every assessment window writes a CSV per class and
+runs it through the same issuance engine as `ape run issue` (validation,
+journal, batches, receipts): attempts below a class's minimum are rejected by
+validation, not by the chain. Along the way issuers revoke a few credentials
+with reasons, suspend and reinstate others, mentor-session passes change hands
+and expire, and some are renewed. At the end the chain is read back and
+compared with the simulation, and a summary is printed and written as JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_utils.crypto import keccak
+from rich.console import Console
+from rich.table import Table
+
+from credstack import catalog as catalog_mod
+from credstack.catalog import Catalog
+from credstack.catalog_sync import apply
+from credstack.deployments import Deployment
+from credstack.evidence import salted_hash
+from credstack.issuance import Issuance, validate, write_receipts
+from credstack.journal import Journal
+from credstack.registry import Registry, Status, deploy_registry
+from credstack.units import DAY
+
+WEEK = 7 * DAY
+# The programme: one module every four weeks, in this order.
+CURRICULUM = (
+    "spreadsheet-analysis",
+    "sql-querying",
+    "python-data-wrangling",
+    "data-visualization",
+    "applied-statistics",
+    "analytics-communication",
+)
+PASS = "mentor-session-pass"
+WORKSHOP_WEEKS = (6, 14, 22)
+REVOCATION_REASONS = (
+    "plagiarism found in the submitted project",
+    "exam taken by someone else (identity check failed)",
+    "issued in error: learner was not in this cohort",
+)
+WINDOW = 2  # weeks between assessment windows
+
+
+@dataclass
+class PilotConfig:
+    learners: int = 200
+    weeks: int = 26
+    seed: int = 2026
+    out: Path = Path("out/pilot")
+    catalog: Path = Path("examples/catalog.yaml")
+
+
+@dataclass
+class Learner:
+    index: int
+    address: str
+    key: str
+    ability: float
+    start_week: int
+    dropped_week: int | None = None
+    next_module: int = 0
+    retake: bool = False
+    tokens: dict[str, int] = field(default_factory=dict)  # slug -> token id (modules)
+
+    def active(self, week: int) -> bool:
+        return self.dropped_week is None and week >= self.start_week
+
+
+@dataclass
+class Tally:
+    attempts: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    already: Counter[str] = field(default_factory=Counter)
+    issued: Counter[str] = field(default_factory=Counter)
+    revoked: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    suspended: Counter[str] = field(default_factory=Counter)
+    reinstated: Counter[str] = field(default_factory=Counter)
+    renewed: Counter[str] = field(default_factory=Counter)
+    transfers: int = 0
+    transactions: int = 0
+    gas: int = 0
+    issuance_seconds: float = 0.0
+
+
+class Pilot:
+    def __init__(self, config: PilotConfig, console: Console) -> None:
+        self.config = config
+        self.console = console
+        self.rng = random.Random(config.seed)
+        self.catalog: Catalog = catalog_mod.load(config.catalog)
+        self.tally = Tally()
+        self.learners: list[Learner] = []
+        # token id -> (slug, learner index); learner index changes on transfer
+        self.tokens: dict[int, tuple[str, int]] = {}
+        self.revoked: set[int] = set()
+        self.suspended: dict[int, int] = {}  # token -> week to decide
+        self.expires: dict[int, int] = {}  # token -> expires_at (0 = never)
+        self.funded: set[int] = set()  # learners whose gas the issuer sponsored
+        self.receipts: list[dict[str, Any]] = []
+
+    # Set-up
+
+    def setup(self) -> None:
+        from ape import accounts, chain, project
+
+        test_accounts = {a.address: a for a in accounts.test_accounts}
+        self.admin = accounts.test_accounts[0]
+        self.issuers: dict[str, Any] = {}
+        for issuer in self.catalog.issuers.values():
+            if issuer.address not in test_accounts:
+                raise SystemExit(
+                    f"the pilot runs on a local chain: issuer {issuer.id} ({issuer.address}) "
+                    "must be one of ape's test accounts"
+                )
+            self.issuers[issuer.id] = test_accounts[issuer.address]
+        contract = deploy_registry(project, self.admin)
+        head = chain.blocks.head
+        self.deployment = Deployment(
+            chain_id=int(chain.chain_id),
+            network=chain.provider.network_choice,
+            registry=contract.address,
+            renderer=str(contract.renderer()),
+            deployer=self.admin.address,
+            admin=self.admin.address,
+            block_number=int(head.number),
+            block_hash="0x" + bytes(head.hash).hex(),
+        )
+        self.registry = Registry(contract, from_block=0)
+        for signer in (self.admin, *self.issuers.values()):
+            apply(self.registry, self.catalog, self.deployment, signer)
+        self.classes = {
+            slug: self.registry.class_info(record.class_id)
+            for slug, record in self.deployment.classes.items()
+        }
+        self.start = int(chain.blocks.head.timestamp)
+        for i in range(self.config.learners):
+            key = "0x" + keccak(text=f"credstack-pilot-learner-{self.config.seed}-{i}").hex()
+            self.learners.append(
+                Learner(
+                    index=i,
+                    address=Account.from_key(key).address,
+                    key=key,
+                    ability=self.rng.gauss(80, 9),
+                    start_week=self.rng.choice((0, 0, 2, 4, 6)),
+                )
+            )
+
+    # The weeks
+
+    def run(self) -> dict[str, Any]:
+        from ape import chain
+
+        started = time.perf_counter()
+        shutil.rmtree(self.config.out, ignore_errors=True)
+        self.config.out.mkdir(parents=True)
+        self.setup()
+        self.console.print(
+            f"registry {self.registry.address}; catalog applied: {len(self.classes)} classes, "
+            f"{len(self.issuers)} issuers; {len(self.learners)} learners"
+        )
+        for week in range(0, self.config.weeks + 1, WINDOW):
+            target = self.start + week * WEEK
+            if target > chain.blocks.head.timestamp:
+                chain.pending_timestamp = target
+                chain.mine()
+            before = (
+                sum(self.tally.issued.values()),
+                sum(self.tally.rejected.values()),
+                len(self.revoked),
+                self.tally.transfers,
+                sum(self.tally.renewed.values()),
+            )
+            self.assess(week)
+            if week in WORKSHOP_WEEKS:
+                self.workshop(week)
+            self.trade_passes()
+            self.investigate(week)
+            if week >= 16:
+                self.renew_passes(week)
+            after = (
+                sum(self.tally.issued.values()),
+                sum(self.tally.rejected.values()),
+                len(self.revoked),
+                self.tally.transfers,
+                sum(self.tally.renewed.values()),
+            )
+            issued, rejected, revoked, traded, renewed = (a - b for a, b in zip(after, before))
+            self.console.print(
+                f"week {week:2d}: issued {issued:3d}, rejected {rejected:2d}, revoked {revoked}, "
+                f"passes traded {traded}, renewed {renewed}"
+            )
+        write_receipts(self.receipts, self.config.out / "receipts")
+        summary = self.summarise(time.perf_counter() - started)
+        (self.config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
+
+    def assess(self, week: int) -> None:
+        """Learners due for a module sit its assessment; one CSV per class."""
+        rows: dict[str, list[tuple[Learner, float]]] = {}
+        for learner in self.learners:
+            if not learner.active(week) or learner.next_module >= len(CURRICULUM):
+                continue
+            due = learner.start_week + 4 * learner.next_module
+            if week < due and not learner.retake:
+                continue
+            if not learner.retake and self.rng.random() < 0.06:
+                learner.dropped_week = week
+                continue
+            slug = CURRICULUM[learner.next_module]
+            score = max(0.0, min(100.0, self.rng.gauss(learner.ability, 8)))
+            rows.setdefault(slug, []).append((learner, round(score, 2)))
+        for slug, attempts in rows.items():
+            issued = self.issue(week, slug, attempts)
+            for learner, _ in attempts:
+                if learner.address in issued:
+                    learner.tokens[slug] = issued[learner.address]
+                    learner.next_module += 1
+                    learner.retake = False
+                elif learner.retake:  # second failure: move on without it
+                    learner.next_module += 1
+                    learner.retake = False
+                else:
+                    learner.retake = True
+
+    def issue(self, week: int, slug: str, attempts: list[tuple[Learner, float]]) -> dict[str, int]:
+        """Write the window's CSV and run it through the issuance engine."""
+        from ape import chain
+
+        path = self.config.out / "csv" / f"week{week:02d}-{slug}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["wallet", "score", "evidence", "external_id"])
+            for learner, score in attempts:
+                document = f"{slug} assessment, learner L{learner.index:04d}, week {week}: {score}"
+                digest = hashlib.sha256(document.encode()).hexdigest()
+                writer.writerow(
+                    [learner.address, f"{score:g}", f"0x{digest}", f"L{learner.index:04d}-w{week}"]
+                )
+        klass = self.classes[slug]
+        started = time.perf_counter()
+        rows, rejected = validate(path, klass, skip_invalid=True)
+        signer = self.issuers[self.catalog.classes[slug].issuer]
+        journal = Journal(self.config.out / "journal" / f"class{klass.class_id}.jsonl")
+        issuance = Issuance(self.registry, klass, slug, signer, journal)
+        plan = issuance.plan(rows)
+        outcome = issuance.execute(plan)
+        self.tally.issuance_seconds += time.perf_counter() - started
+        self.tally.attempts[slug] += len(attempts)
+        self.tally.rejected[slug] += len(rejected)
+        self.tally.already[slug] += len(plan.done)
+        self.tally.issued[slug] += len(outcome.issued)
+        self.tally.transactions += len(outcome.transactions)
+        self.tally.gas += outcome.gas_used
+        self.receipts += issuance.receipts([row for row, _ in outcome.issued])
+        index = {learner.address: learner.index for learner, _ in attempts}
+        expiry = klass.validity and int(chain.blocks.head.timestamp) + klass.validity
+        for row, token_id in outcome.issued:
+            self.tokens[token_id] = (slug, index[row.wallet])
+            self.expires[token_id] = expiry
+        return {row.wallet: token_id for row, token_id in outcome.issued}
+
+    def workshop(self, week: int) -> None:
+        """Active learners with a credential may attend; attendance earns a pass."""
+        attendees = [
+            (learner, 100.0)
+            for learner in self.learners
+            if learner.active(week) and learner.tokens and self.rng.random() < 0.5
+        ]
+        # One pass per wallet per class: the engine skips wallets that had one.
+        if attendees:
+            self.issue(week, PASS, attendees)
+
+    def trade_passes(self) -> None:
+        """Some pass holders give or trade their pass to another learner."""
+        from ape import accounts
+
+        contract = self.registry.contract
+        for token_id, (slug, owner) in list(self.tokens.items()):
+            if slug != PASS or self.rng.random() >= 0.05 or not self.valid(token_id):
+                continue
+            holder = self.learners[owner]
+            buyer = self.rng.choice(self.learners)
+            if buyer.index == owner:
+                continue
+            if holder.index not in self.funded:
+                # A sponsor pays the gas: a learner never buys crypto.
+                self.admin.transfer(holder.address, 10**17)
+                self.funded.add(holder.index)
+                self.tally.transactions += 1
+            seller = accounts.test_accounts.init_test_account(
+                1000 + holder.index, holder.address, holder.key
+            )
+            receipt = contract.transferFrom(holder.address, buyer.address, token_id, sender=seller)
+            self.tally.transfers += 1
+            self.tally.transactions += 1
+            self.tally.gas += int(receipt.gas_used)
+            self.tokens[token_id] = (slug, buyer.index)
+
+    def investigate(self, week: int) -> None:
+        """Issuers suspend a few credentials while they check a complaint,
+        then reinstate or revoke; a few others are revoked outright."""
+        contract = self.registry.contract
+        for token_id, decide_week in list(self.suspended.items()):
+            if week < decide_week:
+                continue
+            slug, _ = self.tokens[token_id]
+            signer = self.issuers[self.catalog.classes[slug].issuer]
+            del self.suspended[token_id]
+            if self.rng.random() < 0.3:
+                self.revoke(token_id, slug, signer, contract)
+            else:
+                contract.reinstate(token_id, sender=signer)
+                self.tally.reinstated[slug] += 1
+                self.tally.transactions += 1
+        for token_id, (slug, _) in self.tokens.items():
+            spec = self.catalog.classes[slug]
+            if not spec.revocable or token_id in self.revoked or token_id in self.suspended:
+                continue
+            signer = self.issuers[spec.issuer]
+            roll = self.rng.random()
+            if roll < 0.003:
+                self.revoke(token_id, slug, signer, contract)
+            elif roll < 0.006:
+                contract.suspend(token_id, sender=signer)
+                self.suspended[token_id] = week + 2 * WINDOW
+                self.tally.suspended[slug] += 1
+                self.tally.transactions += 1
+
+    def revoke(self, token_id: int, slug: str, signer: Any, contract: Any) -> None:
+        reason = self.rng.choice(REVOCATION_REASONS)
+        contract.revoke(token_id, reason, sender=signer)
+        self.revoked.add(token_id)
+        self.tally.revoked[slug] += 1
+        self.tally.reasons[reason] += 1
+        self.tally.transactions += 1
+
+    def renew_passes(self, week: int) -> None:
+        """Lumen extends about a third of the expired passes by 90 days."""
+        from ape import chain
+
+        contract = self.registry.contract
+        now = int(chain.blocks.head.timestamp)
+        lumen = self.issuers[self.catalog.classes[PASS].issuer]
+        for token_id, (slug, _) in self.tokens.items():
+            if slug != PASS or self.status(token_id, now) != Status.EXPIRED:
+                continue
+            if self.rng.random() < 0.34:
+                contract.renew(token_id, now + 90 * DAY, sender=lumen)
+                self.expires[token_id] = now + 90 * DAY
+                self.tally.renewed[slug] += 1
+                self.tally.transactions += 1
+
+    # The simulation's own view; the chain is checked against it at the end
+
+    def status(self, token_id: int, now: int | None = None) -> Status:
+        from ape import chain
+
+        if token_id in self.revoked:
+            return Status.REVOKED
+        if token_id in self.suspended:
+            return Status.SUSPENDED
+        now = int(chain.pending_timestamp) if now is None else now
+        expires = self.expires[token_id]
+        return Status.EXPIRED if expires and now >= expires else Status.ACTIVE
+
+    def valid(self, token_id: int) -> bool:
+        return self.status(token_id) == Status.ACTIVE
+
+    # Results
+
+    def summarise(self, seconds: float) -> dict[str, Any]:
+        status: dict[str, Counter[str]] = {slug: Counter() for slug in self.catalog.classes}
+        for token_id, (slug, _) in self.tokens.items():
+            status[slug][self.status(token_id).name.lower()] += 1
+        classes: dict[str, dict[str, Any]] = {}
+        for slug in self.catalog.classes:
+            classes[slug] = {
+                "class_id": self.classes[slug].class_id,
+                "attempts": self.tally.attempts[slug],
+                "rejected_below_minimum": self.tally.rejected[slug],
+                "already_held": self.tally.already[slug],
+                "issued": self.tally.issued[slug],
+                "revoked": self.tally.revoked[slug],
+                "suspensions": self.tally.suspended[slug],
+                "reinstated": self.tally.reinstated[slug],
+                "renewed": self.tally.renewed[slug],
+                "now": dict(status[slug]),
+            }
+        total_valid = sum(c["now"].get("active", 0) for c in classes.values())
+        held = Counter(
+            sum(
+                1
+                for slug in CURRICULUM
+                if slug in learner.tokens and self.valid(learner.tokens[slug])
+            )
+            for learner in self.learners
+        )
+        retention = {
+            f"week {w}": sum(
+                1
+                for learner in self.learners
+                if learner.start_week <= w and (learner.dropped_week or 10**9) > w
+            )
+            for w in (4, 13, self.config.weeks)
+        }
+        checks = self.cross_check(status)
+        return {
+            "learners": self.config.learners,
+            "weeks": self.config.weeks,
+            "seed": self.config.seed,
+            "registry": self.registry.address,
+            "chain_id": self.deployment.chain_id,
+            "classes": classes,
+            "credentials_valid_now": total_valid,
+            "modules_held_funnel": {str(k): held.get(k, 0) for k in range(len(CURRICULUM) + 1)},
+            "active_learners": retention,
+            "dropped_out": sum(1 for learner in self.learners if learner.dropped_week is not None),
+            "pass_transfers": self.tally.transfers,
+            "revocation_reasons": dict(self.tally.reasons),
+            "transactions": self.tally.transactions,
+            "gas_used": self.tally.gas,
+            "issuance_seconds": round(self.tally.issuance_seconds, 1),
+            "seconds": round(seconds, 1),
+            "checks": checks,
+        }
+
+    def cross_check(self, status: dict[str, Counter[str]]) -> dict[str, bool]:
+        """Read the chain back: it must agree with what the simulation did."""
+        contract = self.registry.contract
+        issued = sum(self.tally.issued.values())
+        revoked = sum(c.get("revoked", 0) for c in status.values())
+        in_wallets = issued - revoked
+        sample = self.rng.sample(self.receipts, min(20, len(self.receipts)))
+        evidence_ok = all(
+            salted_hash(bytes.fromhex(r["salt"][2:]), bytes.fromhex(r["document_sha256"][2:]))
+            == bytes.fromhex(r["evidence_hash"][2:])
+            for r in sample
+        )
+        # Every token's status and owner, read one by one, would cost a minute
+        # on the embedded chain: a random sample of 60 is read instead.
+        tokens = self.rng.sample(sorted(self.tokens), min(60, len(self.tokens)))
+        statuses_ok = all(int(contract.status_of(t)) == self.status(t) for t in tokens)
+        owners_ok = all(
+            str(contract.ownerOf(t)) == self.learners[self.tokens[t][1]].address
+            for t in tokens
+            if t not in self.revoked
+        )
+        return {
+            "total_issued_matches": int(contract.total_issued()) == issued,
+            "total_supply_matches": int(contract.totalSupply()) == in_wallets,
+            "revocations_match": set(self.registry.revoked_token_ids()) == self.revoked,
+            "sampled_statuses_match": statuses_ok,
+            "sampled_owners_match": owners_ok,
+            "evidence_receipts_verify": evidence_ok,
+        }
+
+
+def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
+    table = Table(title=f"Pilot: {summary['learners']} learners over {summary['weeks']} weeks")
+    for column in (
+        "class", "attempts", "rejected", "held", "issued", "revoked", "suspended*", "renewed",
+        "valid now", "expired now",
+    ):  # fmt: skip
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for slug, c in summary["classes"].items():
+        table.add_row(
+            slug,
+            str(c["attempts"]),
+            str(c["rejected_below_minimum"]),
+            str(c["already_held"]),
+            str(c["issued"]),
+            str(c["revoked"]),
+            str(c["suspensions"]),
+            str(c["renewed"]),
+            str(c["now"].get("active", 0)),
+            str(c["now"].get("expired", 0)),
+        )
+    console.print(table)
+    console.print(
+        "rejected: score below the class minimum (refused by validation, never sent); "
+        "held: the wallet already had one (skipped)\n"
+        "* suspensions during the pilot; most were reinstated after review"
+    )
+    funnel = ", ".join(f"{k}: {v}" for k, v in summary["modules_held_funnel"].items())
+    console.print(f"learners by valid modules held (of {len(CURRICULUM)}): {funnel}")
+    active = ", ".join(f"{k}: {v}" for k, v in summary["active_learners"].items())
+    console.print(f"active learners: {active}; dropped out: {summary['dropped_out']}")
+    console.print(f"mentor-pass transfers: {summary['pass_transfers']}")
+    for reason, n in summary["revocation_reasons"].items():
+        console.print(f"revoked ({n}): {reason}")
+    console.print(
+        f"{summary['transactions']} transactions, {summary['gas_used']:,} gas; "
+        f"{summary['seconds']} s ({summary['issuance_seconds']} s in issuance)"
+    )
+    checks = summary["checks"]
+    verdict = "agrees" if all(checks.values()) else "DISAGREES"
+    console.print(f"chain read back {verdict} with the simulation: {checks}")
+    console.print(f"summary: {out / 'summary.json'}; CSVs, journals and receipts under {out}/")
+
+
+def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
+    summary = Pilot(config, console).run()
+    print_summary(summary, console, config.out)
+    return summary
