@@ -97,17 +97,21 @@ def plan(
             ("validity_days", info.validity // 86_400, spec.validity_days),
             ("min_score", format_percent(info.min_score), format_percent(spec.min_score)),
         ]
-        for name, chain_value, wanted in fixed:
-            if chain_value != wanted:
-                steps.append(
-                    Step(
-                        slug,
-                        f"{name} is {chain_value} on chain, {wanted} in the catalog; fixed at "
-                        "creation: give the changed class a new slug",
-                        DRIFT,
-                    )
+        drifted = [(n, a, b) for n, a, b in fixed if a != b]
+        for name, chain_value, wanted in drifted:
+            steps.append(
+                Step(
+                    slug,
+                    f"{name} is {chain_value} on chain, {wanted} in the catalog; fixed at "
+                    "creation: give the changed class a new slug",
+                    DRIFT,
                 )
+            )
         changes: list[tuple[str, Callable[[Any], Any]]] = []
+        if drifted:
+            # Its metadata would describe rules the chain does not enforce:
+            # leave the class alone until the catalog gives it a new slug.
+            continue
         if info.uri != uri:
             changes.append(
                 ("update metadata URI", partial(_send, contract.set_class_uri, ids[slug], uri))
@@ -122,7 +126,7 @@ def plan(
                 steps.append(Step(slug, action, SEND, run=change))
             else:
                 steps.append(Step(slug, action, NEEDS, who=issuer))
-        if not changes and all(a == b for _, a, b in fixed):
+        if not changes:
             steps.append(Step(slug, f"class {ids[slug]}", IN_SYNC))
     return steps, ids
 

@@ -510,7 +510,7 @@ class Issuance:
 def write_receipts(records: list[dict[str, Any]], base: Path) -> tuple[Path, Path]:
     """``base``.csv and ``base``.json, each written atomically."""
     base.parent.mkdir(parents=True, exist_ok=True)
-    csv_path, json_path = base.with_suffix(".csv"), base.with_suffix(".json")
+    csv_path, json_path = Path(f"{base}.csv"), Path(f"{base}.json")
     fields = (
         list(records[0])
         if records
