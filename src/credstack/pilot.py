@@ -203,7 +203,7 @@ class Pilot:
                 self.tally.transfers,
                 sum(self.tally.renewed.values()),
             )
-            issued, rejected, revoked, traded, renewed = (a - b for a, b in zip(after, before))
+            issued, rejected, revoked, traded, renewed = (a - b for a, b in zip(after, before, strict=True))
             self.console.print(
                 f"week {week:2d}: issued {issued:3d}, rejected {rejected:2d}, revoked {revoked}, "
                 f"passes traded {traded}, renewed {renewed}"

@@ -44,7 +44,7 @@ def test_metadata__open_badges_achievement(tmp_path: Path) -> None:
     assert doc["resultDescription"][0]["requiredValue"] == "75"
     assert doc["alignment"][0]["targetCode"] == "15-2051.00"
     assert doc["credstack"]["evidence_types"] == ["proctored exam result", "query file"]
-    [path, *_] = catalog.write_metadata(c, tmp_path)
+    catalog.write_metadata(c, tmp_path)
     written = tmp_path / "sql-querying.json"
     assert json.loads(written.read_bytes())["name"] == "SQL Querying"
     assert catalog.content_uri(written.read_bytes()) == catalog.class_uri(c, spec)
@@ -68,7 +68,8 @@ def _edit(data: dict[str, Any], where: str, key: str, value: Any) -> dict[str, A
          "not an EIP-55 checksummed address"),
         ("issuers:1", "id", "northwind", "catalog issuers[1]: field 'id' = 'northwind': duplicate"),
         ("classes:0", "slug", "Bad Slug",
-         "catalog classes[0]: field 'slug' = 'Bad Slug': lowercase letters, digits and '-', up to 48"),
+         "catalog classes[0]: field 'slug' = 'Bad Slug': "
+         "lowercase letters, digits and '-', up to 48"),
         ("classes:1", "slug", "spreadsheet-analysis",
          "catalog classes[1]: field 'slug' = 'spreadsheet-analysis': duplicate"),
         ("classes:0", "issuer", "acme",
