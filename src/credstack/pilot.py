@@ -182,13 +182,7 @@ class Pilot:
             if target > chain.blocks.head.timestamp:
                 chain.pending_timestamp = target
                 chain.mine()
-            before = (
-                sum(self.tally.issued.values()),
-                sum(self.tally.rejected.values()),
-                len(self.revoked),
-                self.tally.transfers,
-                sum(self.tally.renewed.values()),
-            )
+            before = self.counters()
             self.assess(week)
             if week in WORKSHOP_WEEKS:
                 self.workshop(week)
@@ -196,14 +190,9 @@ class Pilot:
             self.investigate(week)
             if week >= 16:
                 self.renew_passes(week)
-            after = (
-                sum(self.tally.issued.values()),
-                sum(self.tally.rejected.values()),
-                len(self.revoked),
-                self.tally.transfers,
-                sum(self.tally.renewed.values()),
+            issued, rejected, revoked, traded, renewed = (
+                a - b for a, b in zip(self.counters(), before, strict=True)
             )
-            issued, rejected, revoked, traded, renewed = (a - b for a, b in zip(after, before, strict=True))
             self.console.print(
                 f"week {week:2d}: issued {issued:3d}, rejected {rejected:2d}, revoked {revoked}, "
                 f"passes traded {traded}, renewed {renewed}"
@@ -212,6 +201,16 @@ class Pilot:
         summary = self.summarise(time.perf_counter() - started)
         (self.config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
+
+    def counters(self) -> tuple[int, ...]:
+        t = self.tally
+        return (
+            sum(t.issued.values()),
+            sum(t.rejected.values()),
+            len(self.revoked),
+            t.transfers,
+            sum(t.renewed.values()),
+        )
 
     def assess(self, week: int) -> None:
         """Learners due for a module sit its assessment; one CSV per class."""
