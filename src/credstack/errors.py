@@ -52,7 +52,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.field} = {self.value!r}: {self.reason}"
+        where = f"row {self.row}: " if self.row else ""
+        return f"{where}{self.field} = {self.value!r}: {self.reason}"
 
 
 class InputError(CredstackError):

@@ -69,8 +69,9 @@ def check_reason(reason: str) -> str | None:
     return None
 
 
-def read_csv(path: Path, action: str) -> list[Request]:
-    """Parse a CSV of requests; InputError with every bad row."""
+def read_csv(path: Path, action: str) -> tuple[list[Request], list[RowError]]:
+    """Parse a CSV of requests: the good ones and every bad row (InputError
+    at once for an unreadable file or a wrong header)."""
     columns = COLUMNS[action]
     errors: list[RowError] = []
     requests: list[Request] = []
@@ -121,22 +122,26 @@ def read_csv(path: Path, action: str) -> list[Request]:
         except csv.Error as err:
             errors.append(RowError(reader.line_num, "csv", path.name, f"malformed CSV ({err})"))
     if not requests and not errors:
-        errors.append(RowError(2, "rows", "", "no data rows after the header"))
-    if errors:
-        raise InputError(str(path), errors)
-    return requests
+        raise InputError(str(path), [RowError(2, "rows", "", "no data rows after the header")])
+    return requests, errors
 
 
 def check(
-    registry: Registry, action: str, requests: list[Request], signer: str, source: str
+    registry: Registry,
+    action: str,
+    requests: list[Request],
+    signer: str,
+    source: str,
+    errors: list[RowError] | None = None,
 ) -> tuple[list[Task], list[tuple[Request, str]]]:
-    """Split requests into tasks to send and ones already done (with why);
-    InputError for any that cannot be done, before anything is sent."""
+    """Split requests into tasks to send and ones already done (with why).
+    InputError, before anything is sent, with every row that cannot be done
+    (``errors`` found while reading are reported with them)."""
     from ape import chain
 
     now = int(chain.pending_timestamp)
     today = now - now % DAY
-    errors: list[RowError] = []
+    errors = list(errors or [])
     tasks: list[Task] = []
     done: list[tuple[Request, str]] = []
     classes: dict[int, Any] = {}
@@ -191,7 +196,7 @@ def check(
             continue
         tasks.append(Task(request, credential))
     if errors:
-        raise InputError(source, errors)
+        raise InputError(source, sorted(errors, key=lambda e: e.row))
     return tasks, done
 
 

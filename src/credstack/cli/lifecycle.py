@@ -17,7 +17,7 @@ from credstack.cli.common import (
     yes_option,
 )
 from credstack.context import Context
-from credstack.errors import CredstackError
+from credstack.errors import CredstackError, InputError, RowError
 from credstack.units import format_time
 
 HELP = {
@@ -51,10 +51,17 @@ def make_command(action: str) -> click.Command:
         **extra: Any,
     ) -> None:
         out = console()
-        requests = _requests(action, token, csv_path, extra)
+        requests, errors = _requests(action, token, csv_path, extra)
         ctx = Context.connect()
         source = str(csv_path) if csv_path else "--token"
-        tasks, done = lifecycle.check(ctx.registry, action, requests, account.address, source)
+        try:
+            tasks, done = lifecycle.check(
+                ctx.registry, action, requests, account.address, source, errors
+            )
+        except InputError as err:
+            if token is not None:  # one token: one line
+                raise CredstackError(f"token {token}: {err.errors[0].reason}") from None
+            raise
         for request, why in done:
             out.print(f"token {request.token_id}: {why}; skipped")
         for task in tasks:
@@ -82,7 +89,7 @@ def make_command(action: str) -> click.Command:
 
 def _requests(
     action: str, token: str | None, csv_path: Path | None, extra: dict[str, Any]
-) -> list[lifecycle.Request]:
+) -> tuple[list[lifecycle.Request], list[RowError]]:
     if (token is None) == (csv_path is None):
         fail("give one of --token ID or --csv FILE")
     if csv_path is not None:
@@ -101,4 +108,4 @@ def _requests(
             until = lifecycle.parse_until(extra["until"])
         except ValueError as err:
             raise CredstackError(f"--until {extra['until']!r}: {err}") from None
-    return [lifecycle.Request(0, token_id, reason, until)]
+    return [lifecycle.Request(0, token_id, reason, until)], []

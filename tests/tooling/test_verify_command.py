@@ -1,0 +1,139 @@
+"""`ape run verify`: a token or a holder, as a table or JSON, with the reason
+a credential is not valid and whether an evidence file matches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credstack.cli import issue as issue_cli
+from credstack.cli import verify as verify_cli
+from tests.tooling.conftest import wallet, write_csv
+
+
+@pytest.fixture
+def issued(invoke: Any, deployed: Any, tmp_path: Path, tooling_env: Path) -> dict[str, Any]:
+    """Two SQL credentials issued through `issue`, evidence from files."""
+    (tmp_path / "a.txt").write_text("exam A")
+    (tmp_path / "b.txt").write_text("exam B")
+    rows = [[wallet(0), "91.5", "a.txt", "S-1"], [wallet(1), "80", "b.txt", "S-2"]]
+    path = write_csv(tmp_path / "cohort.csv", rows)
+    result = invoke(
+        issue_cli.cli, "--class", "sql-querying", "--csv", path, "--account", "TEST::1", "--yes"
+    )
+    assert result.exit_code == 0, result.output
+    [receipts] = (tooling_env / "issuance").rglob("*.receipts.json")
+    return {r["wallet"]: r for r in json.loads(receipts.read_text())} | {"dir": tmp_path}
+
+
+def verify_json(invoke: Any, *args: str) -> Any:
+    result = invoke(verify_cli.cli, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_verify__token__valid_with_issuer_class_and_score(invoke: Any, issued: Any) -> None:
+    record = verify_json(invoke, "--token", "1")
+    assert record["valid"] is True
+    assert record["status"] == "active" and record["reason"] == ""
+    assert record["class_name"] == "SQL Querying"
+    assert record["issuer"] == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert record["holder"] == wallet(0)
+    assert record["score"] == "91.5" and record["min_score"] == "75"
+    assert record["evidence_hash"] == issued[wallet(0)]["evidence_hash"]
+    assert record["issue_transaction"] == issued[wallet(0)]["transaction"]
+    assert record["expires_at"] - record["issued_at"] == 730 * 86_400
+
+
+def test_verify__evidence_and_salt__match_and_mismatch(invoke: Any, issued: Any) -> None:
+    salt = issued[wallet(0)]["salt"]
+    right = verify_json(
+        invoke, "--token", "1", "--evidence", str(issued["dir"] / "a.txt"), "--salt", salt
+    )
+    assert right["evidence_matches"] is True
+    wrong_file = verify_json(
+        invoke, "--token", "1", "--evidence", str(issued["dir"] / "b.txt"), "--salt", salt
+    )
+    assert wrong_file["evidence_matches"] is False
+    other_salt = issued[wallet(1)]["salt"]
+    wrong_salt = verify_json(
+        invoke, "--token", "1", "--evidence", str(issued["dir"] / "a.txt"), "--salt", other_salt
+    )
+    assert wrong_salt["evidence_matches"] is False
+
+
+def test_verify__revoked__reason_shown(
+    invoke: Any, issued: Any, registry: Any, accounts: Any
+) -> None:
+    registry.revoke(2, "exam taken by someone else", sender=accounts[1])
+    record = verify_json(invoke, "--token", "2")
+    assert (record["valid"], record["status"]) == (False, "revoked")
+    assert record["reason"] == "revoked: exam taken by someone else"
+
+
+def test_verify__suspended_and_expired__reason_shown(
+    invoke: Any, issued: Any, registry: Any, accounts: Any, chain: Any
+) -> None:
+    registry.suspend(1, sender=accounts[1])
+    assert verify_json(invoke, "--token", "1")["reason"] == "suspended by the issuer"
+    chain.pending_timestamp += 731 * 86_400
+    chain.mine()
+    record = verify_json(invoke, "--token", "2")
+    assert record["status"] == "expired"
+    assert record["reason"] == f"expired on {record['expires']}"
+
+
+def test_verify__holder__lists_held_credentials(
+    invoke: Any, issued: Any, registry: Any, deployed: Any, accounts: Any
+) -> None:
+    passes = deployed["classes"]["mentor-session-pass"].class_id
+    registry.issue(passes, wallet(0), 0, b"\x00" * 32, sender=accounts[2])
+    records = verify_json(invoke, "--holder", wallet(0))
+    assert [(r["token_id"], r["class_name"]) for r in records] == [
+        (1, "SQL Querying"),
+        (3, "Mentor Session Pass"),
+    ]
+    assert verify_json(invoke, "--holder", wallet(9)) == []
+
+
+def test_verify__table__for_people(invoke: Any, issued: Any) -> None:
+    result = invoke(verify_cli.cli, "--holder", wallet(0))
+    assert result.exit_code == 0, result.output
+    assert "│ valid " in result.output and "│ yes " in result.output
+    assert "SQL Querying" in result.output
+
+
+def test_verify__unknown_token__one_line(invoke: Any, issued: Any) -> None:
+    result = invoke(verify_cli.cli, "--token", "99")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["error: token 99: no such credential on this registry"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "error: give one of --token ID or --holder ADDRESS"),
+        (("--token", "1", "--salt", "0x" + "11" * 32),
+         "error: --evidence and --salt go together, with --token"),
+        (("--holder", wallet(0).lower()),
+         f"error: --holder '{wallet(0).lower()}': no EIP-55 checksum (all one case): "
+         "copy the address as the wallet shows it"),
+    ],
+    ids=["nothing", "salt-alone", "lowercase-holder"],
+)  # fmt: skip
+def test_verify__bad_options__one_line(
+    invoke: Any, deployed: Any, args: tuple[str, ...], message: str
+) -> None:
+    result = invoke(verify_cli.cli, *args)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [message]
+
+
+def test_verify__bad_salt__one_line(invoke: Any, issued: Any) -> None:
+    result = invoke(
+        verify_cli.cli, "--token", "1", "--evidence", str(issued["dir"] / "a.txt"), "--salt", "0x12"
+    )
+    assert result.output.splitlines() == ["error: --salt '0x12': expected 0x + 64 hex digits"]
