@@ -16,7 +16,7 @@ help:
 	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
 	@echo "make demo    the pilot on the embedded chain: deploy, catalog, a cohort over 26 weeks, summary"
 	@echo "make test    lint, then the whole test suite"
-	@echo "make bench   gas benchmark on anvil: prints a table, writes bench/results.json"
+	@echo "make bench   gas and 10,000-credential issuance on anvil: tables, bench/results.json"
 	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -44,6 +44,7 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/gas.py
+	$(BIN)/python bench/issuance.py
 
 lint: setup
 	ruff check src scripts tests bench

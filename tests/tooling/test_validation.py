@@ -189,5 +189,24 @@ def test_skip_invalid__bad_header_still_fails(tmp_path: Path) -> None:
         validate(path, KLASS, skip_invalid=True)
 
 
-def test_wallet_problem__checksummed__none() -> None:
-    assert wallet_problem(GOOD) is None
+@pytest.mark.parametrize(
+    "address",
+    [
+        GOOD,
+        # Checksums that happen to be all upper case, and all digits.
+        "0xF3C7300C0F2483119379595E69446DDBBCA85564",
+        "0x1234567890123456789012345678901234567890",
+    ],
+)
+def test_wallet_problem__checksummed__none(address: str) -> None:
+    assert wallet_problem(address) is None
+
+
+def test_checksummed__agrees_with_eth_utils() -> None:
+    from eth_utils import keccak, to_checksum_address
+
+    from credstack.issuance import checksummed
+
+    for i in range(500):
+        address = to_checksum_address(keccak(text=f"addr-{i}")[:20])
+        assert "0x" + checksummed(address[2:].lower()) == address
