@@ -45,7 +45,7 @@ class Anvil:
         return reply["result"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def anvil() -> Iterator[Anvil]:
     binary = shutil.which("anvil", path=f"{ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}")
     if binary is None:
@@ -108,7 +108,7 @@ class Cli:
         )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cli(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     base = tmp_path_factory.mktemp("e2e")
     bin_dirs = f"{Path(sys.executable).parent}:{ROOT / 'node_modules' / '.bin'}"
@@ -124,7 +124,7 @@ def cli(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     return Cli(env, base / "out")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployed(cli: Cli) -> Cli:
     """deploy, then the example catalog applied by the admin and both issuers:
     four processes, one chain."""

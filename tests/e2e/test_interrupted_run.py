@@ -62,10 +62,21 @@ def run_issue(cli: Cli, slug: str, path: Path, account: str) -> str:
     return result.stdout
 
 
-def kill_after(process: subprocess.Popen[str], cli: Cli, cid: int, sent: int) -> None:
-    """SIGKILL the process group once the journal holds `sent` sent records."""
+def kill_after(
+    process: subprocess.Popen[str], cli: Cli, cid: int, sent: int, pool: Anvil | None = None
+) -> None:
+    """SIGKILL the process group once the journal holds `sent` sent records
+    (the journal has a transaction before the node does); with `pool`, only
+    once the node has the last one in its pool."""
     deadline = time.monotonic() + 120
-    while len(journal_records(cli, cid, "sent")) < sent:
+
+    def ready() -> bool:
+        records = journal_records(cli, cid, "sent")
+        if len(records) < sent:
+            return False
+        return pool is None or pool.rpc("eth_getTransactionByHash", records[-1]["tx"]) is not None
+
+    while not ready():
         if process.poll() is not None:
             pytest.fail(f"the run ended before it could be interrupted:\n{process.stdout}")
         if time.monotonic() > deadline:
@@ -123,7 +134,7 @@ def test_killed_run__same_command_again__every_credential_exactly_once(
         anvil.rpc("evm_setAutomine", False)
         try:
             process = start_issue(deployed, slug, path, account)
-            kill_after(process, deployed, cid, sent=1)
+            kill_after(process, deployed, cid, sent=1, pool=anvil)
             [pending] = journal_records(deployed, cid, "sent")
             if case == "killed-waiting-then-dropped":
                 anvil.rpc("anvil_dropTransaction", pending["tx"])

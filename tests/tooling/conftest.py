@@ -81,9 +81,10 @@ def tooling_env(monkeypatch: pytest.MonkeyPatch, deployments_dir: Path, tmp_path
 
 
 @pytest.fixture(scope="module")
-def deployed(deployments_dir: Path) -> dict[str, Any]:
+def deployed(deployments_dir: Path, accounts: Any, chain: Any) -> dict[str, Any]:
     """Deployed, and the example catalog applied by the admin (TEST::0) and
-    both issuers (TEST::1 northwind, TEST::2 lumen)."""
+    both issuers (TEST::1 northwind, TEST::2 lumen). Asks for ape's session
+    fixtures so they exist before ape snapshots the module."""
     import os
 
     from credstack import deployments
@@ -101,15 +102,13 @@ def deployed(deployments_dir: Path) -> dict[str, Any]:
         )
     for result in results:
         assert result.exit_code == 0, result.output
-    from ape import chain
-
     deployment = deployments.read(int(chain.chain_id))
     assert deployment is not None
     return {"deployment": deployment, "classes": deployment.classes}
 
 
 @pytest.fixture
-def registry(deployed: dict[str, Any]) -> Any:
+def deployed_registry(deployed: dict[str, Any]) -> Any:
     from ape import project
 
     return project.CredentialRegistry.at(deployed["deployment"].registry)

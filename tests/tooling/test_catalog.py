@@ -15,6 +15,9 @@ from credstack.cli import catalog as catalog_cli
 from credstack.errors import CatalogError
 from tests.tooling.conftest import CATALOG
 
+# Deploy before the first test, so ape snapshots the module with it in place.
+pytestmark = pytest.mark.usefixtures("deployed")
+
 
 def example() -> dict[str, Any]:
     return yaml.safe_load(CATALOG.read_text())
@@ -113,11 +116,13 @@ def test_catalog__unreadable_or_not_yaml(tmp_path: Path) -> None:
 # On chain
 
 
-def test_apply__example__classes_match_catalog(deployed: dict[str, Any], registry: Any) -> None:
+def test_apply__example__classes_match_catalog(
+    deployed: dict[str, Any], deployed_registry: Any
+) -> None:
     c = catalog.load(CATALOG)
     assert set(deployed["classes"]) == set(c.classes)
     for slug, spec in c.classes.items():
-        info = registry.class_info(deployed["classes"][slug].class_id)
+        info = deployed_registry.class_info(deployed["classes"][slug].class_id)
         assert info.name == spec.name
         assert info.issuer == c.issuers[spec.issuer].address
         assert info.uri == catalog.class_uri(c, spec)
@@ -151,7 +156,7 @@ def test_apply__dry_run__lists_and_sends_nothing(
 
 
 def test_apply__changed_description__updates_uri(
-    deployed: Any, invoke: Any, registry: Any, tmp_path: Path
+    deployed: Any, invoke: Any, deployed_registry: Any, tmp_path: Path
 ) -> None:
     data = example()
     data["classes"][0]["description"] = "Changed wording."
@@ -162,7 +167,7 @@ def test_apply__changed_description__updates_uri(
     assert "[done] spreadsheet-analysis: update metadata URI" in result.output
     c = catalog.load(path)
     class_id = deployed["classes"]["spreadsheet-analysis"].class_id
-    assert registry.class_info(class_id).uri == catalog.class_uri(
+    assert deployed_registry.class_info(class_id).uri == catalog.class_uri(
         c, c.classes["spreadsheet-analysis"]
     )
 

@@ -26,11 +26,11 @@ def test_deploy__records_and_admin(invoke: Any, fresh_dir: Path, chain: Any, pro
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("credstack deployed on chain ")
     record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
-    registry = project.CredentialRegistry.at(record["registry"])
-    assert registry.renderer() == record["renderer"]
+    deployed_registry = project.CredentialRegistry.at(record["registry"])
+    assert deployed_registry.renderer() == record["renderer"]
     assert record["admin"] == admin
-    assert registry.hasRole(b"\x00" * 32, admin)
-    assert not registry.hasRole(b"\x00" * 32, record["deployer"])
+    assert deployed_registry.hasRole(b"\x00" * 32, admin)
+    assert not deployed_registry.hasRole(b"\x00" * 32, record["deployer"])
     assert record["block_hash"] == "0x" + bytes(chain.blocks[record["block_number"]].hash).hex()
 
 

@@ -34,9 +34,9 @@ def run_issue(invoke: Any) -> Any:
     return run
 
 
-def issued_to(registry: Any, class_id: int) -> list[tuple[int, str, bytes]]:
+def issued_to(contract: Any, class_id: int) -> list[tuple[int, str, bytes]]:
     """(token id, holder, evidence hash) of every issue in the class, in order."""
-    events = Registry(registry).issued_events(class_id)
+    events = Registry(contract).issued_events(class_id)
     return [(e.token_id, e.holder, e.evidence_hash) for e in events]
 
 
@@ -47,7 +47,7 @@ def read_receipts(out: Path) -> list[dict[str, str]]:
 
 
 def test_issue__csv__every_row_issued_once_with_receipts(
-    run_issue: Any, registry: Any, class_id: int, tmp_path: Path, tooling_env: Path
+    run_issue: Any, deployed_registry: Any, class_id: int, tmp_path: Path, tooling_env: Path
 ) -> None:
     rows = learner_rows(0, 10)
     result = run_issue(write_csv(tmp_path / "cohort.csv", rows), "--yes")
@@ -55,7 +55,7 @@ def test_issue__csv__every_row_issued_once_with_receipts(
     assert "to issue now:            10" in result.output
     assert "issuing" in result.output and "10/10" in result.output
     assert "issued 10 credential(s) in 1 transaction(s)" in result.output
-    onchain = issued_to(registry, class_id)
+    onchain = issued_to(deployed_registry, class_id)
     assert [holder for _, holder, _ in onchain] == [r[0] for r in rows]
     receipts = read_receipts(tooling_env)
     assert [r["wallet"] for r in receipts] == [r[0] for r in rows]
@@ -65,7 +65,7 @@ def test_issue__csv__every_row_issued_once_with_receipts(
         assert receipt["document_sha256"] == row[2]
         salt = bytes.fromhex(receipt["salt"][2:])
         assert salted_hash(salt, bytes.fromhex(row[2][2:])) == evidence_hash
-        assert registry.credential(token_id).score == 8_000
+        assert deployed_registry.credential(token_id).score == 8_000
     salts = {r["salt"] for r in receipts}
     assert len(salts) == 10  # a fresh salt per credential
     [json_path] = (tooling_env / "issuance").rglob("*.receipts.json")
@@ -73,7 +73,7 @@ def test_issue__csv__every_row_issued_once_with_receipts(
 
 
 def test_issue__rerun__skips_issued_sends_nothing(
-    run_issue: Any, registry: Any, accounts: Any, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "cohort.csv", learner_rows(0, 5))
     assert run_issue(path, "--yes").exit_code == 0
@@ -86,17 +86,17 @@ def test_issue__rerun__skips_issued_sends_nothing(
 
 
 def test_issue__extended_csv__only_new_rows_issued(
-    run_issue: Any, registry: Any, class_id: int, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, class_id: int, tmp_path: Path
 ) -> None:
     assert run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 4)), "--yes").exit_code == 0
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 7)), "--yes")
     assert "already issued on chain: 4 (skipped)" in result.output
-    holders = [h for _, h, _ in issued_to(registry, class_id)]
+    holders = [h for _, h, _ in issued_to(deployed_registry, class_id)]
     assert holders == [wallet(i) for i in range(7)]
 
 
 def test_issue__chain_is_the_truth__no_local_files_still_skips(
-    run_issue: Any, registry: Any, class_id: int, tmp_path: Path, tooling_env: Path
+    run_issue: Any, deployed_registry: Any, class_id: int, tmp_path: Path, tooling_env: Path
 ) -> None:
     import shutil
 
@@ -105,14 +105,14 @@ def test_issue__chain_is_the_truth__no_local_files_still_skips(
     shutil.rmtree(tooling_env)  # journal and receipts lost
     result = run_issue(path, "--yes")
     assert "already issued on chain: 3 (skipped)" in result.output
-    assert len(issued_to(registry, class_id)) == 3
+    assert len(issued_to(deployed_registry, class_id)) == 3
     assert [r["salt"] for r in read_receipts(tooling_env)] == ["", "", ""]
 
 
 def test_issue__dry_run__plans_and_sends_nothing(
-    run_issue: Any, registry: Any, accounts: Any, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
-    nonce, issued = accounts[1].nonce, registry.total_issued()
+    nonce, issued = accounts[1].nonce, deployed_registry.total_issued()
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 6)), "--dry-run")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -120,22 +120,22 @@ def test_issue__dry_run__plans_and_sends_nothing(
     assert any(line.startswith("  gas estimate:") for line in lines)
     assert any(line.startswith("  cost at ") and line.endswith(" ETH") for line in lines)
     assert lines[-1] == "dry run: nothing sent"
-    assert (accounts[1].nonce, registry.total_issued()) == (nonce, issued)
+    assert (accounts[1].nonce, deployed_registry.total_issued()) == (nonce, issued)
 
 
 def test_issue__batch_size__splits_transactions(
-    run_issue: Any, registry: Any, class_id: int, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, class_id: int, tmp_path: Path
 ) -> None:
     result = run_issue(
         write_csv(tmp_path / "a.csv", learner_rows(0, 10)), "--batch-size", "4", "--yes"
     )
     assert "batches:                 3 of up to 4" in result.output
     assert "issued 10 credential(s) in 3 transaction(s)" in result.output
-    assert [t for t, _, _ in issued_to(registry, class_id)] == list(range(1, 11))
+    assert [t for t, _, _ in issued_to(deployed_registry, class_id)] == list(range(1, 11))
 
 
 def test_issue__batches_sized_under_the_gas_cap(
-    deployed: Any, registry: Any, class_id: int, accounts: Any, tmp_path: Path
+    deployed: Any, deployed_registry: Any, class_id: int, accounts: Any, tmp_path: Path
 ) -> None:
     """400 rows: the plan's batch size keeps each transaction under 2**24 gas."""
     from credstack.context import Context
@@ -152,25 +152,25 @@ def test_issue__batches_sized_under_the_gas_cap(
 
 
 def test_issue__skip_invalid__issues_good_rows_reports_rest(
-    run_issue: Any, registry: Any, class_id: int, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, class_id: int, tmp_path: Path
 ) -> None:
     rows = learner_rows(0, 3)
     rows[1][1] = "50"
     result = run_issue(write_csv(tmp_path / "a.csv", rows), "--skip-invalid", "--yes")
     assert result.exit_code == 0, result.output
     assert "skipped row 3: score = '50': below the class minimum of 75" in result.output
-    assert [h for _, h, _ in issued_to(registry, class_id)] == [rows[0][0], rows[2][0]]
+    assert [h for _, h, _ in issued_to(deployed_registry, class_id)] == [rows[0][0], rows[2][0]]
 
 
 def test_issue__bad_rows__all_reported_nothing_sent(
-    run_issue: Any, registry: Any, accounts: Any, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
     rows = learner_rows(0, 4)
     rows[0][0] = rows[0][0].lower()
     rows[2][1] = "101"
     rows[3][0] = rows[1][0]
     path = write_csv(tmp_path / "a.csv", rows)
-    nonce, issued = accounts[1].nonce, registry.total_issued()
+    nonce, issued = accounts[1].nonce, deployed_registry.total_issued()
     result = run_issue(path, "--yes")
     assert result.exit_code == 1
     assert result.output.splitlines() == [
@@ -180,7 +180,7 @@ def test_issue__bad_rows__all_reported_nothing_sent(
         "  row 4: score = '101': out of range: a number from 0 to 100 with at most two decimals",
         f"  row 5: wallet = {rows[1][0]!r}: duplicate of row 3",
     ]
-    assert (accounts[1].nonce, registry.total_issued()) == (nonce, issued)
+    assert (accounts[1].nonce, deployed_registry.total_issued()) == (nonce, issued)
 
 
 def one_line_error(result: Any) -> str:
@@ -260,28 +260,28 @@ def test_issue__not_the_issuer__one_line_nothing_sent(
 
 
 def test_issue__delegate__may_issue(
-    run_issue: Any, registry: Any, accounts: Any, class_id: int, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, class_id: int, tmp_path: Path
 ) -> None:
-    registry.set_delegate(accounts[5], True, sender=accounts[1])
+    deployed_registry.set_delegate(accounts[5], True, sender=accounts[1])
     result = run_issue(
         write_csv(tmp_path / "a.csv", learner_rows(0, 2)), "--yes", account="TEST::5"
     )
     assert result.exit_code == 0, result.output
-    assert len(issued_to(registry, class_id)) == 2
+    assert len(issued_to(deployed_registry, class_id)) == 2
 
 
 def test_issue__inactive_class__one_line(
-    run_issue: Any, registry: Any, accounts: Any, class_id: int, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, class_id: int, tmp_path: Path
 ) -> None:
-    registry.set_class_active(class_id, False, sender=accounts[1])
+    deployed_registry.set_class_active(class_id, False, sender=accounts[1])
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 1)))
     assert one_line_error(result) == f"error: class 'sql-querying' ({class_id}) is inactive"
 
 
 def test_issue__paused__one_line(
-    run_issue: Any, registry: Any, accounts: Any, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
-    registry.pause(sender=accounts[0])
+    deployed_registry.pause(sender=accounts[0])
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 1)))
     assert one_line_error(result) == (
         "error: the registry is paused: nothing can be issued until unpaused"
@@ -289,7 +289,7 @@ def test_issue__paused__one_line(
 
 
 def test_issue__declined_confirmation__nothing_sent(
-    invoke: Any, registry: Any, accounts: Any, tmp_path: Path
+    invoke: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
     from click.testing import CliRunner
 

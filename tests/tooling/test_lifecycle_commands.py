@@ -20,36 +20,38 @@ NORTHWIND, LUMEN = "TEST::1", "TEST::2"
 
 
 @pytest.fixture
-def tokens(deployed: dict[str, Any], registry: Any, accounts: Any) -> dict[str, list[int]]:
+def tokens(deployed: dict[str, Any], deployed_registry: Any, accounts: Any) -> dict[str, list[int]]:
     """Tokens 1-3: SQL Querying (Northwind, revocable, two years); tokens
     4-5: mentor passes (Lumen, not revocable, 90 days)."""
     sql = deployed["classes"]["sql-querying"].class_id
     passes = deployed["classes"]["mentor-session-pass"].class_id
-    registry.issue_batch(
+    deployed_registry.issue_batch(
         sql, [wallet(i) for i in range(3)], [8_000] * 3, [b"\x01" * 32] * 3, sender=accounts[1]
     )
-    registry.issue_batch(
+    deployed_registry.issue_batch(
         passes, [wallet(i) for i in (3, 4)], [0] * 2, [b"\x02" * 32] * 2, sender=accounts[2]
     )
     return {"sql": [1, 2, 3], "pass": [4, 5]}
 
 
-def status(registry: Any, token_id: int) -> Status:
-    return Status(int(registry.status_of(token_id)))
+def status(contract: Any, token_id: int) -> Status:
+    return Status(int(contract.status_of(token_id)))
 
 
-def test_revoke__token__revoked_with_reason(invoke: Any, registry: Any, tokens: Any) -> None:
+def test_revoke__token__revoked_with_reason(
+    invoke: Any, deployed_registry: Any, tokens: Any
+) -> None:
     result = invoke(
         REVOKE, "--token", "2", "--reason", "plagiarism", "--account", NORTHWIND, "--yes"
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "revoke: 1 sent, 0 already done"
-    assert status(registry, 2) == Status.REVOKED
-    assert Registry(registry).revocation_reason(2) == "plagiarism"
+    assert status(deployed_registry, 2) == Status.REVOKED
+    assert Registry(deployed_registry).revocation_reason(2) == "plagiarism"
 
 
 def test_revoke__rerun__already_revoked_skipped(
-    invoke: Any, registry: Any, tokens: Any, accounts: Any
+    invoke: Any, deployed_registry: Any, tokens: Any, accounts: Any
 ) -> None:
     args = ("--token", "2", "--reason", "plagiarism", "--account", NORTHWIND, "--yes")
     assert invoke(REVOKE, *args).exit_code == 0
@@ -60,11 +62,13 @@ def test_revoke__rerun__already_revoked_skipped(
     assert accounts[1].nonce == nonce
 
 
-def test_revoke__csv__every_row(invoke: Any, registry: Any, tokens: Any, tmp_path: Path) -> None:
+def test_revoke__csv__every_row(
+    invoke: Any, deployed_registry: Any, tokens: Any, tmp_path: Path
+) -> None:
     path = write_csv(tmp_path / "r.csv", [[1, "fraud"], [3, "in error"]], ["token_id", "reason"])
     result = invoke(REVOKE, "--csv", path, "--account", NORTHWIND, "--yes")
     assert result.exit_code == 0, result.output
-    assert [status(registry, t) for t in (1, 2, 3)] == [
+    assert [status(deployed_registry, t) for t in (1, 2, 3)] == [
         Status.REVOKED,
         Status.ACTIVE,
         Status.REVOKED,
@@ -72,7 +76,7 @@ def test_revoke__csv__every_row(invoke: Any, registry: Any, tokens: Any, tmp_pat
 
 
 def test_revoke__csv_bad_rows__all_reported_nothing_sent(
-    invoke: Any, registry: Any, tokens: Any, accounts: Any, tmp_path: Path
+    invoke: Any, deployed_registry: Any, tokens: Any, accounts: Any, tmp_path: Path
 ) -> None:
     path = write_csv(
         tmp_path / "r.csv",
@@ -92,7 +96,7 @@ def test_revoke__csv_bad_rows__all_reported_nothing_sent(
         "  row 7: token_id = '1': duplicate of row 2",
     ]
     assert accounts[1].nonce == nonce
-    assert status(registry, 1) == Status.ACTIVE
+    assert status(deployed_registry, 1) == Status.ACTIVE
 
 
 def test_revoke__not_revocable_class__refused(invoke: Any, tokens: Any, accounts: Any) -> None:
@@ -127,49 +131,49 @@ def test_lifecycle__wrong_header__one_error(invoke: Any, tokens: Any, tmp_path: 
 
 
 def test_suspend_then_reinstate__csv__and_reruns_skip(
-    invoke: Any, registry: Any, tokens: Any, tmp_path: Path
+    invoke: Any, deployed_registry: Any, tokens: Any, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "s.csv", [[1], [2]], ["token_id"])
     assert invoke(SUSPEND, "--csv", path, "--account", NORTHWIND, "--yes").exit_code == 0
-    assert [status(registry, t) for t in (1, 2)] == [Status.SUSPENDED] * 2
+    assert [status(deployed_registry, t) for t in (1, 2)] == [Status.SUSPENDED] * 2
     again = invoke(SUSPEND, "--csv", path, "--account", NORTHWIND, "--yes")
     assert "token 1: already suspended; skipped" in again.output
     assert invoke(REINSTATE, "--csv", path, "--account", NORTHWIND, "--yes").exit_code == 0
-    assert [status(registry, t) for t in (1, 2)] == [Status.ACTIVE] * 2
+    assert [status(deployed_registry, t) for t in (1, 2)] == [Status.ACTIVE] * 2
     again = invoke(REINSTATE, "--token", "1", "--account", NORTHWIND, "--yes")
     assert again.output.splitlines()[0] == "token 1: not suspended; skipped"
 
 
 def test_suspend__revoked_token__refused(
-    invoke: Any, registry: Any, tokens: Any, accounts: Any
+    invoke: Any, deployed_registry: Any, tokens: Any, accounts: Any
 ) -> None:
-    registry.revoke(3, "fraud", sender=accounts[1])
+    deployed_registry.revoke(3, "fraud", sender=accounts[1])
     result = invoke(SUSPEND, "--token", "3", "--account", NORTHWIND, "--yes")
     assert result.exit_code == 1
     assert result.output.splitlines() == ["error: token 3: revoked"]
 
 
-def test_renew__until__sets_expiry(invoke: Any, registry: Any, tokens: Any) -> None:
+def test_renew__until__sets_expiry(invoke: Any, deployed_registry: Any, tokens: Any) -> None:
     result = invoke(RENEW, "--token", "4", "--until", "2031-06-30", "--account", LUMEN, "--yes")
     assert result.exit_code == 0, result.output
     expected = int(datetime(2031, 6, 30, tzinfo=UTC).timestamp())
-    assert registry.credential(4).expires_at == expected
+    assert deployed_registry.credential(4).expires_at == expected
     again = invoke(RENEW, "--token", "4", "--until", "2031-06-30", "--account", LUMEN, "--yes")
     assert again.output.splitlines()[0] == "token 4: already expires 2031-06-30 00:00 UTC; skipped"
 
 
 def test_renew__expired_pass__default_is_class_validity_from_today(
-    invoke: Any, registry: Any, tokens: Any, chain: Any, tmp_path: Path
+    invoke: Any, deployed_registry: Any, tokens: Any, chain: Any, tmp_path: Path
 ) -> None:
     chain.pending_timestamp += 100 * 86_400
     chain.mine()
-    assert status(registry, 5) == Status.EXPIRED
+    assert status(deployed_registry, 5) == Status.EXPIRED
     path = write_csv(tmp_path / "n.csv", [[5, ""]], ["token_id", "until"])
     result = invoke(RENEW, "--csv", path, "--account", LUMEN, "--yes")
     assert result.exit_code == 0, result.output
     now = int(chain.pending_timestamp)
-    assert registry.credential(5).expires_at == now - now % 86_400 + 90 * 86_400
-    assert status(registry, 5) == Status.ACTIVE
+    assert deployed_registry.credential(5).expires_at == now - now % 86_400 + 90 * 86_400
+    assert status(deployed_registry, 5) == Status.ACTIVE
 
 
 def test_renew__past_date_and_bad_date__reported(invoke: Any, tokens: Any, tmp_path: Path) -> None:

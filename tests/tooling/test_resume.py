@@ -59,8 +59,8 @@ def fail_on_batch(monkeypatch: pytest.MonkeyPatch, batch: int, after_broadcast: 
     monkeypatch.setattr(provider, "send_transaction", send)
 
 
-def assert_exactly_once(registry: Any, class_id: int, rows: list[list[Any]], out: Path) -> None:
-    events = Registry(registry).issued_events(class_id)
+def assert_exactly_once(contract: Any, class_id: int, rows: list[list[Any]], out: Path) -> None:
+    events = Registry(contract).issued_events(class_id)
     holders = [e.holder for e in events]
     assert sorted(holders) == sorted(r[0] for r in rows)  # none missing, none twice
     assert [e.token_id for e in events] == list(range(1, ROWS + 1))  # no gaps
@@ -78,7 +78,7 @@ def assert_exactly_once(registry: Any, class_id: int, rows: list[list[Any]], out
 @pytest.mark.parametrize("batch", [1, 3])
 def test_rpc_error__rerun__every_credential_once(
     invoke: Any,
-    registry: Any,
+    deployed_registry: Any,
     deployed: Any,
     cohort: tuple[Path, list[list[Any]]],
     tooling_env: Path,
@@ -97,7 +97,7 @@ def test_rpc_error__rerun__every_credential_once(
         "to resume: nothing is issued twice"
     )
     landed = (batch - 1 + after_broadcast) * BATCH
-    assert registry.total_issued() == landed
+    assert deployed_registry.total_issued() == landed
 
     second = run(invoke, path)
     assert second.exit_code == 0, second.output
@@ -108,12 +108,12 @@ def test_rpc_error__rerun__every_credential_once(
     else:
         assert line.endswith(": never mined (dropped); its credentials are re-planned")
     assert f"already issued on chain: {landed} (skipped)" in second.output
-    assert_exactly_once(registry, class_id, rows, tooling_env)
+    assert_exactly_once(deployed_registry, class_id, rows, tooling_env)
 
 
 def test_journal_torn_last_line__ignored(
     invoke: Any,
-    registry: Any,
+    deployed_registry: Any,
     deployed: Any,
     cohort: tuple[Path, list[list[Any]]],
     tooling_env: Path,
@@ -129,13 +129,13 @@ def test_journal_torn_last_line__ignored(
     with journal.open("a") as f:
         f.write('{"t":"sent","tx":"0xdead')
     assert run(invoke, path).exit_code == 0
-    assert_exactly_once(registry, deployed["classes"][SLUG].class_id, rows, tooling_env)
+    assert_exactly_once(deployed_registry, deployed["classes"][SLUG].class_id, rows, tooling_env)
     assert journal.read_text().endswith("\n")
 
 
 def test_changed_row_before_resume__new_salt_for_it(
     invoke: Any,
-    registry: Any,
+    deployed_registry: Any,
     deployed: Any,
     tmp_path: Path,
     tooling_env: Path,
@@ -152,5 +152,5 @@ def test_changed_row_before_resume__new_salt_for_it(
     write_csv(path, rows)
     assert run(invoke, path).exit_code == 0
     class_id = deployed["classes"][SLUG].class_id
-    assert_exactly_once(registry, class_id, rows, tooling_env)
-    assert registry.credential(1).score == 9_900
+    assert_exactly_once(deployed_registry, class_id, rows, tooling_env)
+    assert deployed_registry.credential(1).score == 9_900

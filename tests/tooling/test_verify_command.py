@@ -66,18 +66,18 @@ def test_verify__evidence_and_salt__match_and_mismatch(invoke: Any, issued: Any)
 
 
 def test_verify__revoked__reason_shown(
-    invoke: Any, issued: Any, registry: Any, accounts: Any
+    invoke: Any, issued: Any, deployed_registry: Any, accounts: Any
 ) -> None:
-    registry.revoke(2, "exam taken by someone else", sender=accounts[1])
+    deployed_registry.revoke(2, "exam taken by someone else", sender=accounts[1])
     record = verify_json(invoke, "--token", "2")
     assert (record["valid"], record["status"]) == (False, "revoked")
     assert record["reason"] == "revoked: exam taken by someone else"
 
 
 def test_verify__suspended_and_expired__reason_shown(
-    invoke: Any, issued: Any, registry: Any, accounts: Any, chain: Any
+    invoke: Any, issued: Any, deployed_registry: Any, accounts: Any, chain: Any
 ) -> None:
-    registry.suspend(1, sender=accounts[1])
+    deployed_registry.suspend(1, sender=accounts[1])
     assert verify_json(invoke, "--token", "1")["reason"] == "suspended by the issuer"
     chain.pending_timestamp += 731 * 86_400
     chain.mine()
@@ -87,10 +87,10 @@ def test_verify__suspended_and_expired__reason_shown(
 
 
 def test_verify__holder__lists_held_credentials(
-    invoke: Any, issued: Any, registry: Any, deployed: Any, accounts: Any
+    invoke: Any, issued: Any, deployed_registry: Any, deployed: Any, accounts: Any
 ) -> None:
     passes = deployed["classes"]["mentor-session-pass"].class_id
-    registry.issue(passes, wallet(0), 0, b"\x00" * 32, sender=accounts[2])
+    deployed_registry.issue(passes, wallet(0), 0, b"\x00" * 32, sender=accounts[2])
     records = verify_json(invoke, "--holder", wallet(0))
     assert [(r["token_id"], r["class_name"]) for r in records] == [
         (1, "SQL Querying"),

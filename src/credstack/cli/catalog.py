@@ -11,7 +11,14 @@ from rich.table import Table
 from credstack import catalog as catalog_mod
 from credstack import deployments
 from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, apply, find_classes, plan
-from credstack.cli.common import CredstackCommand, account_option, confirm, console, yes_option
+from credstack.cli.common import (
+    CredstackCommand,
+    account_option,
+    confirm,
+    console,
+    quiet_by_default,
+    yes_option,
+)
 from credstack.config import out_dir
 from credstack.registry import Registry
 from credstack.units import format_percent
@@ -36,6 +43,7 @@ def _describe(step: Step) -> str:
 
 
 @cli.command("apply", cls=CredstackCommand)
+@quiet_by_default()
 @CATALOG_ARG
 @account_option()
 @click.option("--dry-run", is_flag=True, help="list the steps, send nothing")
@@ -71,6 +79,7 @@ def _record(catalog: Any, deployment: Any, registry: Registry, account: Any) -> 
 
 
 @cli.command(cls=CredstackCommand)
+@quiet_by_default()
 @CATALOG_ARG
 def show(catalog_path: Path) -> None:
     """The catalog's classes and their state on chain."""

@@ -3,7 +3,6 @@ connects, the account option, and one clear line per error."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand
 from ape.cli.choices import AccountAliasPromptChoice
+from ape.cli.options import verbosity_option
 from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 from rich.console import Console
@@ -50,9 +50,6 @@ class CredstackCommand(ConnectedProviderCommand):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        if logger.level == logging.INFO:
-            # One INFO line per confirmed transaction drowns the output; -v INFO shows them.
-            logger.set_level("WARNING")
         try:
             check_network_env(ctx.meta.get("credstack.network"))
             return super().invoke(ctx)
@@ -64,8 +61,17 @@ class CredstackCommand(ConnectedProviderCommand):
             fail(f"{type(err).__name__}: {err}")
 
 
+def quiet_by_default() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """ape's ``-v/--verbosity``, defaulting to WARNING: one INFO line per
+    confirmed transaction drowns a batch run; ``-v INFO`` shows them."""
+    return verbosity_option(logger, default="WARNING")
+
+
 def credstack_command(**kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
-    return click.command(cls=CredstackCommand, **kwargs)
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        return click.command(cls=CredstackCommand, **kwargs)(quiet_by_default()(f))
+
+    return decorate
 
 
 def _load_account(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
