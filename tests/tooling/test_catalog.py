@@ -53,6 +53,12 @@ def test_metadata__open_badges_achievement(tmp_path: Path) -> None:
     assert catalog.content_uri(written.read_bytes()) == catalog.class_uri(c, spec)
 
 
+def write_catalog(directory: Path, data: dict[str, Any]) -> Path:
+    path = directory / "catalog.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
 def _edit(data: dict[str, Any], where: str, key: str, value: Any) -> dict[str, Any]:
     section, index = where.split(":")
     entry = data[section][int(index)]
@@ -145,8 +151,7 @@ def test_apply__dry_run__lists_and_sends_nothing(
 ) -> None:
     data = example()
     data["classes"][0]["description"] = "Changed wording."
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = write_catalog(tmp_path, data)
     nonce = accounts[1].nonce
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -160,8 +165,7 @@ def test_apply__changed_description__updates_uri(
 ) -> None:
     data = example()
     data["classes"][0]["description"] = "Changed wording."
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = write_catalog(tmp_path, data)
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
     assert result.exit_code == 0, result.output
     assert "[done] spreadsheet-analysis: update metadata URI" in result.output
@@ -178,8 +182,7 @@ def test_apply__fixed_field_changed__drift_reported_nothing_sent(
     data = example()
     data["classes"][1]["min_score"] = 80
     data["classes"][1]["transferable"] = True
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = write_catalog(tmp_path, data)
     nonce = accounts[1].nonce
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
     assert result.exit_code == 0, result.output
@@ -198,8 +201,7 @@ def test_apply__other_issuers_class__needs_that_issuer(
 ) -> None:
     data = example()
     data["classes"].append({**data["classes"][4], "slug": "pandas-2", "name": "Pandas Two"})
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = write_catalog(tmp_path, data)
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
     assert result.exit_code == 0, result.output
     assert (
