@@ -166,5 +166,6 @@ def test_killed_run__same_command_again__every_credential_exactly_once(
 
     assert "issued " in output
     assert_exactly_once(anvil, deployed, cid, rows)
-    again = run_issue(deployed, slug, path, account)
-    assert f"already issued on chain: {ROWS} (skipped)" in again
+    if case == "killed-mid-run":  # and a third run has nothing left to do
+        again = run_issue(deployed, slug, path, account)
+        assert f"already issued on chain: {ROWS} (skipped)" in again
