@@ -29,7 +29,7 @@ from Crypto.Hash import keccak as keccak_256
 
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
-from credstack.journal import Journal, JournalState
+from credstack.journal import Journal
 from credstack.registry import (
     MAX_BATCH,
     TX_GAS_CAP,
@@ -259,6 +259,8 @@ class Issuance:
         self.journal = journal
         self.timings = Timings()
         self._estimates: dict[tuple[str, ...], int] = {}
+        self._prepared: dict[str, dict[str, Any]] = {}
+        self._unjournalled: list[dict[str, Any]] = []
 
     # Before anything is sent
 
@@ -355,10 +357,13 @@ class Issuance:
         )
 
     def _prepare(self, rows: list[IssueRow]) -> None:
-        """Fix each new row's salt in the journal before any transaction names
-        it; a row an earlier run prepared keeps its salt if nothing changed."""
+        """Give each new row its salt: the one an earlier run promised if the
+        row has not changed, else a fresh one. Fresh salts stay in memory
+        (a dry run writes nothing) until `execute` journals them, before any
+        transaction names them."""
         state = self.journal.read()
-        fresh = []
+        self._prepared = dict(state.prepared)
+        self._unjournalled = []
         for row in rows:
             old = state.prepared.get(row.wallet)
             if old is not None and (old["score"], old["digest"], old["external_id"]) == (
@@ -368,20 +373,18 @@ class Issuance:
             ):
                 continue
             salt = new_salt()
-            fresh.append(
-                {
-                    "t": "prepared",
-                    "wallet": row.wallet,
-                    "row": row.row,
-                    "score": row.score,
-                    "digest": row.digest.hex(),
-                    "external_id": row.external_id,
-                    "salt": salt.hex(),
-                    "hash": salted_hash(salt, row.digest).hex(),
-                }
-            )
-        if fresh:
-            self.journal.append(fresh)
+            record = {
+                "t": "prepared",
+                "wallet": row.wallet,
+                "row": row.row,
+                "score": row.score,
+                "digest": row.digest.hex(),
+                "external_id": row.external_id,
+                "salt": salt.hex(),
+                "hash": salted_hash(salt, row.digest).hex(),
+            }
+            self._prepared[row.wallet] = record
+            self._unjournalled.append(record)
 
     def _gas_model(self, rows: list[IssueRow]) -> tuple[int, int]:
         """(fixed, per credential) gas from the node's estimates: one of the
@@ -407,7 +410,7 @@ class Issuance:
 
         key = tuple(r.wallet for r in rows)
         if key not in self._estimates:
-            args = self._batch_args(rows, self.journal.read())
+            args = self._batch_args(rows)
             try:
                 self._estimates[key] = int(
                     self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
@@ -416,10 +419,8 @@ class Issuance:
                 raise CredstackError(f"the node refused the batch: {err.message}") from None
         return self._estimates[key]
 
-    def _batch_args(
-        self, rows: list[IssueRow], state: JournalState
-    ) -> tuple[int, list[str], list[int], list[bytes]]:
-        hashes = [bytes.fromhex(state.prepared[r.wallet]["hash"]) for r in rows]
+    def _batch_args(self, rows: list[IssueRow]) -> tuple[int, list[str], list[int], list[bytes]]:
+        hashes = [bytes.fromhex(self._prepared[r.wallet]["hash"]) for r in rows]
         return (
             self.klass.class_id,
             [r.wallet for r in rows],
@@ -435,14 +436,16 @@ class Issuance:
         from ape import chain
         from ape.exceptions import ContractLogicError
 
-        state = self.journal.read()
+        if self._unjournalled:
+            self.journal.append(self._unjournalled)
+            self._unjournalled = []
         issued: list[tuple[IssueRow, int]] = []
         transactions: list[str] = []
         gas_used = 0
         queue = list(plan.batches)
         while queue:
             batch = queue.pop(0)
-            args = self._batch_args(batch, state)
+            args = self._batch_args(batch)
             started = time.perf_counter()
             estimate = self._estimate(batch)
             self.timings.estimating += time.perf_counter() - started

@@ -110,7 +110,7 @@ def test_issue__chain_is_the_truth__no_local_files_still_skips(
 
 
 def test_issue__dry_run__plans_and_sends_nothing(
-    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
+    run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path, tooling_env: Path
 ) -> None:
     nonce, issued = accounts[1].nonce, deployed_registry.total_issued()
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 6)), "--dry-run")
@@ -121,6 +121,7 @@ def test_issue__dry_run__plans_and_sends_nothing(
     assert any(line.startswith("  cost at ") and line.endswith(" ETH") for line in lines)
     assert lines[-1] == "dry run: nothing sent"
     assert (accounts[1].nonce, deployed_registry.total_issued()) == (nonce, issued)
+    assert not tooling_env.exists()  # no journal, no receipts: nothing written either
 
 
 def test_issue__batch_size__splits_transactions(
