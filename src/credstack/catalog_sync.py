@@ -137,10 +137,13 @@ def apply(
     deployment: Deployment,
     sender: Any,
     on_step: Callable[[Step], None] | None = None,
+    planned: tuple[list[Step], dict[str, int]] | None = None,
 ) -> list[Step]:
-    """Run every step ``sender`` may run; record slug -> id in the deployment
-    (the caller writes the file). Returns the steps, run ones as "done"."""
-    steps, ids = plan(registry, catalog, deployment, sender.address)
+    """Run every step ``sender`` may run (of ``planned``, the result of
+    `plan` for ``sender``, or a fresh plan); record slug -> id in the
+    deployment (the caller writes the file). Returns the steps, run ones as
+    "done"."""
+    steps, ids = planned or plan(registry, catalog, deployment, sender.address)
     for step in steps:
         if step.state == SEND and step.run is not None:
             receipt = step.run(sender)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from credstack import catalog as catalog_mod
 from credstack import deployments
-from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, apply, find_classes, plan
+from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, apply, plan
 from credstack.cli.common import (
     CredstackCommand,
     account_option,
@@ -56,26 +56,30 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
     catalog = catalog_mod.load(catalog_path)
     deployment = deployments.load_live(chain)
     registry = Registry.at(deployment.registry, deployment.block_number)
-    steps, _ = plan(registry, catalog, deployment, account.address)
+    planned = plan(registry, catalog, deployment, account.address)
+    steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
     if dry_run or not to_send:
         for step in steps:
             out.print(_describe(step))
         out.print(f"{len(to_send)} transaction(s) to send" + ("; dry run" if dry_run else ""))
         if not dry_run:
-            _record(catalog, deployment, registry, account)
+            # Nothing to send: still record slug -> id for classes found on chain.
+            apply(registry, catalog, deployment, account, planned=planned)
+            deployments.write(deployment)
         return
     confirm(f"Send {len(to_send)} transaction(s) from {account.address}?", yes)
     paths = catalog_mod.write_metadata(catalog, out_dir() / "metadata")
-    apply(registry, catalog, deployment, account, on_step=lambda s: out.print(_describe(s)))
+    apply(
+        registry,
+        catalog,
+        deployment,
+        account,
+        on_step=lambda s: out.print(_describe(s)),
+        planned=planned,
+    )
     deployments.write(deployment)
     out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
-
-
-def _record(catalog: Any, deployment: Any, registry: Registry, account: Any) -> None:
-    """Nothing to send: still record slug -> id for classes found on chain."""
-    apply(registry, catalog, deployment, account)
-    deployments.write(deployment)
 
 
 @cli.command(cls=CredstackCommand)
@@ -89,12 +93,13 @@ def show(catalog_path: Path) -> None:
     catalog = catalog_mod.load(catalog_path)
     deployment = deployments.load_live(chain)
     registry = Registry.at(deployment.registry, deployment.block_number)
-    ids = find_classes(registry, catalog, deployment)
+    # Planned for an account that may send nothing, every difference is
+    # reported as drift or as a step another key must send.
+    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40)
+    drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
     for column in ("slug", "issuer", "id", "name", "min", "valid", "soulbound", "on chain"):
         table.add_column(column)
-    drift = {s.subject for s in plan(registry, catalog, deployment, "0x" + "0" * 40)[0]
-             if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}  # fmt: skip
     for slug, spec in catalog.classes.items():
         state = "missing" if slug not in ids else ("drift" if slug in drift else "in sync")
         if slug in ids and state == "in sync" and not registry.class_info(ids[slug]).active:
