@@ -32,11 +32,11 @@ from rich.table import Table
 from credstack import catalog as catalog_mod
 from credstack.catalog import Catalog
 from credstack.catalog_sync import apply
-from credstack.deployments import Deployment
+from credstack.deploy import deploy_system
 from credstack.evidence import salted_hash
 from credstack.issuance import Issuance, validate, write_receipts
 from credstack.journal import Journal
-from credstack.registry import Registry, Status, deploy_registry
+from credstack.registry import Registry, Status
 from credstack.units import DAY
 
 WEEK = 7 * DAY
@@ -120,7 +120,7 @@ class Pilot:
     # Set-up
 
     def setup(self) -> None:
-        from ape import accounts, chain, project
+        from ape import accounts, chain
 
         test_accounts = {a.address: a for a in accounts.test_accounts}
         self.admin = accounts.test_accounts[0]
@@ -132,19 +132,9 @@ class Pilot:
                     "must be one of ape's test accounts"
                 )
             self.issuers[issuer.id] = test_accounts[issuer.address]
-        contract = deploy_registry(project, self.admin)
-        head = chain.blocks.head
-        self.deployment = Deployment(
-            chain_id=int(chain.chain_id),
-            network=chain.provider.network_choice,
-            registry=contract.address,
-            renderer=str(contract.renderer()),
-            deployer=self.admin.address,
-            admin=self.admin.address,
-            block_number=int(head.number),
-            block_hash="0x" + bytes(head.hash).hex(),
-        )
-        self.registry = Registry(contract, from_block=0)
+        # The pilot's chain dies with the process: no deployments file.
+        self.deployment = deploy_system(self.admin)
+        self.registry = Registry.at(self.deployment.registry, self.deployment.block_number)
         for signer in (self.admin, *self.issuers.values()):
             apply(self.registry, self.catalog, self.deployment, signer)
         self.classes = {
