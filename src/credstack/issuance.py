@@ -36,6 +36,7 @@ from credstack.registry import (
     ClassInfo,
     IssuedEvent,
     Registry,
+    issued_token_ids,
 )
 from credstack.units import format_percent, parse_percent
 
@@ -309,7 +310,7 @@ class Issuance:
                     ) from None
             if receipt["status"] == 1:
                 ape_receipt = chain.get_receipt(tx)
-                ids = self.registry.token_ids_in(ape_receipt)
+                ids = issued_token_ids(self.registry.contract, ape_receipt)
                 self.journal.append([{"t": "mined", "tx": tx, "token_ids": ids}])
                 lines.append(f"{tx}: mined before the interruption ({len(ids)} credentials)")
             else:
@@ -323,13 +324,11 @@ class Issuance:
 
         started = time.perf_counter()
         settled = self.settle()
-        onchain = {
-            e.holder.lower(): e for e in self.registry.issued_events(self.klass.class_id)
-        }  # first issue per wallet wins: events come in order
+        onchain = self.issued_by_wallet()
         done, new = [], []
         for row in rows:
             event = onchain.get(row.wallet.lower())
-            if event is not None and event.holder.lower() == row.wallet.lower():
+            if event is not None:
                 done.append((row, event))
             else:
                 new.append(row)
@@ -355,6 +354,14 @@ class Issuance:
             gas_limit=cap,
             settled=settled,
         )
+
+    def issued_by_wallet(self) -> dict[str, IssuedEvent]:
+        """Lower-case wallet -> the class's first CredentialIssued event for it
+        (events come in chain order)."""
+        first: dict[str, IssuedEvent] = {}
+        for event in self.registry.issued_events(self.klass.class_id):
+            first.setdefault(event.holder.lower(), event)
+        return first
 
     def _prepare(self, rows: list[IssueRow]) -> None:
         """Give each new row its salt: the one an earlier run promised if the
@@ -475,7 +482,7 @@ class Issuance:
                 self.journal.append([{"t": "failed", "tx": tx}])
                 raise CredstackError(f"batch transaction {tx} reverted: {err.message}") from None
             self.timings.node += time.perf_counter() - started
-            ids = self.registry.token_ids_in(receipt)
+            ids = issued_token_ids(self.registry.contract, receipt)
             if len(ids) != len(batch):
                 raise JournalError(f"{tx}: expected {len(batch)} credentials, saw {len(ids)}")
             self.journal.append([{"t": "mined", "tx": tx, "token_ids": ids}])
@@ -493,7 +500,7 @@ class Issuance:
         hand to the learner: the salt is what lets the learner prove the
         evidence later."""
         state = self.journal.read()
-        onchain = {e.holder.lower(): e for e in self.registry.issued_events(self.klass.class_id)}
+        onchain = self.issued_by_wallet()
         out = []
         for row in rows:
             event = onchain.get(row.wallet.lower())
