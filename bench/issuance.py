@@ -14,13 +14,9 @@ import csv
 import hashlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ from eth_utils import keccak, to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
+from credstack.anvil import plain_anvil
 from credstack.issuance import Issuance, validate, write_receipts
 from credstack.journal import Journal
 from credstack.registry import ISSUER_ROLE, Registry, created_class_id, deploy_registry
@@ -114,40 +111,13 @@ def validate_100k(work: Path) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def plain_anvil() -> Iterator[str]:
-    """An anvil without --steps-tracing. ape-foundry starts its own with step
-    tracing on, which keeps every opcode of every transaction: with 16M-gas
-    batches it slows each block down and runs out of memory after about
-    twenty of them. A real node traces nothing, so neither does the bench."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        ["anvil", "--port", str(port), "--hardfork", "cancun", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def main() -> int:
     console = Console(width=120)
-    with tempfile.TemporaryDirectory() as tmp, plain_anvil() as url:
+    # A plain anvil: see credstack.anvil for why not the one ape-foundry starts.
+    with tempfile.TemporaryDirectory() as tmp, plain_anvil() as node:
         work = Path(tmp)
         with networks.parse_network_choice(
-            "ethereum:local:foundry", provider_settings={"host": url}
+            "ethereum:local:foundry", provider_settings={"host": node.url}
         ):
             issuance = issue_10k(work)
         validation = validate_100k(work)

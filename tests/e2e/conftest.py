@@ -3,14 +3,9 @@ chain (ape-foundry connects to the anvil at APE_FOUNDRY_HOST)."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,57 +13,16 @@ from typing import Any
 
 import pytest
 
+from credstack.anvil import Anvil, plain_anvil
+
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "ethereum:local:foundry"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Anvil:
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def rpc(self, method: str, *params: Any) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
-        request = urllib.request.Request(
-            self.url, body.encode(), {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            reply = json.loads(response.read())
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[Anvil]:
-    binary = shutil.which("anvil", path=f"{ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}")
-    if binary is None:
-        pytest.fail("anvil not found: `make setup` installs it (npm @foundry-rs/anvil)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--hardfork", "cancun", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    node = Anvil(f"http://127.0.0.1:{port}", process)
-    for _ in range(100):
-        try:
-            node.rpc("eth_chainId")
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("anvil did not start")
-    yield node
-    process.terminate()
-    process.wait(timeout=10)
+    with plain_anvil() as node:
+        yield node
 
 
 @dataclass

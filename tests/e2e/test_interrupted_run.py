@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from tests.e2e.conftest import Anvil, Cli
+from credstack.anvil import Anvil
+from tests.e2e.conftest import Cli
 from tests.tooling.conftest import learner_rows, write_csv
 
 ROWS = 150
