@@ -27,13 +27,17 @@
         `CredentialRenderer` fixed at deployment; changes emit ERC-4906
         `MetadataUpdate`.
 
-        Roles (snekmate `access_control`): `DEFAULT_ADMIN_ROLE` registers and
-        removes issuers (`ISSUER_ROLE`), names pausers (`PAUSER_ROLE`) and
-        alone unpauses. The admin is an address, not necessarily a person:
-        governance (a council behind a timelock) takes it over. An issuer
-        creates classes and names delegates (`set_delegate`) who may issue
-        and manage that issuer's classes, e.g. a hot wallet for batch runs
-        while the issuer key stays cold.
+        Roles (snekmate `access_control`): `DEFAULT_ADMIN_ROLE` is governance
+        (a council behind a timelock, see `Council`): it registers and
+        removes issuers (`ISSUER_ROLE`), names the guardian, alone unpauses, revokes any credential for fraud
+        (`force_revoke`) and keeps the closed-pilot rules of a class (an
+        allowlist of who may receive it, a last issuance date). The
+        `guardian` pauses at once; it holds no role and can do nothing else. An issuer creates classes and names
+        delegates (`set_delegate`) who may issue and manage that issuer's
+        classes, e.g. a hot wallet for batch runs while the issuer key
+        stays cold. Key recovery (`recover`) is the one way a soulbound
+        credential moves: the class's issuer re-binds it to the learner's
+        new wallet.
 
         Gas: a credential is one storage word (holder, class, expiry, score,
         status and the lock bit packed together) and the supply counters and
@@ -91,8 +95,6 @@ exports: (
 
 # @dev May create classes; may issue and manage its own classes.
 ISSUER_ROLE: public(constant(bytes32)) = keccak256("ISSUER_ROLE")
-# @dev May pause issuance at once (a guardian). Only the admin unpauses.
-PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
 
 # @dev Scores are basis points.
 MAX_SCORE: public(constant(uint256)) = 10_000
@@ -105,6 +107,13 @@ MAX_VALIDITY: public(constant(uint256)) = 100 * 365 * 86_400
 _MAX_EXPIRY: constant(uint256) = (1 << 40) - 1
 # @dev Class ids are stored in 32 bits of a credential's word.
 _MAX_CLASS_ID: constant(uint256) = (1 << 32) - 1
+# @dev Latest last-issuance date a class can hold (36 bits: year 4147).
+_MAX_ISSUE_UNTIL: constant(uint256) = (1 << 36) - 1
+# @dev Accounts per `set_allowlist` call: what fits in one timelock call
+# (1,024 bytes of calldata: selector, four head words, 27 addresses).
+ALLOWLIST_CHUNK: public(constant(uint256)) = 27
+# @dev Tokens a recovery target may already hold (see `recover`).
+MAX_RECOVERY_TOKENS: public(constant(uint256)) = 64
 
 # @dev `status_of` values. Expired (4) is derived from time, never stored.
 STATUS_NONE: public(constant(uint8)) = 0
@@ -136,11 +145,18 @@ _EXPIRY_CLEAR: constant(uint256) = ~(((1 << 40) - 1) << 192)
 #   bits 160..199  validity in seconds (0 = never expires)
 #   bits 200..215  min_score
 #   bit  216 active, bit 217 transferable, bit 218 revocable
+#   bit  219       restricted (closed pilot: only allowlisted receivers)
+#   bits 220..255  last issuance date (0 = none)
+# The closed-pilot rules share the word, so a class without them costs
+# issuance nothing more.
 _VALIDITY_SHIFT: constant(uint256) = 160
 _MIN_SCORE_SHIFT: constant(uint256) = 200
 _ACTIVE_BIT: constant(uint256) = 1 << 216
 _TRANSFERABLE_BIT: constant(uint256) = 1 << 217
 _REVOCABLE_BIT: constant(uint256) = 1 << 218
+_RESTRICTED_BIT: constant(uint256) = 1 << 219
+_ISSUE_UNTIL_SHIFT: constant(uint256) = 220
+_RULES_CLEAR: constant(uint256) = (1 << 219) - 1
 
 # @dev The supply word: tokens issued (bits 0..63), tokens removed by
 # revocation or burning (bits 64..127), paused flag (bit 128), and bit 255
@@ -185,6 +201,11 @@ struct ClassInfo:
     active: bool
 
 
+struct ClassRules:
+    restricted: bool
+    issue_until: uint256
+
+
 struct Credential:
     holder: address
     class_id: uint256
@@ -199,6 +220,10 @@ struct Credential:
 # @dev ERC-721 collection name and symbol.
 name: public(String[64])
 symbol: public(String[32])
+
+# @dev May pause at once (and nothing else); only the admin unpauses or
+# names another guardian. Zero for none.
+guardian: public(address)
 
 # @dev Number of classes created; class ids run from 1 to `class_count`.
 class_count: public(uint256)
@@ -216,6 +241,9 @@ _approvals: HashMap[uint256, address]
 _operators: HashMap[address, HashMap[address, bool]]
 
 _supply: uint256
+
+# @dev class id => account => may receive the class while it is restricted.
+allowlist: public(HashMap[uint256, HashMap[address, bool]])
 
 
 # EVENTS #
@@ -294,6 +322,31 @@ event CredentialBurned:
     holder: indexed(address)
 
 
+# @dev Key recovery: the one way a soulbound credential moves.
+event CredentialRecovered:
+    token_id: indexed(uint256)
+    old_holder: indexed(address)
+    new_holder: indexed(address)
+    class_id: uint256
+
+
+event ClassRulesChanged:
+    class_id: indexed(uint256)
+    restricted: bool
+    issue_until: uint256
+
+
+event AllowlistChanged:
+    class_id: indexed(uint256)
+    account: indexed(address)
+    allowed: bool
+
+
+event GuardianChanged:
+    previous: indexed(address)
+    guardian: indexed(address)
+
+
 event Paused:
     account: address
 
@@ -303,15 +356,18 @@ event Unpaused:
 
 
 @deploy
-def __init__(name_: String[64], symbol_: String[32], admin: address, renderer_: address):
+def __init__(
+    name_: String[64], symbol_: String[32], admin: address, renderer_: address, guardian: address
+):
     """
     @dev `admin` receives `DEFAULT_ADMIN_ROLE`; the deployer keeps no role
-         unless it is the admin, so a deploy script can hand the registry to
-         a timelock in the same transaction.
+         unless it is the admin, so a deploy script hands the registry to a
+         timelock in the same transaction. The guardian is not a role.
     @param name_ The ERC-721 collection name.
     @param symbol_ The ERC-721 collection symbol.
     @param admin The address that registers issuers and unpauses.
     @param renderer_ The `CredentialRenderer` that draws `tokenURI`.
+    @param guardian The address that may pause at once (zero for none).
     """
     assert admin != empty(address), "credential: zero address"
     assert renderer_.is_contract, "credential: renderer not a contract"
@@ -320,6 +376,7 @@ def __init__(name_: String[64], symbol_: String[32], admin: address, renderer_: 
     if admin != msg.sender:
         access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.guardian = guardian
     self.name = name_
     self.symbol = symbol_
     self._supply = _SUPPLY_INIT
@@ -333,11 +390,11 @@ def pause():
     """
     @notice Stops issuance and renewal at once. Revocation, suspension and
             transfers go on, so a compromised issuer can still be cleaned up.
-    @dev Callable by a pauser or the admin.
+    @dev Callable by the guardian or the admin.
     """
-    assert access_control.hasRole[PAUSER_ROLE][msg.sender] or access_control.hasRole[
+    assert msg.sender == self.guardian or access_control.hasRole[
         access_control.DEFAULT_ADMIN_ROLE
-    ][msg.sender], "credential: not pauser"
+    ][msg.sender], "credential: not guardian"
     supply: uint256 = self._supply
     assert supply & _PAUSED_BIT == 0, "credential: paused"
     self._supply = supply | _PAUSED_BIT
@@ -349,13 +406,75 @@ def unpause():
     """
     @notice Resumes issuance. Only the admin (governance) may unpause.
     """
-    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][
-        msg.sender
-    ], "credential: not admin"
+    self._check_admin()
     supply: uint256 = self._supply
     assert supply & _PAUSED_BIT != 0, "credential: not paused"
     self._supply = supply ^ _PAUSED_BIT
     log Unpaused(account=msg.sender)
+
+
+@external
+def set_guardian(guardian_: address):
+    """
+    @notice Names the guardian who may pause at once (zero for none).
+    @param guardian_ The new guardian.
+    """
+    self._check_admin()
+    log GuardianChanged(previous=self.guardian, guardian=guardian_)
+    self.guardian = guardian_
+
+
+@external
+def force_revoke(token_id: uint256, reason: String[256]):
+    """
+    @notice Governance revokes any credential in a wallet, of any class,
+            revocable or not, e.g. for fraud. As `revoke`: the token leaves
+            the wallet and the event keeps the reason.
+    @param token_id The token id.
+    @param reason Why (required).
+    """
+    self._check_admin()
+    word: uint256 = self._tokens[token_id]
+    self._check_held(word)
+    self._revoke(token_id, word, reason)
+
+
+@external
+def set_class_rules(class_id: uint256, restricted: bool, issue_until: uint256):
+    """
+    @notice Closed-pilot rules of a class, kept by governance. A restricted
+            class is received (issued, transferred, recovered) only by
+            allowlisted accounts; after `issue_until` (a Unix time, 0 for
+            none) issuing it reverts. Credentials already issued stay.
+    @param class_id The class id.
+    @param restricted True to limit receivers to the class's allowlist.
+    @param issue_until The last time issuing is allowed; 0 for no end.
+    """
+    self._check_admin()
+    word: uint256 = self._class_word(class_id)
+    assert issue_until <= _MAX_ISSUE_UNTIL, "credential: date too large"
+    word = (word & _RULES_CLEAR) | (issue_until << _ISSUE_UNTIL_SHIFT)
+    if restricted:
+        word |= _RESTRICTED_BIT
+    self._classes[class_id] = word
+    log ClassRulesChanged(class_id=class_id, restricted=restricted, issue_until=issue_until)
+
+
+@external
+def set_allowlist(class_id: uint256, accounts: DynArray[address, ALLOWLIST_CHUNK], allowed: bool):
+    """
+    @notice Adds accounts to a class's allowlist, or removes them. Kept by
+            governance; it matters while the class is restricted.
+    @param class_id The class id.
+    @param accounts Up to `ALLOWLIST_CHUNK` accounts.
+    @param allowed True to add, False to remove.
+    """
+    self._check_admin()
+    self._class_word(class_id)
+    for account: address in accounts:
+        assert account != empty(address), "credential: zero address"
+        self.allowlist[class_id][account] = allowed
+        log AllowlistChanged(class_id=class_id, account=account, allowed=allowed)
 
 
 # ISSUERS AND CLASSES #
@@ -538,14 +657,7 @@ def revoke(token_id: uint256, reason: String[256]):
     word: uint256 = self._tokens[token_id]
     klass: uint256 = self._operated_class(self._held_class_of(word))
     assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
-    assert len(reason) != 0, "credential: empty reason"
-    holder: address = self._holder_of(word)
-    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_REVOKED, uint256) << _STATUS_SHIFT)
-    self._remove(holder, token_id)
-    log CredentialRevoked(
-        token_id=token_id, class_id=self._class_of(word), holder=holder, reason=reason
-    )
-    log IERC4906.MetadataUpdate(_tokenId=token_id)
+    self._revoke(token_id, word, reason)
 
 
 @external
@@ -621,6 +733,48 @@ def burn(token_id: uint256):
     self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_BURNED, uint256) << _STATUS_SHIFT)
     self._remove(holder, token_id)
     log CredentialBurned(token_id=token_id, class_id=self._class_of(word), holder=holder)
+
+
+@external
+def recover(token_id: uint256, new_holder: address, new_holder_tokens: DynArray[uint256, MAX_RECOVERY_TOKENS]):
+    """
+    @notice Key recovery: the class's issuer (or a delegate) re-binds a
+            learner's credential to the learner's new wallet. The one way a
+            soulbound credential moves. Refused while paused, and when the
+            new wallet already holds a credential of the class (active,
+            suspended or expired). The status and expiry go along.
+    @dev The registry keeps no per-class balance (it would cost every issue
+         a storage write), so the caller lists every token the new wallet
+         holds, in increasing order; the list must be as long as its
+         `balanceOf`, which proves it complete. The tooling reads it from
+         the Transfer events.
+    @param token_id The token id.
+    @param new_holder The learner's new wallet.
+    @param new_holder_tokens Every token id `new_holder` holds, increasing.
+    """
+    assert self._supply & _PAUSED_BIT == 0, "credential: paused"
+    word: uint256 = self._tokens[token_id]
+    class_id: uint256 = self._held_class_of(word)
+    klass: uint256 = self._operated_class(class_id)
+    old_holder: address = self._holder_of(word)
+    assert new_holder != empty(address), "credential: zero address"
+    assert new_holder != old_holder, "credential: same holder"
+    self._check_receiver(klass, class_id, new_holder)
+    assert len(new_holder_tokens) == self._balances[new_holder], "credential: token list incomplete"
+    previous: uint256 = 0
+    for held: uint256 in new_holder_tokens:
+        assert held > previous, "credential: token list not increasing"
+        previous = held
+        other: uint256 = self._tokens[held]
+        status: uint8 = self._stored_status(other)
+        assert self._holder_of(other) == new_holder and (
+            status == STATUS_ACTIVE or status == STATUS_SUSPENDED
+        ), "credential: token not held"
+        assert self._class_of(other) != class_id, "credential: holder has class"
+    self._move(old_holder, new_holder, token_id, word)
+    log CredentialRecovered(
+        token_id=token_id, old_holder=old_holder, new_holder=new_holder, class_id=class_id
+    )
 
 
 # ERC-721 TRANSFERS #
@@ -752,6 +906,21 @@ def class_info(class_id: uint256) -> ClassInfo:
         validity=(word >> _VALIDITY_SHIFT) & _MAX_EXPIRY,
         min_score=(word >> _MIN_SCORE_SHIFT) & 65_535,
         active=word & _ACTIVE_BIT != 0,
+    )
+
+
+@external
+@view
+def class_rules(class_id: uint256) -> ClassRules:
+    """
+    @notice The closed-pilot rules of a class (see `set_class_rules`).
+    @param class_id The class id.
+    @return ClassRules Whether receivers must be allowlisted, and the last
+            issuance time (0 for none).
+    """
+    word: uint256 = self._class_word(class_id)
+    return ClassRules(
+        restricted=word & _RESTRICTED_BIT != 0, issue_until=word >> _ISSUE_UNTIL_SHIFT
     )
 
 
@@ -927,12 +1096,15 @@ def _operated_class(class_id: uint256) -> uint256:
 @view
 def _issuable_class(class_id: uint256) -> uint256:
     """
-    @dev `_operated_class` for issuance: the class must also be active.
+    @dev `_operated_class` for issuance: the class must also be active and
+         its last issuance date, if any, not passed.
     @param class_id The class id.
     @return uint256 The class's storage word.
     """
     word: uint256 = self._operated_class(class_id)
     assert word & _ACTIVE_BIT != 0, "credential: class inactive"
+    issue_until: uint256 = word >> _ISSUE_UNTIL_SHIFT
+    assert issue_until == 0 or block.timestamp <= issue_until, "credential: issuance closed"
     return word
 
 
@@ -976,6 +1148,30 @@ def _check_text(text: String[256]):
         assert c >= 32 and c != 34 and c != 92, "credential: invalid character"
 
 
+@internal
+@view
+def _check_admin():
+    """
+    @dev Reverts unless the caller holds `DEFAULT_ADMIN_ROLE` (governance).
+    """
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][
+        msg.sender
+    ], "credential: not admin"
+
+
+@internal
+@view
+def _check_receiver(klass: uint256, class_id: uint256, receiver: address):
+    """
+    @dev A restricted class goes only to its allowlist.
+    @param klass The class's storage word.
+    @param class_id The class id.
+    @param receiver Who would receive a credential of the class.
+    """
+    if klass & _RESTRICTED_BIT != 0:
+        assert self.allowlist[class_id][receiver], "credential: receiver not allowlisted"
+
+
 # INTERNAL: CREDENTIALS #
 
 
@@ -1001,6 +1197,7 @@ def _mint(
     @param evidence_hash The salted evidence hash.
     """
     assert to != empty(address), "credential: zero address"
+    self._check_receiver(klass, class_id, to)
     assert score <= MAX_SCORE, "credential: score out of range"
     assert score >= (klass >> _MIN_SCORE_SHIFT) & 65_535, "credential: score below minimum"
     word: uint256 = (
@@ -1026,6 +1223,25 @@ def _mint(
         expires_at=expires_at,
         evidence_hash=evidence_hash,
     )
+
+
+@internal
+def _revoke(token_id: uint256, word: uint256, reason: String[256]):
+    """
+    @dev Revokes a held credential: status revoked, out of the wallet,
+         event with the reason.
+    @param token_id The token id.
+    @param word The credential's storage word.
+    @param reason Why (required).
+    """
+    assert len(reason) != 0, "credential: empty reason"
+    holder: address = self._holder_of(word)
+    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_REVOKED, uint256) << _STATUS_SHIFT)
+    self._remove(holder, token_id)
+    log CredentialRevoked(
+        token_id=token_id, class_id=self._class_of(word), holder=holder, reason=reason
+    )
+    log IERC4906.MetadataUpdate(_tokenId=token_id)
 
 
 @internal
@@ -1071,6 +1287,21 @@ def _transfer(_from: address, to: address, token_id: uint256):
         or self._operators[holder][msg.sender]
         or self._approvals[token_id] == msg.sender
     ), "credential: not approved"
+    class_id: uint256 = self._class_of(word)
+    self._check_receiver(self._classes[class_id], class_id, to)
+    self._move(holder, to, token_id, word)
+
+
+@internal
+def _move(holder: address, to: address, token_id: uint256, word: uint256):
+    """
+    @dev Moves a credential between wallets (transfer or recovery); any
+         approval is cleared.
+    @param holder The current holder.
+    @param to The new holder.
+    @param token_id The token id.
+    @param word The credential's storage word.
+    """
     self._approvals[token_id] = empty(address)
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
     self._balances[to] = unsafe_add(self._balances[to], 1)

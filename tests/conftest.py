@@ -76,7 +76,7 @@ def stranger(accounts: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def guardian(accounts: Any) -> Any:
-    """Holds PAUSER_ROLE: may pause, may not unpause."""
+    """The registry's guardian: may pause, may not unpause."""
     return accounts[9]
 
 
@@ -90,10 +90,9 @@ def registry(
     other_issuer: Any,
     guardian: Any,
 ) -> Any:
-    reg = deploy_registry(project, deployer, admin=governance.address)
+    reg = deploy_registry(project, deployer, admin=governance.address, guardian=guardian.address)
     reg.grantRole(reg.ISSUER_ROLE(), issuer, sender=governance)
     reg.grantRole(reg.ISSUER_ROLE(), other_issuer, sender=governance)
-    reg.grantRole(reg.PAUSER_ROLE(), guardian, sender=governance)
     reg.set_delegate(delegate, True, sender=issuer)
     return reg
 

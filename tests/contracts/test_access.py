@@ -32,17 +32,18 @@ def only(allowed: tuple[str, ...], message: str) -> dict[str, str]:
 
 CLASS_OPERATORS = ("issuer", "delegate")
 NOT_CLASS_ISSUER = "credential: not class issuer"
+NOT_ADMIN = "credential: not admin"
 
 # function -> (action, expectations)
 Action = Callable[[World, Any], Any]
 MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
     "pause": (
         lambda w, s: w.registry.pause(sender=s),
-        only(("admin",), "credential: not pauser"),
+        only(("admin",), "credential: not guardian"),
     ),
     "unpause": (
         lambda w, s: w.registry.unpause(sender=s),
-        only(("admin",), "credential: not admin"),
+        only(("admin",), NOT_ADMIN),
     ),
     "grantRole": (
         lambda w, s: w.registry.grantRole(
@@ -58,7 +59,7 @@ MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
     ),
     "set_role_admin": (
         lambda w, s: w.registry.set_role_admin(
-            w.registry.PAUSER_ROLE(), w.registry.ISSUER_ROLE(), sender=s
+            w.registry.ISSUER_ROLE(), w.registry.DEFAULT_ADMIN_ROLE(), sender=s
         ),
         only(("admin",), ROLE_MISSING),
     ),
@@ -109,6 +110,26 @@ MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
     "renew": (
         lambda w, s: w.registry.renew(w.soulbound, w.now + 400 * DAY, sender=s),
         only(CLASS_OPERATORS, NOT_CLASS_ISSUER),
+    ),
+    "recover": (
+        lambda w, s: w.registry.recover(w.soulbound, w.accounts["stranger"], [], sender=s),
+        only(CLASS_OPERATORS, NOT_CLASS_ISSUER),
+    ),
+    "force_revoke": (
+        lambda w, s: w.registry.force_revoke(w.soulbound, "fraud", sender=s),
+        only(("admin",), NOT_ADMIN),
+    ),
+    "set_class_rules": (
+        lambda w, s: w.registry.set_class_rules(w.class_id, True, w.now + DAY, sender=s),
+        only(("admin",), NOT_ADMIN),
+    ),
+    "set_allowlist": (
+        lambda w, s: w.registry.set_allowlist(w.class_id, [w.accounts["holder"]], True, sender=s),
+        only(("admin",), NOT_ADMIN),
+    ),
+    "set_guardian": (
+        lambda w, s: w.registry.set_guardian(w.accounts["stranger"], sender=s),
+        only(("admin",), NOT_ADMIN),
     ),
     "burn": (
         lambda w, s: w.registry.burn(w.soulbound, sender=s),

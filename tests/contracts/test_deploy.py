@@ -23,7 +23,7 @@ def test_deploy__admin_holds_admin_role_and_deployer_none(
 ) -> None:
     admin_role = registry.DEFAULT_ADMIN_ROLE()
     assert registry.hasRole(admin_role, governance)
-    for role in (admin_role, registry.ISSUER_ROLE(), registry.PAUSER_ROLE()):
+    for role in (admin_role, registry.ISSUER_ROLE()):
         assert not registry.hasRole(role, deployer)
 
 
@@ -49,12 +49,16 @@ def test_deploy__role_granted_events(
 def test_deploy__zero_admin__reverts(project: Any, deployer: Any) -> None:
     renderer = project.CredentialRenderer.deploy(sender=deployer)
     with ape.reverts("credential: zero address"):
-        project.CredentialRegistry.deploy("n", "s", ZERO_ADDRESS, renderer, sender=deployer)
+        project.CredentialRegistry.deploy(
+            "n", "s", ZERO_ADDRESS, renderer, ZERO_ADDRESS, sender=deployer
+        )
 
 
 def test_deploy__renderer_not_contract__reverts(project: Any, deployer: Any, stranger: Any) -> None:
     with ape.reverts("credential: renderer not a contract"):
-        project.CredentialRegistry.deploy("n", "s", deployer, stranger, sender=deployer)
+        project.CredentialRegistry.deploy(
+            "n", "s", deployer, stranger, ZERO_ADDRESS, sender=deployer
+        )
 
 
 def test_renderer__is_the_deployed_one(registry: Any, project: Any) -> None:

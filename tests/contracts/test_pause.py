@@ -1,4 +1,4 @@
-"""Pause: a pauser (guardian) or the admin pauses at once; only the admin unpauses."""
+"""Pause: the guardian or the admin pauses at once; only the admin unpauses."""
 
 from typing import Any
 
@@ -17,7 +17,7 @@ def test_pause__by_pauser_or_admin(registry: Any, who: str, request: pytest.Fixt
 
 @pytest.mark.parametrize("who", ["issuer", "delegate", "learner", "stranger"])
 def test_pause__others__revert(registry: Any, who: str, request: pytest.FixtureRequest) -> None:
-    with ape.reverts("credential: not pauser"):
+    with ape.reverts("credential: not guardian"):
         registry.pause(sender=request.getfixturevalue(who))
 
 
@@ -70,9 +70,20 @@ def test_pause__lifecycle_and_transfers_go_on(
     assert registry.totalSupply() == 0
 
 
-def test_pauser_role__admin_grants_and_removes(
-    registry: Any, governance: Any, guardian: Any
+def test_guardian__admin_replaces_it(
+    registry: Any, governance: Any, guardian: Any, stranger: Any
 ) -> None:
-    registry.revokeRole(registry.PAUSER_ROLE(), guardian, sender=governance)
-    with ape.reverts("credential: not pauser"):
+    tx = registry.set_guardian(stranger, sender=governance)
+    [event] = registry.GuardianChanged.from_receipt(tx)
+    assert (event.previous, event.guardian) == (guardian.address, stranger.address)
+    assert registry.guardian() == stranger.address
+    with ape.reverts("credential: not guardian"):
         registry.pause(sender=guardian)
+    registry.pause(sender=stranger)
+    with ape.reverts("credential: not admin"):
+        registry.set_guardian(guardian, sender=stranger)
+
+
+def test_guardian__holds_no_role(registry: Any, guardian: Any) -> None:
+    roles = (registry.DEFAULT_ADMIN_ROLE(), registry.ISSUER_ROLE())
+    assert not any(registry.hasRole(role, guardian) for role in roles)

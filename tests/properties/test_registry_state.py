@@ -4,7 +4,7 @@ predicts every outcome, and the chain must agree after every step.
 Runs on titanoboa (py-evm in process, about 20x faster than ape's chain).
 Checked after every step:
 - sum of balances == totalSupply == tokens the model says are in wallets;
-- a soulbound token never changes holder;
+- a soulbound token changes holder only through key recovery;
 - a revoked credential is never valid again;
 - `is_valid`, `status_of` and `credential` agree with the model;
 - token ids are never reused (each issue takes the next id; ids are dense);
@@ -35,9 +35,11 @@ REGISTRY = boa.load_partial(str(ROOT / "contracts" / "CredentialRegistry.vy"))
 RENDERER = boa.load_partial(str(ROOT / "contracts" / "CredentialRenderer.vy"))
 NONE, ACTIVE, SUSPENDED, REVOKED, EXPIRED, BURNED = range(6)
 
+# ADMIN stands for governance (the timelock); GUARDIAN may pause, nothing else.
 ADMIN, ISSUER_A, ISSUER_B, DELEGATE, STRANGER = range(5)
 LEARNERS = [5, 6, 7, 8]
-ACTOR_COUNT = 9
+GUARDIAN = 9
+ACTOR_COUNT = 10
 ZERO = "0x0000000000000000000000000000000000000000"
 actors = st.integers(0, ACTOR_COUNT - 1)
 learners = st.sampled_from(LEARNERS)
@@ -50,7 +52,9 @@ seconds = st.integers(1, 3_000)
 def _deploy() -> tuple[list[str], Any, bytes]:
     addresses = [boa.env.generate_address(f"actor{i}") for i in range(ACTOR_COUNT)]
     renderer = RENDERER.deploy()
-    registry = REGISTRY.deploy("credstack", "CRED", addresses[ADMIN], renderer.address)
+    registry = REGISTRY.deploy(
+        "credstack", "CRED", addresses[ADMIN], renderer.address, addresses[GUARDIAN]
+    )
     role = registry.ISSUER_ROLE()
     with boa.env.prank(addresses[ADMIN]):
         registry.grantRole(role, addresses[ISSUER_A])
@@ -71,6 +75,8 @@ class ClassModel:
     validity: int
     min_score: int
     active: bool = True
+    restricted: bool = False
+    issue_until: int = 0
 
 
 @dataclass
@@ -80,7 +86,7 @@ class TokenModel:
     score: int
     expires_at: int
     stored: int = ACTIVE
-    original_holder: int = 0
+    bound_holder: int = 0
     approved: int | None = None
     # Approved spenders whose approval a transfer should have cleared.
     former_spenders: set[int] = field(default_factory=set)
@@ -95,6 +101,8 @@ class Model:
     operators: set[tuple[int, int]] = field(default_factory=set)
     paused: bool = False
     ever_revoked: set[int] = field(default_factory=set)
+    # (class id, account) pairs on a class's allowlist.
+    allowlist: set[tuple[int, int]] = field(default_factory=set)
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -234,11 +242,21 @@ class RegistryMachine(RuleBasedStateMachine):
             return "credential: unknown class"
         if err := self.operator_error(actor, class_id):
             return err
-        if not self.m.classes[class_id].active:
+        klass = self.m.classes[class_id]
+        if not klass.active:
             return "credential: class inactive"
+        if klass.issue_until and self.now > klass.issue_until:
+            return "credential: issuance closed"
         return None
 
-    def entry_error(self, class_id: int, score: int) -> str | None:
+    def receiver_error(self, class_id: int, receiver: int) -> str | None:
+        if self.m.classes[class_id].restricted and (class_id, receiver) not in self.m.allowlist:
+            return "credential: receiver not allowlisted"
+        return None
+
+    def entry_error(self, class_id: int, holder: int, score: int) -> str | None:
+        if err := self.receiver_error(class_id, holder):
+            return err
         if score > MAX_SCORE:
             return "credential: score out of range"
         if score < self.m.classes[class_id].min_score:
@@ -373,9 +391,14 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def toggle_pause(self, data: st.DataObject) -> None:
-        """Pause when running, unpause when paused (mostly by the admin)."""
-        actor = self.pick_actor(data, [ADMIN])
-        unpause = data.draw(st.booleans(), label="unpause") if actor != ADMIN else self.m.paused
+        """Pause when running (governance or the guardian), unpause when
+        paused (only governance may); anyone else, or the guardian trying to
+        unpause, is refused."""
+        actor = self.pick_actor(data, [ADMIN] if self.m.paused else [ADMIN, GUARDIAN])
+        if actor == ADMIN:
+            unpause = self.m.paused
+        else:
+            unpause = data.draw(st.booleans(), label="unpause")
         if unpause:
             if actor != ADMIN:
                 error: str | None = "credential: not admin"
@@ -383,8 +406,8 @@ class RegistryMachine(RuleBasedStateMachine):
                 error = None if self.m.paused else "credential: not paused"
             self.call(actor, error, self.reg.unpause)
         else:
-            if actor != ADMIN:
-                error = "credential: not pauser"
+            if actor not in (ADMIN, GUARDIAN):
+                error = "credential: not guardian"
             else:
                 error = "credential: paused" if self.m.paused else None
             self.call(actor, error, self.reg.pause)
@@ -397,7 +420,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def issue(self, data: st.DataObject, holder: int, score: int) -> None:
         class_id = self.pick_class(data)
         actor = self.pick_actor(data, self.class_operators(class_id))
-        error = self.issue_error(actor, class_id) or self.entry_error(class_id, score)
+        error = self.issue_error(actor, class_id) or self.entry_error(class_id, holder, score)
         token_id = self.call(
             actor, error, self.reg.issue, class_id, self.addr[holder], score, b"\x01" * 32
         )
@@ -410,7 +433,9 @@ class RegistryMachine(RuleBasedStateMachine):
         actor = self.pick_actor(data, self.class_operators(class_id))
         error = self.issue_error(actor, class_id)
         if error is None:
-            error = next((e for _, s in entries if (e := self.entry_error(class_id, s))), None)
+            error = next(
+                (e for h, s in entries if (e := self.entry_error(class_id, h, s))), None
+            )
         first = self.call(
             actor,
             error,
@@ -529,6 +554,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 actor == holder or (holder, actor) in self.m.operators or token.approved == actor
             )
             error = None if allowed else "credential: not approved"
+            error = error or self.receiver_error(token.class_id, to)
         self.call(actor, error, self.reg.transferFrom, self.addr[holder], self.addr[to], token_id)
         if error is None:
             assert token is not None
@@ -559,6 +585,117 @@ class RegistryMachine(RuleBasedStateMachine):
         self.call(actor, None, self.reg.setApprovalForAll, self.addr[operator], approved)
         pair = (actor, operator)
         (self.m.operators.add if approved else self.m.operators.discard)(pair)
+
+    # rules: governance and key recovery #
+
+    @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
+    def force_revoke(self, data: st.DataObject, empty_reason: bool) -> None:
+        """Governance revokes any held credential, revocable class or not."""
+        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
+        actor = self.pick_actor(data, [ADMIN])
+        error = "credential: not admin" if actor != ADMIN else self.held_error(token_id)
+        if error is None and empty_reason:
+            error = "credential: empty reason"
+        self.call(actor, error, self.reg.force_revoke, token_id, "" if empty_reason else "fraud")
+        if error is None:
+            self.m.tokens[token_id].stored = REVOKED
+            self.m.ever_revoked.add(token_id)
+
+    @rule(data=st.data(), restricted=st.booleans(), until=st.sampled_from([None, -10, 0, 500]))
+    def set_class_rules(
+        self, data: st.DataObject, restricted: bool, until: int | None
+    ) -> None:
+        class_id = self.pick_class(data)
+        actor = self.pick_actor(data, [ADMIN])
+        issue_until = 0 if until is None else self.now + until
+        error = "credential: not admin" if actor != ADMIN else None
+        if error is None and class_id not in self.m.classes:
+            error = "credential: unknown class"
+        self.call(actor, error, self.reg.set_class_rules, class_id, restricted, issue_until)
+        if error is None:
+            klass = self.m.classes[class_id]
+            klass.restricted, klass.issue_until = restricted, issue_until
+
+    @rule(data=st.data(), accounts=st.lists(actors, min_size=1, max_size=3), allowed=st.booleans())
+    def set_allowlist(self, data: st.DataObject, accounts: list[int], allowed: bool) -> None:
+        class_id = self.pick_class(data)
+        actor = self.pick_actor(data, [ADMIN])
+        error = "credential: not admin" if actor != ADMIN else None
+        if error is None and class_id not in self.m.classes:
+            error = "credential: unknown class"
+        self.call(
+            actor, error, self.reg.set_allowlist, class_id, [self.addr[a] for a in accounts], allowed
+        )
+        if error is None:
+            for account in accounts:
+                pair = (class_id, account)
+                (self.m.allowlist.add if allowed else self.m.allowlist.discard)(pair)
+
+    def held_by(self, actor: int) -> list[int]:
+        return sorted(
+            i
+            for i, t in self.m.tokens.items()
+            if t.holder == actor and t.stored in (ACTIVE, SUSPENDED)
+        )
+
+    @rule(data=st.data(), listing=st.sampled_from(["true"] * 6 + ["short", "reversed"]))
+    def recover(self, data: st.DataObject, listing: str) -> None:
+        """Key recovery by the class's issuer, to anyone or to a wallet that
+        holds the class already, with the new wallet's token list given
+        truly, short of one, or out of order."""
+        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
+        actor = self.pick_actor(data, self.token_operators(token_id))
+        token = self.m.tokens.get(token_id)
+        same_class = sorted(
+            {
+                t.holder
+                for t in self.m.tokens.values()
+                if token and t.class_id == token.class_id and t.holder != token.holder
+            }
+        )
+        if same_class and data.draw(st.booleans(), label="to a holder of the class"):
+            to = data.draw(st.sampled_from(same_class), label="to")
+        else:
+            to = data.draw(actors, label="to")
+        listed = self.held_by(to)
+        if listing == "short":
+            listed = listed[:-1]
+        elif listing == "reversed":
+            listed = listed[::-1]
+        error = "credential: paused" if self.m.paused else self.held_error(token_id)
+        if error is None:
+            assert token is not None
+            error = self.operator_error(actor, token.class_id)
+        if error is None:
+            assert token is not None
+            if to == token.holder:
+                error = "credential: same holder"
+            else:
+                error = self.receiver_error(token.class_id, to)
+        if error is None:
+            assert token is not None
+            error = self.listing_error(listed, to, token.class_id)
+        self.call(actor, error, self.reg.recover, token_id, self.addr[to], listed)
+        if error is None:
+            assert token is not None
+            token.holder = to
+            token.bound_holder = to
+            if token.approved is not None:
+                token.former_spenders.add(token.approved)
+            token.approved = None
+
+    def listing_error(self, listed: list[int], to: int, class_id: int) -> str | None:
+        """The contract's checks of the new wallet's token list, in order."""
+        if len(listed) != len(self.held_by(to)):
+            return "credential: token list incomplete"
+        previous = 0
+        for token_id in listed:
+            if token_id <= previous:
+                return "credential: token list not increasing"
+            previous = token_id
+            if self.m.tokens[token_id].class_id == class_id:
+                return "credential: holder has class"
+        return None
 
     @rule(delta=seconds)
     def time_travel(self, delta: int) -> None:
@@ -603,7 +740,7 @@ class RegistryMachine(RuleBasedStateMachine):
             if token_id in self.m.ever_revoked:
                 assert status == REVOKED
             if not self.m.classes[token.class_id].transferable:
-                assert token.holder == token.original_holder
+                assert token.holder == token.bound_holder
 
     @invariant()
     def touched_records_agree(self) -> None:
@@ -640,6 +777,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 klass.active,
             )
             assert (info.validity, info.min_score) == (klass.validity, klass.min_score)
+            assert tuple(self.reg.class_rules(class_id)) == (klass.restricted, klass.issue_until)
 
 
 RegistryMachine.TestCase.settings = settings(

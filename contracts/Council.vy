@@ -1,0 +1,491 @@
+# pragma version ~=0.4.3
+# pragma evm-version cancun
+"""
+@title credstack Council
+@custom:contract-name Council
+@license GNU Affero General Public License v3.0 only
+@author credstack
+@notice M-of-N governance in front of a timelock. A member proposes a list
+        of calls; members approve it; the approval that reaches the
+        threshold schedules the calls on the `Timelock` (snekmate's
+        `timelock_controller`), and a member executes them once the delay
+        has passed. The timelock holds the registry's admin role, so
+        onboarding and removing issuers, forced revocation, unpausing and
+        closed-pilot rules all take M approvals and the delay.
+
+        The calls themselves are not stored: `ProposalCreated` logs them and
+        the proposal keeps their timelock operation id, so `approve` and
+        `execute` take the calls again and must match it. An approver's
+        transaction thus names exactly what it approves.
+
+        Members and the threshold change only through the timelock (a
+        proposal to this contract). Any such change moves the council to a
+        new epoch: proposals not yet scheduled become stale, because the
+        approvals they gathered were given by another council.
+"""
+
+
+interface ITimelock:
+    def schedule_batch(
+        targets: DynArray[address, MAX_CALLS],
+        amounts: DynArray[uint256, MAX_CALLS],
+        payloads: DynArray[Bytes[1_024], MAX_CALLS],
+        predecessor: bytes32,
+        salt: bytes32,
+        delay: uint256,
+    ): nonpayable
+    def execute_batch(
+        targets: DynArray[address, MAX_CALLS],
+        amounts: DynArray[uint256, MAX_CALLS],
+        payloads: DynArray[Bytes[1_024], MAX_CALLS],
+        predecessor: bytes32,
+        salt: bytes32,
+    ): payable
+    def hash_operation_batch(
+        targets: DynArray[address, MAX_CALLS],
+        amounts: DynArray[uint256, MAX_CALLS],
+        payloads: DynArray[Bytes[1_024], MAX_CALLS],
+        predecessor: bytes32,
+        salt: bytes32,
+    ) -> bytes32: view
+    def get_minimum_delay() -> uint256: view
+    def get_timestamp(id: bytes32) -> uint256: view
+
+
+# CONSTANTS #
+
+
+MAX_MEMBERS: public(constant(uint256)) = 16
+MAX_CALLS: public(constant(uint256)) = 16
+
+# @dev `proposal_state` values.
+STATE_NONE: public(constant(uint8)) = 0
+STATE_APPROVING: public(constant(uint8)) = 1
+STATE_STALE: public(constant(uint8)) = 2
+STATE_QUEUED: public(constant(uint8)) = 3
+STATE_READY: public(constant(uint8)) = 4
+STATE_EXECUTED: public(constant(uint8)) = 5
+
+# @dev The timelock marks a done operation with timestamp 1.
+_DONE: constant(uint256) = 1
+
+
+# STRUCTS #
+
+
+struct Proposal:
+    operation_id: bytes32
+    proposer: address
+    epoch: uint256
+    approvals: uint256
+    scheduled: bool
+
+
+# STATE #
+
+
+timelock: public(immutable(address))
+
+# @dev The members, in the order they joined (a removal moves the last one
+# into the gap).
+members: public(DynArray[address, MAX_MEMBERS])
+is_member: public(HashMap[address, bool])
+threshold: public(uint256)
+# @dev Bumped by every member or threshold change.
+epoch: public(uint256)
+
+proposal_count: public(uint256)
+_proposals: HashMap[uint256, Proposal]
+# @dev proposal id => member => approved.
+approved: public(HashMap[uint256, HashMap[address, bool]])
+
+
+# EVENTS #
+
+
+event ProposalCreated:
+    proposal_id: indexed(uint256)
+    proposer: indexed(address)
+    operation_id: bytes32
+    targets: DynArray[address, MAX_CALLS]
+    payloads: DynArray[Bytes[1_024], MAX_CALLS]
+    description: String[256]
+
+
+event ProposalApproved:
+    proposal_id: indexed(uint256)
+    member: indexed(address)
+    approvals: uint256
+
+
+event ProposalScheduled:
+    proposal_id: indexed(uint256)
+    operation_id: indexed(bytes32)
+    ready_at: uint256
+
+
+event ProposalExecuted:
+    proposal_id: indexed(uint256)
+    operation_id: indexed(bytes32)
+
+
+event MemberAdded:
+    member: indexed(address)
+
+
+event MemberRemoved:
+    member: indexed(address)
+
+
+event ThresholdChanged:
+    threshold: uint256
+
+
+@deploy
+def __init__(members_: DynArray[address, MAX_MEMBERS], threshold_: uint256, timelock_: address):
+    """
+    @param members_ The council's members.
+    @param threshold_ Approvals a proposal needs (1 .. number of members).
+    @param timelock_ The timelock this council proposes to. It may not
+           exist yet: the deploy script creates it next, with this council
+           as its proposer and executor.
+    """
+    assert timelock_ != empty(address), "council: zero address"
+    timelock = timelock_
+    for member: address in members_:
+        self._add_member(member)
+    self._set_threshold(threshold_)
+
+
+# PROPOSALS #
+
+
+@external
+def propose(
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+    description: String[256],
+) -> uint256:
+    """
+    @notice Proposes calls that the timelock will make, in order; counts as
+            the proposer's approval.
+    @param targets The contracts to call.
+    @param payloads The calldata of each call.
+    @param description What and why, for the other members and auditors.
+    @return uint256 The proposal id.
+    """
+    self._check_member()
+    assert len(targets) != 0, "council: no calls"
+    assert len(targets) == len(payloads), "council: length mismatch"
+    for target: address in targets:
+        assert target != empty(address), "council: zero address"
+    proposal_id: uint256 = self.proposal_count + 1
+    self.proposal_count = proposal_id
+    operation_id: bytes32 = self._operation_id(proposal_id, targets, payloads)
+    self._proposals[proposal_id] = Proposal(
+        operation_id=operation_id, proposer=msg.sender, epoch=self.epoch, approvals=0, scheduled=False
+    )
+    log ProposalCreated(
+        proposal_id=proposal_id,
+        proposer=msg.sender,
+        operation_id=operation_id,
+        targets=targets,
+        payloads=payloads,
+        description=description,
+    )
+    self._approve(proposal_id, targets, payloads)
+    return proposal_id
+
+
+@external
+def approve(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+):
+    """
+    @notice Approves a proposal; the approval that reaches the threshold
+            schedules it on the timelock.
+    @param proposal_id The proposal id.
+    @param targets The proposal's targets, as `ProposalCreated` logged them.
+    @param payloads The proposal's calldata, likewise.
+    """
+    self._check_member()
+    self._approve(proposal_id, targets, payloads)
+
+
+@external
+def execute(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+):
+    """
+    @notice Runs a scheduled proposal through the timelock once its delay
+            has passed.
+    @param proposal_id The proposal id.
+    @param targets The proposal's targets.
+    @param payloads The proposal's calldata.
+    """
+    self._check_member()
+    proposal: Proposal = self._matching(proposal_id, targets, payloads)
+    assert proposal.scheduled, "council: not scheduled"
+    ready_at: uint256 = staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
+    assert ready_at != _DONE, "council: already executed"
+    assert block.timestamp >= ready_at, "council: too early"
+    extcall ITimelock(timelock).execute_batch(
+        targets, self._zeros(len(targets)), payloads, empty(bytes32), convert(proposal_id, bytes32)
+    )
+    log ProposalExecuted(proposal_id=proposal_id, operation_id=proposal.operation_id)
+
+
+# MEMBERS (through the timelock only) #
+
+
+@external
+def add_member(member: address):
+    """
+    @notice Adds a member; a new epoch begins.
+    @param member The new member.
+    """
+    self._check_timelock()
+    self._add_member(member)
+    self._new_epoch()
+
+
+@external
+def remove_member(member: address):
+    """
+    @notice Removes a member; the threshold must still be reachable.
+    @param member The member to remove.
+    """
+    self._check_timelock()
+    assert self.is_member[member], "council: not member"
+    count: uint256 = len(self.members)
+    assert self.threshold < count, "council: threshold above members"
+    for i: uint256 in range(count, bound=MAX_MEMBERS):
+        if self.members[i] == member:
+            self.members[i] = self.members[count - 1]
+            self.members.pop()
+            break
+    self.is_member[member] = False
+    log MemberRemoved(member=member)
+    self._new_epoch()
+
+
+@external
+def set_threshold(threshold_: uint256):
+    """
+    @notice Sets how many approvals a proposal needs.
+    @param threshold_ From 1 to the number of members.
+    """
+    self._check_timelock()
+    self._set_threshold(threshold_)
+    self._new_epoch()
+
+
+# VIEWS #
+
+
+@external
+@view
+def member_list() -> DynArray[address, MAX_MEMBERS]:
+    """
+    @notice All members.
+    @return DynArray The members.
+    """
+    return self.members
+
+
+@external
+@view
+def proposal(proposal_id: uint256) -> Proposal:
+    """
+    @notice A proposal's record (zero for an unknown id).
+    @param proposal_id The proposal id.
+    @return Proposal Timelock operation id, proposer, epoch, approvals and
+            whether it has been scheduled.
+    """
+    return self._proposals[proposal_id]
+
+
+@external
+@view
+def proposal_state(proposal_id: uint256) -> uint8:
+    """
+    @notice 0 none, 1 approving, 2 stale (the council changed before it was
+            scheduled), 3 queued (scheduled, delay running), 4 ready,
+            5 executed.
+    @param proposal_id The proposal id.
+    @return uint8 The state now.
+    """
+    proposal: Proposal = self._proposals[proposal_id]
+    if proposal.proposer == empty(address):
+        return STATE_NONE
+    if not proposal.scheduled:
+        if proposal.epoch != self.epoch:
+            return STATE_STALE
+        return STATE_APPROVING
+    ready_at: uint256 = staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
+    if ready_at == _DONE:
+        return STATE_EXECUTED
+    if block.timestamp >= ready_at:
+        return STATE_READY
+    return STATE_QUEUED
+
+
+@external
+@view
+def ready_at(proposal_id: uint256) -> uint256:
+    """
+    @notice When a scheduled proposal may run (0 if not scheduled, 1 once
+            executed), as the timelock keeps it.
+    @param proposal_id The proposal id.
+    @return uint256 A Unix time.
+    """
+    proposal: Proposal = self._proposals[proposal_id]
+    if not proposal.scheduled:
+        return 0
+    return staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
+
+
+# INTERNAL #
+
+
+@internal
+@view
+def _check_member():
+    """
+    @dev Reverts unless the caller is a member.
+    """
+    assert self.is_member[msg.sender], "council: not member"
+
+
+@internal
+@view
+def _check_timelock():
+    """
+    @dev Reverts unless the caller is the timelock (a passed proposal).
+    """
+    assert msg.sender == timelock, "council: only timelock"
+
+
+@internal
+def _add_member(member: address):
+    """
+    @dev Adds a member.
+    @param member The new member.
+    """
+    assert member != empty(address), "council: zero address"
+    assert not self.is_member[member], "council: already member"
+    assert len(self.members) < MAX_MEMBERS, "council: too many members"
+    self.members.append(member)
+    self.is_member[member] = True
+    log MemberAdded(member=member)
+
+
+@internal
+def _set_threshold(threshold_: uint256):
+    """
+    @dev Sets the threshold within 1 .. number of members.
+    @param threshold_ The new threshold.
+    """
+    assert threshold_ != 0 and threshold_ <= len(self.members), "council: bad threshold"
+    self.threshold = threshold_
+    log ThresholdChanged(threshold=threshold_)
+
+
+@internal
+def _new_epoch():
+    """
+    @dev Unscheduled proposals of the old council go stale.
+    """
+    self.epoch += 1
+
+
+@internal
+@pure
+def _zeros(count: uint256) -> DynArray[uint256, MAX_CALLS]:
+    """
+    @dev No ether moves with governance calls.
+    @param count The number of calls.
+    @return DynArray `count` zeros.
+    """
+    amounts: DynArray[uint256, MAX_CALLS] = []
+    for i: uint256 in range(count, bound=MAX_CALLS):
+        amounts.append(0)
+    return amounts
+
+
+@internal
+@view
+def _operation_id(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+) -> bytes32:
+    """
+    @dev The timelock's id of the proposal's operation; the proposal id is
+         the salt, so equal calls proposed twice are two operations.
+    @param proposal_id The proposal id.
+    @param targets The targets.
+    @param payloads The calldata.
+    @return bytes32 The operation id.
+    """
+    return staticcall ITimelock(timelock).hash_operation_batch(
+        targets, self._zeros(len(targets)), payloads, empty(bytes32), convert(proposal_id, bytes32)
+    )
+
+
+@internal
+@view
+def _matching(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+) -> Proposal:
+    """
+    @dev Loads a proposal and checks that the calls given are its calls.
+    @param proposal_id The proposal id.
+    @param targets The targets given.
+    @param payloads The calldata given.
+    @return Proposal The proposal.
+    """
+    proposal: Proposal = self._proposals[proposal_id]
+    assert proposal.proposer != empty(address), "council: unknown proposal"
+    assert len(targets) == len(payloads), "council: length mismatch"
+    assert self._operation_id(proposal_id, targets, payloads) == proposal.operation_id, "council: calls differ"
+    return proposal
+
+
+@internal
+def _approve(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+):
+    """
+    @dev Records the caller's approval; schedules at the threshold.
+    @param proposal_id The proposal id.
+    @param targets The proposal's targets.
+    @param payloads The proposal's calldata.
+    """
+    proposal: Proposal = self._matching(proposal_id, targets, payloads)
+    assert not proposal.scheduled, "council: already scheduled"
+    assert proposal.epoch == self.epoch, "council: proposal stale"
+    assert not self.approved[proposal_id][msg.sender], "council: already approved"
+    self.approved[proposal_id][msg.sender] = True
+    proposal.approvals += 1
+    log ProposalApproved(proposal_id=proposal_id, member=msg.sender, approvals=proposal.approvals)
+    if proposal.approvals < self.threshold:
+        self._proposals[proposal_id] = proposal
+        return
+    proposal.scheduled = True
+    self._proposals[proposal_id] = proposal
+    delay: uint256 = staticcall ITimelock(timelock).get_minimum_delay()
+    extcall ITimelock(timelock).schedule_batch(
+        targets, self._zeros(len(targets)), payloads, empty(bytes32), convert(proposal_id, bytes32), delay
+    )
+    log ProposalScheduled(
+        proposal_id=proposal_id, operation_id=proposal.operation_id, ready_at=block.timestamp + delay
+    )
