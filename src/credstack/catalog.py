@@ -27,6 +27,7 @@ import yaml
 from eth_utils.address import is_checksum_address
 
 from credstack.errors import CatalogError
+from credstack.governance import GovernanceConfig, parse_duration
 from credstack.units import DAY, format_percent, parse_percent
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
@@ -77,6 +78,8 @@ class Catalog:
     issuers: dict[str, Issuer] = field(default_factory=dict)
     classes: dict[str, ClassSpec] = field(default_factory=dict)
     source: str = ""
+    # Who governs a deployment of this catalog (read by `deploy --catalog`).
+    governance: GovernanceConfig | None = None
 
     def issuer_of(self, spec: ClassSpec) -> Issuer:
         return self.issuers[spec.issuer]
@@ -187,10 +190,42 @@ def _class(entry: Any, index: int, issuers: dict[str, Issuer]) -> ClassSpec:
     )
 
 
+def _governance(entry: Any) -> GovernanceConfig:
+    """``governance: {council: [addresses], threshold: 2, delay: 48h,
+    guardian: address}``."""
+    where = "governance"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    if extra := sorted(set(entry) - {"council", "threshold", "delay", "guardian"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    members = _need(entry, where, "council", list)
+    threshold = _need(entry, where, "threshold", int)
+    raw_delay = _need(entry, where, "delay", (int, str))
+    try:
+        delay = parse_duration(str(raw_delay))
+    except ValueError as err:
+        raise CatalogError(where, "delay", raw_delay, str(err)) from None
+    guardian = entry.get("guardian")
+    config = GovernanceConfig(
+        members=tuple(str(m) for m in members),
+        threshold=threshold,
+        delay=delay,
+        guardian=None if guardian is None else str(guardian),
+    )
+    if problems := config.problems():
+        field_name, value, reason = problems[0]
+        raise CatalogError(
+            where, "council" if field_name == "members" else field_name, value, reason
+        )
+    return config
+
+
 def parse(data: Any, source: str = "<catalog>") -> Catalog:
     if not isinstance(data, dict):
         raise CatalogError(source, "-", type(data).__name__, "expected a mapping at the top")
     catalog = Catalog(source=source)
+    if "governance" in data:
+        catalog.governance = _governance(data["governance"])
     for i, entry in enumerate(_need(data, source, "issuers", list)):
         issuer = _issuer(entry, i)
         if issuer.id in catalog.issuers:

@@ -9,6 +9,7 @@ from typing import Any
 
 from credstack.catalog import Catalog, ClassSpec, class_uri
 from credstack.deployments import ClassRecord, Deployment
+from credstack.governance import Call, Governance, State
 from credstack.registry import ISSUER_ROLE, ClassInfo, Registry, created_class_id
 from credstack.units import format_percent
 
@@ -59,21 +60,75 @@ def find_classes(registry: Registry, catalog: Catalog, deployment: Deployment) -
     return found
 
 
-def plan(
-    registry: Registry, catalog: Catalog, deployment: Deployment, signer: str
-) -> tuple[list[Step], dict[str, int]]:
-    """The steps that would bring the chain to the catalog, for ``signer``."""
+def _issuer_steps(
+    registry: Registry, catalog: Catalog, signer: str, governance: Governance | None
+) -> list[Step]:
+    """Issuer roles are granted by the admin, which is the timelock: a council
+    member's apply proposes the missing grants in one proposal, unless an
+    open proposal already carries them; other members then approve and
+    execute it with `ape run governance`."""
     steps: list[Step] = []
-    contract = registry.contract
-    is_admin = registry.is_admin(signer)
+    missing = []
     for entry in catalog.issuers.values():
         if registry.is_issuer(entry.address):
             steps.append(Step(entry.id, f"issuer role held by {entry.address}", IN_SYNC))
-        elif is_admin:
-            run = partial(_send, contract.grantRole, ISSUER_ROLE, entry.address)
+        elif registry.is_admin(signer):
+            run = partial(_send, registry.contract.grantRole, ISSUER_ROLE, entry.address)
             steps.append(Step(entry.id, f"grant issuer role to {entry.address}", SEND, run=run))
         else:
+            missing.append(entry)
+    if not missing:
+        return steps
+    if governance is None:
+        for entry in missing:
             steps.append(Step(entry.id, "grant issuer role", NEEDS, who="the registry admin"))
+        return steps
+    open_states = (State.APPROVING, State.QUEUED, State.READY)
+    pending = {
+        (call.target.lower(), call.payload): proposal
+        for proposal in governance.proposals()
+        if proposal.state in open_states
+        for call in proposal.calls
+    }
+    to_propose = []
+    for entry in missing:
+        call = governance.encode("registry", "grantRole", ["ISSUER_ROLE", entry.address])
+        proposal = pending.get((call.target.lower(), call.payload))
+        if proposal is not None:
+            state = proposal.state.name.lower()
+            action = f"grant issuer role: proposal {proposal.proposal_id} is {state}"
+            steps.append(Step(entry.id, action, NEEDS, who="the council (ape run governance)"))
+        else:
+            to_propose.append((entry, call))
+    if to_propose:
+        names = ", ".join(e.id for e, _ in to_propose)
+        if governance.council.is_member(signer):
+            calls = [c for _, c in to_propose]
+            description = f"catalog: onboard issuers {names}"
+            run = partial(_propose, governance, calls, description)
+            steps.append(
+                Step(names, f"propose to the council: grant issuer role to {names}", SEND, run=run)
+            )
+        else:
+            for entry, _ in to_propose:
+                steps.append(Step(entry.id, "grant issuer role", NEEDS, who="a council member"))
+    return steps
+
+
+def _propose(governance: Governance, calls: list[Call], description: str, sender: Any) -> int:
+    return governance.propose(calls, description, sender)
+
+
+def plan(
+    registry: Registry,
+    catalog: Catalog,
+    deployment: Deployment,
+    signer: str,
+    governance: Governance | None = None,
+) -> tuple[list[Step], dict[str, int]]:
+    """The steps that would bring the chain to the catalog, for ``signer``."""
+    contract = registry.contract
+    steps = _issuer_steps(registry, catalog, signer, governance)
 
     ids = find_classes(registry, catalog, deployment)
     for slug, spec in catalog.classes.items():
@@ -138,12 +193,13 @@ def apply(
     sender: Any,
     on_step: Callable[[Step], None] | None = None,
     planned: tuple[list[Step], dict[str, int]] | None = None,
+    governance: Governance | None = None,
 ) -> list[Step]:
     """Run every step ``sender`` may run (of ``planned``, the result of
     `plan` for ``sender``, or a fresh plan); record slug -> id in the
     deployment (the caller writes the file). Returns the steps, run ones as
     "done"."""
-    steps, ids = planned or plan(registry, catalog, deployment, sender.address)
+    steps, ids = planned or plan(registry, catalog, deployment, sender.address, governance)
     for step in steps:
         if step.state == SEND and step.run is not None:
             receipt = step.run(sender)

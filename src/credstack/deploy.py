@@ -6,37 +6,47 @@ from typing import Any
 
 from credstack import deployments
 from credstack.deployments import Deployment
-from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL, deploy_registry
+from credstack.governance import GovernanceConfig, deploy_governed
+from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL
 
 
 def deploy_system(
     sender: Any,
-    admin: str | None = None,
+    governance: GovernanceConfig,
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
 ) -> Deployment:
-    """Deploy the renderer and the registry on the connected chain; the
-    record of it, not yet written to a file."""
+    """Deploy renderer, council, timelock and registry on the connected chain;
+    the record of it, not yet written to a file. The sender keeps no role."""
     from ape import chain, project
 
-    registry = deploy_registry(project, sender, admin=admin, name=name, symbol=symbol)
+    system = deploy_governed(project, sender, governance, name=name, symbol=symbol)
+    registry = system.registry
     receipt = registry.creation_metadata.receipt if registry.creation_metadata else None
     block = int(receipt.block_number) if receipt is not None else int(chain.blocks.height)
+    renderer_meta = system.renderer.creation_metadata
+    first = int(renderer_meta.receipt.block_number) if renderer_meta is not None else block
     return Deployment(
         chain_id=int(chain.chain_id),
         network=chain.provider.network_choice,
         registry=registry.address,
-        renderer=str(registry.renderer()),
+        renderer=system.renderer.address,
         deployer=sender.address,
-        admin=admin or sender.address,
-        block_number=block,
-        block_hash="0x" + bytes(chain.blocks[block].hash).hex(),
+        admin=system.timelock.address,
+        block_number=first,
+        block_hash="0x" + bytes(chain.blocks[first].hash).hex(),
+        council=system.council.address,
+        timelock=system.timelock.address,
+        guardian=governance.guardian,
+        members=list(governance.members),
+        threshold=governance.threshold,
+        delay=governance.delay,
     )
 
 
 def ensure_deployed(
     sender: Any,
-    admin: str | None = None,
+    governance: GovernanceConfig,
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
 ) -> tuple[Deployment, bool]:
@@ -47,6 +57,6 @@ def ensure_deployed(
     existing = deployments.read(int(chain.chain_id))
     if existing is not None and deployments.is_live(existing, chain):
         return existing, False
-    deployment = deploy_system(sender, admin=admin, name=name, symbol=symbol)
+    deployment = deploy_system(sender, governance, name=name, symbol=symbol)
     deployments.write(deployment)
     return deployment, True

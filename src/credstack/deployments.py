@@ -39,6 +39,14 @@ class Deployment:
     block_number: int
     block_hash: str
     classes: dict[str, ClassRecord] = field(default_factory=dict)
+    # Governance: the council, the timelock that holds the admin role, the
+    # guardian who may pause, and the council's rules at deployment.
+    council: str | None = None
+    timelock: str | None = None
+    guardian: str | None = None
+    members: list[str] = field(default_factory=list)
+    threshold: int = 0
+    delay: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

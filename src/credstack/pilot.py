@@ -1,14 +1,19 @@
 """The pilot (`ape run pilot`, `make demo`): a cohort over months, in one process.
 
-On ape's embedded chain (or a local anvil): deploy, apply the example catalog
-as the admin and each issuer, then walk a cohort through the programme week
-by week with time travel. Every assessment window writes a CSV per class and
-runs it through the same issuance engine as `ape run issue` (validation,
+On ape's embedded chain (or a local anvil): deploy under the catalog's council
+and timelock, onboard the issuers through a council proposal, apply the
+example catalog as each issuer, put the mentor-session pass under closed-pilot
+rules (an allowlist of the cohort, a last issuance date), then walk a cohort
+through the programme week by week with time travel. Every assessment window
+writes a CSV per class and runs it through the same issuance engine as `ape run issue` (validation,
 journal, batches, receipts): attempts below a class's minimum are rejected by
 validation, not by the chain. Along the way issuers revoke a few credentials
 with reasons, suspend and reinstate others, mentor-session passes change hands
-and expire, and some are renewed. At the end the chain is read back and
-compared with the simulation, and a summary is printed and written as JSON.
+and expire, and some are renewed. Governance acts too: the guardian pauses on
+a suspected key leak and the council unpauses after its delay, the council
+revokes a pass obtained by fraud, and issuers recover the credentials of
+learners who lost their keys to new wallets. At the end the chain is read back
+and compared with the simulation, and a summary is printed and written as JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from credstack.catalog import Catalog
 from credstack.catalog_sync import apply
 from credstack.deploy import deploy_system
 from credstack.evidence import salted_hash
+from credstack.governance import Call, Governance, time_travel
 from credstack.issuance import Issuance, validate, write_receipts
 from credstack.journal import Journal
 from credstack.registry import Registry, Status
@@ -57,6 +63,12 @@ REVOCATION_REASONS = (
     "issued in error: learner was not in this cohort",
 )
 WINDOW = 2  # weeks between assessment windows
+# Governance events: learners who lose their keys, the guardian's pause, a
+# forced revocation; the pass's last issuance date.
+RECOVERY_WEEKS = (8, 18)
+PAUSE_WEEK = 12
+FRAUD_WEEK = 10
+PASS_ISSUE_WEEKS = 24
 
 
 @dataclass
@@ -79,6 +91,7 @@ class Learner:
     next_module: int = 0
     retake: bool = False
     tokens: dict[str, int] = field(default_factory=dict)  # slug -> token id (modules)
+    wallets: int = 1  # 2 after a key recovery
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -96,6 +109,10 @@ class Tally:
     reinstated: Counter[str] = field(default_factory=Counter)
     renewed: Counter[str] = field(default_factory=Counter)
     transfers: int = 0
+    recovered: int = 0
+    forced: int = 0
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    paused_seconds: int = 0
     transactions: int = 0
     gas: int = 0
     issuance_seconds: float = 0.0
@@ -114,7 +131,7 @@ class Pilot:
         self.revoked: set[int] = set()
         self.suspended: dict[int, int] = {}  # token -> week to decide
         self.expires: dict[int, int] = {}  # token -> expires_at (0 = never)
-        self.funded: set[int] = set()  # learners whose gas the issuer sponsored
+        self.funded: set[str] = set()  # wallets whose gas a sponsor paid
         self.receipts: list[dict[str, Any]] = []
 
     # Set-up
@@ -123,27 +140,48 @@ class Pilot:
         from ape import accounts, chain
 
         test_accounts = {a.address: a for a in accounts.test_accounts}
-        self.admin = accounts.test_accounts[0]
-        self.issuers: dict[str, Any] = {}
-        for issuer in self.catalog.issuers.values():
-            if issuer.address not in test_accounts:
+
+        def local(address: str, what: str) -> Any:
+            if address not in test_accounts:
                 raise SystemExit(
-                    f"the pilot runs on a local chain: issuer {issuer.id} ({issuer.address}) "
-                    "must be one of ape's test accounts"
+                    f"the pilot runs on a local chain: {what} ({address}) must be one of "
+                    "ape's test accounts"
                 )
-            self.issuers[issuer.id] = test_accounts[issuer.address]
+            return test_accounts[address]
+
+        self.admin = accounts.test_accounts[0]  # deploys; sponsors learners' gas
+        self.issuers: dict[str, Any] = {
+            issuer.id: local(issuer.address, f"issuer {issuer.id}")
+            for issuer in self.catalog.issuers.values()
+        }
+        config = self.catalog.governance
+        if config is None:
+            raise SystemExit(f"{self.config.catalog} needs a governance section for the pilot")
+        self.members = [local(m, "council member") for m in config.members]
+        self.guardian = local(config.guardian, "guardian") if config.guardian else None
         # The pilot's chain dies with the process: no deployments file.
-        self.deployment = deploy_system(self.admin)
+        self.deployment = deploy_system(self.admin, config)
         self.registry = Registry.at(self.deployment.registry, self.deployment.block_number)
-        for signer in (self.admin, *self.issuers.values()):
+        self.governance = Governance.for_deployment(self.deployment)
+        # A council member's catalog run proposes the issuers' onboarding;
+        # the council passes it; then each issuer applies its classes.
+        apply(
+            self.registry,
+            self.catalog,
+            self.deployment,
+            self.members[0],
+            governance=self.governance,
+        )
+        for proposal in self.governance.proposals():
+            self.carry(proposal.proposal_id)
+        for signer in self.issuers.values():
             apply(self.registry, self.catalog, self.deployment, signer)
         self.classes = {
             slug: self.registry.class_info(record.class_id)
             for slug, record in self.deployment.classes.items()
         }
-        self.start = int(chain.blocks.head.timestamp)
         for i in range(self.config.learners):
-            key = "0x" + keccak(text=f"credstack-pilot-learner-{self.config.seed}-{i}").hex()
+            key = self.key(i, 0)
             self.learners.append(
                 Learner(
                     index=i,
@@ -153,6 +191,58 @@ class Pilot:
                     start_week=self.rng.choice((0, 0, 2, 4, 6)),
                 )
             )
+        # Closed pilot: passes go only to the cohort's wallets, and are
+        # issued until week 24. Week 0 starts once the rules are in force.
+        pass_id = self.classes[PASS].class_id
+        self.pass_until = (
+            int(chain.pending_timestamp) + self.governance_delay() + (PASS_ISSUE_WEEKS * WEEK)
+        )
+        calls = self.governance.allowlist_calls(
+            pass_id, [learner.address for learner in self.learners], True
+        )
+        calls.append(
+            self.governance.encode("registry", "set_class_rules", [pass_id, True, self.pass_until])
+        )
+        self.enact(calls, f"closed pilot: {PASS} for the cohort only, issued until week 24")
+        self.start = int(chain.blocks.head.timestamp)
+
+    @staticmethod
+    def key(index: int, wallet: int) -> str:
+        suffix = "" if wallet == 0 else f"-wallet{wallet}"
+        return "0x" + keccak(text=f"credstack-pilot-learner-{index}{suffix}").hex()
+
+    # Governance
+
+    def governance_delay(self) -> int:
+        return int(self.governance.timelock.get_minimum_delay())
+
+    def carry(self, proposal_id: int) -> None:
+        """Members approve up to the threshold, the delay passes, it runs."""
+        proposal = self.governance.proposal(proposal_id)
+        for member in self.members:
+            if self.governance.proposal(proposal_id).state.name != "APPROVING":
+                break
+            if member.address not in proposal.approvers:
+                self.governance.approve(proposal_id, member)
+                self.tally.transactions += 1
+        ready_at = self.governance.proposal(proposal_id).ready_at
+        if ready_at > self.governance.now():
+            time_travel(ready_at - self.governance.now())
+        receipt = self.governance.execute(proposal_id, self.members[0])
+        self.tally.transactions += 1
+        self.tally.gas += int(receipt.gas_used)
+        self.tally.proposals.append(
+            {
+                "id": proposal_id,
+                "description": proposal.description,
+                "calls": len(proposal.calls),
+            }
+        )
+
+    def enact(self, calls: list[Call], description: str) -> None:
+        proposal_id = self.governance.propose(calls, description, self.members[0])
+        self.tally.transactions += 1
+        self.carry(proposal_id)
 
     # The weeks
 
@@ -178,6 +268,7 @@ class Pilot:
                 self.workshop(week)
             self.trade_passes()
             self.investigate(week)
+            self.govern(week)
             if week >= 16:
                 self.renew_passes(week)
             issued, rejected, revoked, traded, renewed = (
@@ -291,13 +382,13 @@ class Pilot:
             buyer = self.rng.choice(self.learners)
             if buyer.index == owner:
                 continue
-            if holder.index not in self.funded:
+            if holder.address not in self.funded:
                 # A sponsor pays the gas: a learner never buys crypto.
                 self.admin.transfer(holder.address, 10**17)
-                self.funded.add(holder.index)
+                self.funded.add(holder.address)
                 self.tally.transactions += 1
             seller = accounts.test_accounts.init_test_account(
-                1000 + holder.index, holder.address, holder.key
+                1000 + holder.index + 10_000 * holder.wallets, holder.address, holder.key
             )
             receipt = contract.transferFrom(holder.address, buyer.address, token_id, sender=seller)
             self.tally.transfers += 1
@@ -334,6 +425,85 @@ class Pilot:
                 self.suspended[token_id] = week + 2 * WINDOW
                 self.tally.suspended[slug] += 1
                 self.tally.transactions += 1
+
+    def govern(self, week: int) -> None:
+        """This week's governance: key recoveries, the guardian's pause and
+        the council's unpause, a forced revocation."""
+        from ape import chain
+
+        if week in RECOVERY_WEEKS:
+            self.recover_keys(week)
+        if week == PAUSE_WEEK and self.guardian is not None:
+            # A suspected leaked issuer key: the guardian stops issuance at
+            # once; after review the council unpauses (the delay applies).
+            self.registry.contract.pause(sender=self.guardian)
+            self.tally.transactions += 1
+            paused_at = int(chain.blocks.head.timestamp)
+            self.enact(
+                [self.governance.encode("registry", "unpause", [])],
+                "unpause after review: the issuer key was not leaked",
+            )
+            self.tally.paused_seconds += int(chain.blocks.head.timestamp) - paused_at
+        if week == FRAUD_WEEK:
+            # A pass obtained through a fake cohort account: passes are not
+            # revocable by their issuer, so the council revokes it.
+            passes = sorted(
+                t for t, (slug, _) in self.tokens.items() if slug == PASS and self.valid(t)
+            )
+            if passes:
+                token_id = self.rng.choice(passes)
+                reason = "fraud: pass obtained through a fake cohort account"
+                call = self.governance.encode("registry", "force_revoke", [token_id, reason])
+                self.enact([call], f"force-revoke pass {token_id} (fraud)")
+                self.revoked.add(token_id)
+                self.tally.revoked[PASS] += 1
+                self.tally.reasons[reason] += 1
+                self.tally.forced += 1
+
+    def recover_keys(self, week: int) -> None:
+        """A few learners lose their keys. The council first allowlists their
+        new wallets for the pass (closed pilot); then each issuer re-binds
+        that learner's credentials of its classes to the new wallet."""
+        losers = [
+            learner
+            for learner in self.learners
+            if learner.wallets == 1 and any(owner == learner.index for _, owner in self.held())
+        ]
+        losers = self.rng.sample(losers, min(2, len(losers)))
+        if not losers:
+            return
+        new_wallets = {}
+        for learner in losers:
+            key = self.key(learner.index, learner.wallets)
+            new_wallets[learner.index] = (Account.from_key(key).address, key)
+        pass_id = self.classes[PASS].class_id
+        self.enact(
+            self.governance.allowlist_calls(pass_id, [a for a, _ in new_wallets.values()], True),
+            f"closed pilot: allowlist the new wallets of {len(losers)} learners (key recovery)",
+        )
+        contract = self.registry.contract
+        for learner in losers:
+            address, key = new_wallets[learner.index]
+            for token_id, owner in self.held():
+                if owner != learner.index:
+                    continue
+                slug = self.tokens[token_id][0]
+                signer = self.issuers[self.catalog.classes[slug].issuer]
+                held = self.registry.held_tokens(address)
+                receipt = contract.recover(token_id, address, held, sender=signer)
+                self.tally.recovered += 1
+                self.tally.transactions += 1
+                self.tally.gas += int(receipt.gas_used)
+            learner.address, learner.key = address, key
+            learner.wallets += 1
+
+    def held(self) -> list[tuple[int, int]]:
+        """(token id, learner index) of the credentials in wallets now."""
+        return [
+            (token_id, owner)
+            for token_id, (_, owner) in sorted(self.tokens.items())
+            if token_id not in self.revoked
+        ]
 
     def revoke(self, token_id: int, slug: str, signer: Any, contract: Any) -> None:
         reason = self.rng.choice(REVOCATION_REASONS)
@@ -425,6 +595,16 @@ class Pilot:
             "active_learners": retention,
             "dropped_out": sum(1 for learner in self.learners if learner.dropped_week is not None),
             "pass_transfers": self.tally.transfers,
+            "governance": {
+                "proposals": self.tally.proposals,
+                "forced_revocations": self.tally.forced,
+                "credentials_recovered": self.tally.recovered,
+                "learners_recovered": sum(1 for learner in self.learners if learner.wallets > 1),
+                "paused_hours": round(self.tally.paused_seconds / 3_600, 1),
+                "threshold": int(self.governance.council.threshold()),
+                "delay_hours": self.governance_delay() // 3_600,
+                "pass_issued_until": self.pass_until,
+            },
             "revocation_reasons": dict(self.tally.reasons),
             "transactions": self.tally.transactions,
             "gas_used": self.tally.gas,
@@ -495,6 +675,18 @@ def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
     active = ", ".join(f"{k}: {v}" for k, v in summary["active_learners"].items())
     console.print(f"active learners: {active}; dropped out: {summary['dropped_out']}")
     console.print(f"mentor-pass transfers: {summary['pass_transfers']}")
+    gov = summary["governance"]
+    console.print(
+        f"governance: {len(gov['proposals'])} council proposals passed "
+        f"({gov['threshold']} approvals, then {gov['delay_hours']} h in the timelock); "
+        f"forced revocations: {gov['forced_revocations']}; "
+        f"{gov['credentials_recovered']} credentials of {gov['learners_recovered']} learners recovered to new wallets; "
+        f"paused by the guardian for {gov['paused_hours']} h until the council unpaused"
+    )
+    for proposal in gov["proposals"]:
+        console.print(
+            f"  proposal {proposal['id']} ({proposal['calls']} calls): {proposal['description']}"
+        )
     for reason, n in summary["revocation_reasons"].items():
         console.print(f"revoked ({n}): {reason}")
     console.print(

@@ -144,15 +144,59 @@ def deploy_registry(
     admin: str | None = None,
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
+    guardian: str | None = None,
 ) -> Any:
-    """Deploy the renderer and the registry; ``admin`` defaults to the sender.
+    """Deploy the renderer and the registry; ``admin`` defaults to the sender,
+    ``guardian`` (who may pause) to nobody.
 
     Returns the registry contract instance (its ``renderer()`` is the renderer).
     """
     renderer = project.CredentialRenderer.deploy(sender=sender)
     return project.CredentialRegistry.deploy(
-        name, symbol, admin or sender.address, renderer.address, sender=sender
+        name,
+        symbol,
+        admin or sender.address,
+        renderer.address,
+        guardian or ZERO_ADDRESS,
+        sender=sender,
     )
+
+
+class LogScanner:
+    """eth_getLogs for one contract. Each query is remembered with the block
+    it reached, so asking again reads only the blocks since (on the embedded
+    chain a full scan costs about a second per thousand blocks). Assumes no
+    reorg within one command's lifetime."""
+
+    def __init__(self, address: str, from_block: int = 0) -> None:
+        self.address = address
+        self.from_block = from_block
+        self._cache: dict[tuple[str | None, ...], tuple[int, list[Any]]] = {}
+
+    def logs(self, topics: list[str | None]) -> list[dict[str, Any]]:
+        """Logs matching ``topics``, oldest first."""
+        from ape import chain
+
+        web3 = chain.provider.web3
+        head = int(chain.blocks.height)
+        key = tuple(topics)
+        scanned, logs = self._cache.get(key, (self.from_block - 1, []))
+        start = scanned + 1
+        while start <= head:
+            stop = min(head, start + LOG_SPAN - 1)
+            logs.extend(
+                web3.eth.get_logs(
+                    {
+                        "address": self.address,
+                        "fromBlock": start,
+                        "toBlock": stop,
+                        "topics": topics,
+                    }
+                )
+            )
+            start = stop + 1
+        self._cache[key] = (max(scanned, head), logs)
+        return logs
 
 
 class Registry:
@@ -164,7 +208,7 @@ class Registry:
         self.contract = contract
         self.address: str = contract.address
         self.from_block = from_block
-        self._log_cache: dict[tuple[str | None, ...], tuple[int, list[Any]]] = {}
+        self._scanner = LogScanner(self.address, from_block)
 
     @classmethod
     def at(cls, address: str, from_block: int = 0) -> Registry:
@@ -217,32 +261,7 @@ class Registry:
     # Events
 
     def _logs(self, topics: list[str | None]) -> list[dict[str, Any]]:
-        """Logs of this registry matching ``topics``, oldest first. Each query
-        is remembered with the block it reached, so asking again reads only
-        the blocks since (on the embedded chain a full scan costs about a
-        second per thousand blocks)."""
-        from ape import chain
-
-        web3 = chain.provider.web3
-        head = int(chain.blocks.height)
-        key = tuple(topics)
-        scanned, logs = self._log_cache.get(key, (self.from_block - 1, []))
-        start = scanned + 1
-        while start <= head:
-            stop = min(head, start + LOG_SPAN - 1)
-            logs.extend(
-                web3.eth.get_logs(
-                    {
-                        "address": self.address,
-                        "fromBlock": start,
-                        "toBlock": stop,
-                        "topics": topics,
-                    }
-                )
-            )
-            start = stop + 1
-        self._log_cache[key] = (max(scanned, head), logs)
-        return logs
+        return self._scanner.logs(topics)
 
     def issued_events(
         self, class_id: int | None = None, holder: str | None = None
@@ -281,6 +300,17 @@ class Registry:
         for log in self._logs(topics):
             seen[int.from_bytes(log["topics"][3], "big")] = None
         return list(seen)
+
+    def held_tokens(self, holder: str) -> list[int]:
+        """Token ids in ``holder``'s wallet now (active, suspended or expired),
+        increasing: the list `recover` needs for its new wallet."""
+        in_wallet = (Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED)
+        records = [self.credential(t) for t in self.tokens_received(holder)]
+        return sorted(
+            c.token_id
+            for c in records
+            if c.holder.lower() == holder.lower() and c.status in in_wallet
+        )
 
     def classes_created(self, issuer: str) -> dict[str, int]:
         """name -> class id for the classes ``issuer`` created (first wins)."""

@@ -17,6 +17,7 @@ from credstack.anvil import Anvil, plain_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "ethereum:local:foundry"
+CATALOG = ROOT / "examples" / "catalog.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +80,22 @@ def cli(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> Cli:
 
 
 @pytest.fixture(scope="session")
-def deployed(cli: Cli) -> Cli:
-    """deploy, then the example catalog applied by the admin and both issuers:
-    four processes, one chain."""
-    cli.run("deploy", "--account", "TEST::0")
-    for account in ("TEST::0", "TEST::1", "TEST::2"):
+def deployed(cli: Cli, anvil: Anvil) -> Cli:
+    """deploy under the catalog's council; a member's catalog apply proposes
+    the issuers' onboarding; a second member approves; 48 hours pass on
+    anvil; it is executed; both issuers apply their classes: separate
+    processes, one chain. The early execution is refused on the way."""
+    cli.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)
+    proposed = cli.run("catalog", "apply", "--account", "TEST::3", "--yes")
+    assert "[done] northwind, lumen: propose to the council" in proposed.stdout
+    approved = cli.run("governance", "approve", "1", "--account", "TEST::4", "--yes")
+    assert "approvals 2 of 2" in approved.stdout
+    early = cli.run("governance", "execute", "1", "--account", "TEST::3", "--yes", check=False)
+    assert early.returncode == 1
+    assert "error: proposal 1 is not executable yet: it becomes executable at" in early.stderr
+    anvil.rpc("evm_increaseTime", 48 * 3_600)
+    anvil.rpc("evm_mine")
+    cli.run("governance", "execute", "1", "--account", "TEST::3", "--yes")
+    for account in ("TEST::1", "TEST::2"):
         cli.run("catalog", "apply", "--account", account, "--yes")
     return cli

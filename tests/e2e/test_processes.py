@@ -7,13 +7,13 @@ import csv
 import json
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT, Cli
+from tests.e2e.conftest import CATALOG, ROOT, Cli
 
 LEARNERS = ROOT / "examples" / "learners.csv"
 
 
 def test_deploy_catalog_issue_verify__as_separate_processes(deployed: Cli) -> None:
-    again = deployed.run("deploy", "--account", "TEST::0")
+    again = deployed.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)
     assert "already deployed; nothing sent" in again.stdout
 
     shown = deployed.run("catalog", "show")

@@ -395,10 +395,8 @@ class RegistryMachine(RuleBasedStateMachine):
         paused (only governance may); anyone else, or the guardian trying to
         unpause, is refused."""
         actor = self.pick_actor(data, [ADMIN] if self.m.paused else [ADMIN, GUARDIAN])
-        if actor == ADMIN:
-            unpause = self.m.paused
-        else:
-            unpause = data.draw(st.booleans(), label="unpause")
+        # Governance unpauses when paused; anyone else tries either.
+        unpause = self.m.paused if actor == ADMIN else data.draw(st.booleans(), label="unpause")
         if unpause:
             if actor != ADMIN:
                 error: str | None = "credential: not admin"
@@ -433,9 +431,7 @@ class RegistryMachine(RuleBasedStateMachine):
         actor = self.pick_actor(data, self.class_operators(class_id))
         error = self.issue_error(actor, class_id)
         if error is None:
-            error = next(
-                (e for h, s in entries if (e := self.entry_error(class_id, h, s))), None
-            )
+            error = next((e for h, s in entries if (e := self.entry_error(class_id, h, s))), None)
         first = self.call(
             actor,
             error,
@@ -602,9 +598,7 @@ class RegistryMachine(RuleBasedStateMachine):
             self.m.ever_revoked.add(token_id)
 
     @rule(data=st.data(), restricted=st.booleans(), until=st.sampled_from([None, -10, 0, 500]))
-    def set_class_rules(
-        self, data: st.DataObject, restricted: bool, until: int | None
-    ) -> None:
+    def set_class_rules(self, data: st.DataObject, restricted: bool, until: int | None) -> None:
         class_id = self.pick_class(data)
         actor = self.pick_actor(data, [ADMIN])
         issue_until = 0 if until is None else self.now + until
@@ -624,7 +618,12 @@ class RegistryMachine(RuleBasedStateMachine):
         if error is None and class_id not in self.m.classes:
             error = "credential: unknown class"
         self.call(
-            actor, error, self.reg.set_allowlist, class_id, [self.addr[a] for a in accounts], allowed
+            actor,
+            error,
+            self.reg.set_allowlist,
+            class_id,
+            [self.addr[a] for a in accounts],
+            allowed,
         )
         if error is None:
             for account in accounts:

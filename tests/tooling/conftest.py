@@ -16,10 +16,15 @@ from eth_utils import keccak, to_checksum_address
 
 from credstack.cli import catalog as catalog_cli
 from credstack.cli import deploy as deploy_cli
+from credstack.cli import governance as governance_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "examples" / "catalog.yaml"
 HEADER = ["wallet", "score", "evidence", "external_id"]
+# The example catalog's council (2 of 3, 48 h) and guardian.
+COUNCIL = ("TEST::3", "TEST::4", "TEST::5")
+GUARDIAN = "TEST::6"
+DELAY = 48 * 3_600
 
 
 def wallet(i: int) -> str:
@@ -82,26 +87,29 @@ def tooling_env(monkeypatch: pytest.MonkeyPatch, deployments_dir: Path, tmp_path
 
 @pytest.fixture(scope="module")
 def deployed(deployments_dir: Path, accounts: Any, chain: Any) -> dict[str, Any]:
-    """Deployed, and the example catalog applied by the admin (TEST::0) and
-    both issuers (TEST::1 northwind, TEST::2 lumen). Asks for ape's session
-    fixtures so they exist before ape snapshots the module."""
+    """Deployed by TEST::0 under the catalog's council (TEST::3..5, 2 of 3,
+    48 h); a member's catalog apply proposes the issuers' onboarding, a
+    second member approves, the delay passes, it is executed; then both
+    issuers (TEST::1 northwind, TEST::2 lumen) apply their classes. Asks for
+    ape's session fixtures so they exist before ape snapshots the module."""
     import os
 
     from credstack import deployments
 
     os.environ["CREDSTACK_DEPLOYMENTS_DIR"] = str(deployments_dir)
     runner = CliRunner()
-    results = [runner.invoke(deploy_cli.cli, ["--account", "TEST::0"], catch_exceptions=False)]
-    for account in ("TEST::0", "TEST::1", "TEST::2"):
-        results.append(
-            runner.invoke(
-                catalog_cli.cli,
-                ["apply", str(CATALOG), "--account", account, "--yes"],
-                catch_exceptions=False,
-            )
-        )
-    for result in results:
+
+    def run(command: click.Command, *args: str) -> None:
+        result = runner.invoke(command, list(args), catch_exceptions=False)
         assert result.exit_code == 0, result.output
+
+    run(deploy_cli.cli, "--account", "TEST::0", "--catalog", str(CATALOG))
+    run(catalog_cli.cli, "apply", str(CATALOG), "--account", COUNCIL[0], "--yes")
+    run(governance_cli.cli, "approve", "1", "--account", COUNCIL[1], "--yes")
+    chain.pending_timestamp += DELAY
+    run(governance_cli.cli, "execute", "1", "--account", COUNCIL[0], "--yes")
+    for account in ("TEST::1", "TEST::2"):
+        run(catalog_cli.cli, "apply", str(CATALOG), "--account", account, "--yes")
     deployment = deployments.read(int(chain.chain_id))
     assert deployment is not None
     return {"deployment": deployment, "classes": deployment.classes}

@@ -138,12 +138,12 @@ def test_apply__example__classes_match_catalog(
 
 
 def test_apply__rerun__sends_nothing(deployed: Any, invoke: Any, accounts: Any) -> None:
-    nonces = [accounts[i].nonce for i in range(3)]
-    for account in ("TEST::0", "TEST::1", "TEST::2"):
+    nonces = [accounts[i].nonce for i in range(5)]
+    for account in ("TEST::0", "TEST::1", "TEST::2", "TEST::3", "TEST::4"):
         result = invoke(catalog_cli.cli, "apply", CATALOG, "--account", account, "--yes")
         assert result.exit_code == 0, result.output
         assert "0 transaction(s) to send" in result.output
-    assert [accounts[i].nonce for i in range(3)] == nonces
+    assert [accounts[i].nonce for i in range(5)] == nonces
 
 
 def test_apply__dry_run__lists_and_sends_nothing(

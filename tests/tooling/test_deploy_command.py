@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from credstack import catalog as catalog_mod
 from credstack import deployments
 from credstack.cli import deploy as deploy_cli
 from credstack.errors import DeploymentError
+from tests.tooling.conftest import CATALOG
 
 
 @pytest.fixture
@@ -20,42 +22,96 @@ def fresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "deployments"
 
 
-def test_deploy__records_and_admin(invoke: Any, fresh_dir: Path, chain: Any, project: Any) -> None:
-    admin = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
-    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--admin", admin)
+def test_deploy__from_catalog__no_account_holds_any_role(
+    invoke: Any, fresh_dir: Path, chain: Any, project: Any, accounts: Any
+) -> None:
+    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("credstack deployed on chain ")
+    assert "2 of 3" in result.output and "delay 2 d" in result.output
     record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
-    deployed_registry = project.CredentialRegistry.at(record["registry"])
-    assert deployed_registry.renderer() == record["renderer"]
-    assert record["admin"] == admin
-    assert deployed_registry.hasRole(b"\x00" * 32, admin)
-    assert not deployed_registry.hasRole(b"\x00" * 32, record["deployer"])
+    registry = project.CredentialRegistry.at(record["registry"])
+    timelock = project.Timelock.at(record["timelock"])
+    council = project.Council.at(record["council"])
+    assert registry.renderer() == record["renderer"]
+    assert record["admin"] == record["timelock"]
+    assert council.timelock() == timelock.address
+    governance = catalog_mod.load(CATALOG).governance
+    assert governance is not None
+    assert council.member_list() == list(governance.members)
+    assert (council.threshold(), timelock.get_minimum_delay()) == (2, 48 * 3_600)
+    assert registry.guardian() == governance.guardian
+    roles = [registry.DEFAULT_ADMIN_ROLE(), registry.ISSUER_ROLE()]
+    lock_roles = [timelock.DEFAULT_ADMIN_ROLE(), timelock.PROPOSER_ROLE(), timelock.EXECUTOR_ROLE()]
+    for account in accounts:
+        assert not any(registry.hasRole(r, account) for r in roles)
+        assert not any(timelock.hasRole(r, account) for r in lock_roles)
+    assert registry.hasRole(roles[0], timelock)
     assert record["block_hash"] == "0x" + bytes(chain.blocks[record["block_number"]].hash).hex()
 
 
-def test_deploy__rerun__nothing_sent(invoke: Any, fresh_dir: Path, accounts: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0").exit_code == 0
+def test_deploy__options_override_catalog(
+    invoke: Any, fresh_dir: Path, chain: Any, project: Any, accounts: Any
+) -> None:
+    members = f"{accounts[7].address},{accounts[8].address}"
+    result = invoke(
+        deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG,
+        "--council", members, "--threshold", "1", "--delay", "90m",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
+    council = project.Council.at(record["council"])
+    assert council.member_list() == [accounts[7].address, accounts[8].address]
+    assert council.threshold() == 1
+    assert project.Timelock.at(record["timelock"]).get_minimum_delay() == 5_400
+    assert record["guardian"] == catalog_mod.load(CATALOG).governance.guardian  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "who governs the registry?"),
+        (("--council", "0x90F79bf6EB2c4f870365E785982E1f101E93b906"), "threshold = 0"),
+        (
+            ("--council", "0x90f79bf6eb2c4f870365e785982e1f101e93b906", "--threshold", "1"),
+            "not an EIP-55 checksummed address",
+        ),
+        (("--catalog", CATALOG, "--threshold", "4"), "threshold = 4: 1 to 3"),
+        (("--catalog", CATALOG, "--delay", "soon"), "--delay 'soon'"),
+    ],
+)
+def test_deploy__bad_governance__refused_before_sending(
+    invoke: Any, fresh_dir: Path, accounts: Any, args: tuple[str, ...], message: str
+) -> None:
     nonce = accounts[0].nonce
-    result = invoke(deploy_cli.cli, "--account", "TEST::0")
+    result = invoke(deploy_cli.cli, "--account", "TEST::0", *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert accounts[0].nonce == nonce
+
+
+def test_deploy__rerun__nothing_sent(invoke: Any, fresh_dir: Path, accounts: Any) -> None:
+    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
+    nonce = accounts[0].nonce
+    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
     assert result.exit_code == 0
     assert "already deployed; nothing sent" in result.output.splitlines()[0]
     assert accounts[0].nonce == nonce
 
 
 def test_deploy__stale_file__deploys_again(invoke: Any, fresh_dir: Path, chain: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0").exit_code == 0
+    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
     path = fresh_dir / f"{chain.chain_id}.json"
     record = json.loads(path.read_text())
     record["block_hash"] = "0x" + "ab" * 32  # a chain that has since been reset
     path.write_text(json.dumps(record))
-    result = invoke(deploy_cli.cli, "--account", "TEST::0")
+    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
     assert result.output.splitlines()[0].startswith("credstack deployed on chain ")
     assert json.loads(path.read_text())["registry"] != record["registry"]
 
 
 def test_stale_file__commands_refuse(invoke: Any, fresh_dir: Path, chain: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0").exit_code == 0
+    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
     path = fresh_dir / f"{chain.chain_id}.json"
     record = json.loads(path.read_text())
     record["registry"] = "0x" + "12" * 20

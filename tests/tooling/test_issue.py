@@ -282,7 +282,7 @@ def test_issue__inactive_class__one_line(
 def test_issue__paused__one_line(
     run_issue: Any, deployed_registry: Any, accounts: Any, tmp_path: Path
 ) -> None:
-    deployed_registry.pause(sender=accounts[0])
+    deployed_registry.pause(sender=accounts[6])  # the guardian
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 1)))
     assert one_line_error(result) == (
         "error: the registry is paused: nothing can be issued until unpaused"

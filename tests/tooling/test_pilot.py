@@ -26,3 +26,14 @@ def test_pilot__small_cohort__summary_and_checks(tmp_path: Path) -> None:
     assert any((out / "csv").iterdir())
     log = (tmp_path / "log.txt").read_text()
     assert "chain read back agrees with the simulation" in log
+    # It ran under governance: onboarding and the closed-pilot rules passed
+    # the council, the guardian's pause was lifted by the council, a pass
+    # was revoked by force and learners' credentials were recovered.
+    gov = summary["governance"]
+    descriptions = [p["description"] for p in gov["proposals"]]
+    assert descriptions[0] == "catalog: onboard issuers northwind, lumen"
+    assert any(d.startswith("closed pilot: mentor-session-pass") for d in descriptions)
+    assert any(d.startswith("unpause") for d in descriptions)
+    assert gov["forced_revocations"] == 1
+    assert gov["credentials_recovered"] >= gov["learners_recovered"] > 0
+    assert gov["paused_hours"] >= 48

@@ -20,6 +20,7 @@ from credstack.cli.common import (
     yes_option,
 )
 from credstack.config import out_dir
+from credstack.governance import Governance
 from credstack.registry import Registry
 from credstack.units import format_percent
 
@@ -49,14 +50,16 @@ def _describe(step: Step) -> str:
 @click.option("--dry-run", is_flag=True, help="list the steps, send nothing")
 @yes_option()
 def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
-    """Grant issuer roles and create or update classes, as far as ACCOUNT may."""
+    """Onboard issuers (a council member proposes the grants) and create or
+    update classes (each issuer its own), as far as ACCOUNT may."""
     from ape import chain
 
     out = console()
     catalog = catalog_mod.load(catalog_path)
     deployment = deployments.load_live(chain)
     registry = Registry.at(deployment.registry, deployment.block_number)
-    planned = plan(registry, catalog, deployment, account.address)
+    governance = Governance.for_deployment(deployment) if deployment.council else None
+    planned = plan(registry, catalog, deployment, account.address, governance)
     steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
     if dry_run or not to_send:
@@ -95,7 +98,8 @@ def show(catalog_path: Path) -> None:
     registry = Registry.at(deployment.registry, deployment.block_number)
     # Planned for an account that may send nothing, every difference is
     # reported as drift or as a step another key must send.
-    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40)
+    governance = Governance.for_deployment(deployment) if deployment.council else None
+    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40, governance)
     drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
     for column in ("slug", "issuer", "id", "name", "min", "valid", "soulbound", "on chain"):

@@ -1,30 +1,102 @@
-"""`ape run deploy`: deploy the registry and its renderer, record them."""
+"""`ape run deploy`: deploy renderer, council, timelock and registry; record them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
+from credstack import catalog as catalog_mod
 from credstack import deployments
 from credstack.cli.common import account_option, console, credstack_command
 from credstack.deploy import ensure_deployed
+from credstack.errors import ConfigError
+from credstack.governance import GovernanceConfig, format_duration, parse_duration
 from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL
+
+
+def governance_config(
+    catalog_path: Path | None,
+    council: tuple[str, ...],
+    threshold: int | None,
+    delay: str | None,
+    guardian: str | None,
+) -> GovernanceConfig:
+    """The catalog's governance section, with any option taking precedence."""
+    base = None
+    if catalog_path is not None:
+        base = catalog_mod.load(catalog_path).governance
+        if base is None and not council:
+            raise ConfigError(
+                "governance", f"{catalog_path} has no governance section; add one or pass --council"
+            )
+    members = tuple(m.strip() for item in council for m in item.split(",") if m.strip())
+    if base is None and not members:
+        raise ConfigError(
+            "governance",
+            "who governs the registry? pass --catalog FILE (its governance section) or "
+            "--council ADDR[,ADDR...] --threshold M [--delay 48h] [--guardian ADDR]",
+        )
+    try:
+        delay_s = parse_duration(delay) if delay is not None else None
+    except ValueError as err:
+        raise ConfigError("delay", f"--delay {delay!r}: {err}") from None
+    config = GovernanceConfig(
+        members=members or (base.members if base else ()),
+        threshold=threshold if threshold is not None else (base.threshold if base else 0),
+        delay=delay_s if delay_s is not None else (base.delay if base else 2 * 86_400),
+        guardian=guardian if guardian is not None else (base.guardian if base else None),
+    )
+    if problems := config.problems():
+        name, value, reason = problems[0]
+        raise ConfigError(name, f"governance {name} = {value!r}: {reason}")
+    return config
 
 
 @credstack_command()
 @account_option()
-@click.option("--admin", help="address that holds the admin role (default: the account)")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="read council, threshold, delay and guardian from this catalog's governance section",
+)
+@click.option("--council", multiple=True, help="council member address (repeat, or comma-separate)")
+@click.option("--threshold", type=int, help="approvals a proposal needs (M of N)")
+@click.option("--delay", help="timelock delay: seconds, or 48h, 2d (default 2d)")
+@click.option("--guardian", help="address that may pause at once (default: none)")
 @click.option("--name", default=DEFAULT_NAME, show_default=True)
 @click.option("--symbol", default=DEFAULT_SYMBOL, show_default=True)
-def cli(account: Any, admin: str | None, name: str, symbol: str) -> None:
-    """Deploy credstack on the network, or report the deployment it already has."""
-    deployment, created = ensure_deployed(account, admin=admin, name=name, symbol=symbol)
+def cli(
+    account: Any,
+    catalog_path: Path | None,
+    council: tuple[str, ...],
+    threshold: int | None,
+    delay: str | None,
+    guardian: str | None,
+    name: str,
+    symbol: str,
+) -> None:
+    """Deploy credstack under governance, or report the deployment it already has.
+
+    The registry's admin is a timelock whose only proposer and executor is the
+    council (M of N); the deploying account keeps no role anywhere."""
+    config = governance_config(catalog_path, council, threshold, delay, guardian)
+    deployment, created = ensure_deployed(account, config, name=name, symbol=symbol)
     out = console()
     verb = "deployed" if created else "already deployed; nothing sent"
     out.print(f"credstack {verb} on chain {deployment.chain_id} ({deployment.network})")
     out.print(f"  registry  {deployment.registry}")
     out.print(f"  renderer  {deployment.renderer}")
-    out.print(f"  admin     {deployment.admin}")
+    out.print(f"  council   {deployment.council}")
+    out.print(f"  timelock  {deployment.timelock} (holds the registry's admin role)")
+    members = ", ".join(deployment.members)
+    out.print(
+        f"  rules     {deployment.threshold} of {len(deployment.members)} ({members}); "
+        f"delay {format_duration(deployment.delay)}"
+    )
+    out.print(f"  guardian  {deployment.guardian or 'none'} (may pause; only the council unpauses)")
+    out.print(f"  deployer  {deployment.deployer} (holds no role)")
     out.print(f"  block     {deployment.block_number}")
     out.print(f"  recorded in {deployments.path_for(deployment.chain_id)}")

@@ -1,0 +1,233 @@
+"""`ape run governance propose|approve|execute|status`: the council's work.
+
+Calls are written by name: ``registry force_revoke 12 "fraud: impersonation"``,
+``registry grantRole ISSUER_ROLE 0x...``, ``council add_member 0x...``,
+``timelock update_delay 2d``... Arguments are converted by the function's
+ABI types: role names for bytes32, ``2026-12-31`` dates for uint256, commas
+for lists, ``registry``/``council``/``timelock`` for their addresses."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+import click
+from rich.table import Table
+
+from credstack import deployments
+from credstack.cli.common import (
+    CredstackCommand,
+    account_option,
+    confirm,
+    console,
+    quiet_by_default,
+    yes_option,
+)
+from credstack.governance import (
+    Call,
+    Governance,
+    GovernanceError,
+    Proposal,
+    State,
+    format_duration,
+)
+from credstack.units import format_time
+
+
+def _connect() -> tuple[Any, Governance]:
+    from ape import chain
+
+    deployment = deployments.load_live(chain)
+    return deployment, Governance.for_deployment(deployment)
+
+
+def _when(gov: Governance, proposal: Proposal) -> str:
+    if proposal.state in (State.APPROVING, State.STALE):
+        return "-"
+    if proposal.state == State.EXECUTED:
+        return "done"
+    left = proposal.ready_at - gov.now()
+    when = format_time(proposal.ready_at)
+    return f"{when} (in {format_duration(left)})" if left > 0 else f"{when} (now)"
+
+
+def _state(proposal: Proposal) -> str:
+    return {
+        State.APPROVING: "needs approvals",
+        State.STALE: "stale (council changed)",
+        State.QUEUED: "queued (delay running)",
+        State.READY: "ready to execute",
+        State.EXECUTED: "executed",
+    }.get(proposal.state, proposal.state.name.lower())
+
+
+def _print_proposal(gov: Governance, proposal: Proposal) -> None:
+    out = console()
+    out.print(f"proposal {proposal.proposal_id}: {proposal.description or '(no description)'}")
+    for call in proposal.calls:
+        out.print(f"  call  {gov.describe(call)}")
+    approvers = ", ".join(proposal.approvers) or "none"
+    out.print(f"  approvals {proposal.approvals} of {proposal.threshold} ({approvers})")
+    out.print(f"  state {_state(proposal)}; executable {_when(gov, proposal)}")
+
+
+@click.group()
+def cli() -> None:
+    """Council governance: propose, approve, execute, status."""
+
+
+@cli.command(cls=CredstackCommand)
+@quiet_by_default()
+@click.argument("target")
+@click.argument("function")
+@click.argument("args", nargs=-1)
+@click.option(
+    "--call",
+    "more",
+    multiple=True,
+    help='another call in the same proposal: "TARGET FUNCTION ARGS..." (repeatable)',
+)
+@click.option("--description", "-d", default="", help="what and why, for members and auditors")
+@account_option()
+@yes_option()
+def propose(
+    target: str,
+    function: str,
+    args: tuple[str, ...],
+    more: tuple[str, ...],
+    description: str,
+    account: Any,
+    yes: bool,
+) -> None:
+    """Propose TARGET.FUNCTION(ARGS) (and --call ...) to the council; counts as
+    ACCOUNT's approval."""
+    _, gov = _connect()
+    calls: list[Call] = [gov.encode(target, function, list(args))]
+    for text in more:
+        parts = shlex.split(text)
+        if len(parts) < 2:
+            raise GovernanceError(f"--call {text!r}: expected TARGET FUNCTION [ARGS...]")
+        calls.append(gov.encode(parts[0], parts[1], parts[2:]))
+    out = console()
+    for call in calls:
+        out.print(f"  call  {gov.describe(call)}")
+    if not gov.council.is_member(account.address):
+        raise GovernanceError(f"{account.address} is not a council member")
+    confirm(f"Propose {len(calls)} call(s) from {account.address}?", yes)
+    proposal_id = gov.propose(calls, description, account)
+    proposal = gov.proposal(proposal_id)
+    _print_proposal(gov, proposal)
+    if proposal.state == State.APPROVING:
+        out.print(f"next: other members run `ape run governance approve {proposal_id}`")
+
+
+@cli.command(cls=CredstackCommand)
+@quiet_by_default()
+@click.argument("proposal_id", type=int)
+@account_option()
+@yes_option()
+def approve(proposal_id: int, account: Any, yes: bool) -> None:
+    """Approve a proposal; the approval that reaches the threshold schedules it."""
+    _, gov = _connect()
+    _print_proposal(gov, gov.proposal(proposal_id))
+    confirm(f"Approve proposal {proposal_id} from {account.address}?", yes)
+    proposal = gov.approve(proposal_id, account)
+    _print_proposal(gov, proposal)
+    if proposal.state != State.APPROVING:
+        when = format_time(proposal.ready_at)
+        console().print(f"scheduled: `ape run governance execute {proposal_id}` from {when}")
+
+
+@cli.command(cls=CredstackCommand)
+@quiet_by_default()
+@click.argument("proposal_id", type=int)
+@account_option()
+@yes_option()
+def execute(proposal_id: int, account: Any, yes: bool) -> None:
+    """Run a scheduled proposal whose delay has passed."""
+    _, gov = _connect()
+    proposal = gov.proposal(proposal_id)
+    _print_proposal(gov, proposal)
+    if proposal.state == State.READY:
+        confirm(f"Execute proposal {proposal_id} from {account.address}?", yes)
+    receipt = gov.execute(proposal_id, account)
+    console().print(f"executed proposal {proposal_id} in transaction {receipt.txn_hash}")
+
+
+@cli.command(cls=CredstackCommand)
+@quiet_by_default()
+@click.argument("proposal_id", type=int, required=False)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--all", "show_all", is_flag=True, help="include executed and stale proposals")
+def status(proposal_id: int | None, as_json: bool, show_all: bool) -> None:
+    """The council, and the queue: each proposal's calls, approvals, state and
+    the time it becomes executable."""
+    from ape import project
+
+    deployment, gov = _connect()
+    if proposal_id is not None:
+        proposals = [gov.proposal(proposal_id)]
+    else:
+        proposals = [
+            p for p in gov.proposals() if show_all or p.state not in (State.EXECUTED, State.STALE)
+        ]
+    registry = project.CredentialRegistry.at(deployment.registry)
+    members = gov.members()
+    threshold = int(gov.council.threshold())
+    delay = int(gov.timelock.get_minimum_delay())
+    guardian = str(registry.guardian())
+    paused = bool(registry.paused())
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "council": gov.council.address,
+                    "timelock": gov.timelock.address,
+                    "members": members,
+                    "threshold": threshold,
+                    "delay": delay,
+                    "guardian": guardian,
+                    "paused": paused,
+                    "now": gov.now(),
+                    "proposals": [
+                        {
+                            "id": p.proposal_id,
+                            "description": p.description,
+                            "proposer": p.proposer,
+                            "calls": [gov.describe(c) for c in p.calls],
+                            "approvals": p.approvals,
+                            "approvers": list(p.approvers),
+                            "threshold": p.threshold,
+                            "state": p.state.name.lower(),
+                            "executable_at": p.ready_at if p.ready_at > 1 else None,
+                        }
+                        for p in proposals
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    out = console()
+    out.print(
+        f"council {gov.council.address}: {threshold} of {len(members)} ({', '.join(members)})"
+    )
+    out.print(f"timelock {gov.timelock.address}: delay {format_duration(delay)}")
+    out.print(f"guardian {guardian}; registry {'PAUSED' if paused else 'running'}")
+    if not proposals:
+        out.print("no open proposals" + ("" if show_all else " (--all shows executed ones)"))
+        return
+    table = Table()
+    for column in ("id", "description", "calls", "approvals", "state", "executable"):
+        table.add_column(column)
+    for p in proposals:
+        table.add_row(
+            str(p.proposal_id),
+            p.description,
+            "\n".join(gov.describe(c) for c in p.calls),
+            f"{p.approvals} of {p.threshold}",
+            _state(p),
+            _when(gov, p),
+        )
+    out.print(table)

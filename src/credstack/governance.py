@@ -1,0 +1,522 @@
+"""Governance: the council (M of N) in front of the timelock that holds the
+registry's admin role.
+
+- ``deploy_governed`` deploys renderer, council, timelock and registry so that
+  no externally owned account holds any role afterwards: the council's
+  timelock address is computed from the deployer's nonce (CREATE address),
+  the timelock gets the council as its only proposer and executor and no
+  admin, and the registry gets the timelock as admin and names the guardian
+  (who may pause at once; not a role).
+- ``Governance`` encodes calls from names (``registry force_revoke 12
+  "fraud"``), reads proposals back from ``ProposalCreated`` events, and checks
+  each step before sending it, so a refusal is a message, not a revert.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from eth_abi.abi import decode, encode
+from eth_utils.address import is_checksum_address, to_checksum_address
+from eth_utils.crypto import keccak
+
+from credstack.errors import CredstackError
+from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL, ZERO_ADDRESS
+from credstack.units import format_time
+
+MAX_MEMBERS = 16
+MAX_CALLS = 16
+# A timelock call's calldata limit (snekmate: Bytes[1_024]).
+MAX_PAYLOAD = 1_024
+ALLOWLIST_CHUNK = 27
+
+ROLES: dict[str, bytes] = {
+    "DEFAULT_ADMIN_ROLE": b"\x00" * 32,
+    **{
+        name: keccak(text=name)
+        for name in ("ISSUER_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE")
+    },
+}
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400}
+
+
+class GovernanceError(CredstackError):
+    """A governance step that would revert, or a call that cannot be encoded."""
+
+
+class State(IntEnum):
+    """What ``Council.proposal_state`` returns."""
+
+    NONE = 0
+    APPROVING = 1
+    STALE = 2
+    QUEUED = 3
+    READY = 4
+    EXECUTED = 5
+
+
+def parse_duration(text: str) -> int:
+    """``"48h"`` -> 172800; plain digits are seconds. ValueError otherwise."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError("a whole number of seconds, or with s, m, h or d (e.g. 48h, 2d)")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def format_duration(seconds: int) -> str:
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours)
+    if not days:
+        parts += [f"{minutes} min"] * bool(minutes or not hours)
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class GovernanceConfig:
+    """Who governs a deployment: council members, approvals needed, the
+    timelock's delay in seconds, and the guardian who may pause at once."""
+
+    members: tuple[str, ...]
+    threshold: int
+    delay: int
+    guardian: str | None = None
+
+    def problems(self) -> list[tuple[str, object, str]]:
+        """(field, value, reason) for each thing wrong; empty when usable."""
+        found: list[tuple[str, object, str]] = []
+        if not self.members:
+            found.append(("members", [], "at least one council member"))
+        if len(self.members) > MAX_MEMBERS:
+            found.append(("members", len(self.members), f"at most {MAX_MEMBERS}"))
+        seen: set[str] = set()
+        for member in self.members:
+            if not is_checksum_address(member) or member == ZERO_ADDRESS:
+                found.append(("members", member, "not an EIP-55 checksummed address"))
+            elif member.lower() in seen:
+                found.append(("members", member, "listed twice"))
+            seen.add(member.lower())
+        if not 1 <= self.threshold <= max(1, len(self.members)):
+            found.append(("threshold", self.threshold, f"1 to {len(self.members)} (the members)"))
+        if self.delay < 0:
+            found.append(("delay", self.delay, "not negative"))
+        if self.guardian is not None and (
+            not is_checksum_address(self.guardian) or self.guardian == ZERO_ADDRESS
+        ):
+            found.append(("guardian", self.guardian, "not an EIP-55 checksummed address"))
+        return found
+
+
+def contract_address(sender: str, nonce: int) -> str:
+    """The address a CREATE from ``sender`` at ``nonce`` deploys to:
+    keccak(rlp([sender, nonce]))[12:]."""
+
+    def rlp_bytes(data: bytes) -> bytes:
+        if len(data) == 1 and data[0] < 0x80:
+            return data
+        return bytes([0x80 + len(data)]) + data
+
+    nonce_bytes = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big") if nonce else b""
+    body = rlp_bytes(bytes.fromhex(sender[2:])) + rlp_bytes(nonce_bytes)
+    return to_checksum_address(keccak(bytes([0xC0 + len(body)]) + body)[12:])
+
+
+@dataclass
+class System:
+    """The four contracts of a governed deployment (ape contract instances)."""
+
+    registry: Any
+    council: Any
+    timelock: Any
+    renderer: Any
+
+
+def deploy_governed(
+    project: Any,
+    sender: Any,
+    config: GovernanceConfig,
+    name: str = DEFAULT_NAME,
+    symbol: str = DEFAULT_SYMBOL,
+) -> System:
+    """Renderer, council, timelock, registry, in four transactions from
+    ``sender``, who holds no role on any of them afterwards."""
+    if problems := config.problems():
+        field, value, reason = problems[0]
+        raise GovernanceError(f"governance {field} = {value!r}: {reason}")
+    renderer = project.CredentialRenderer.deploy(sender=sender)
+    timelock_address = contract_address(sender.address, int(sender.nonce) + 1)
+    council = project.Council.deploy(
+        list(config.members), config.threshold, timelock_address, sender=sender
+    )
+    timelock = project.Timelock.deploy(
+        config.delay, [council.address], [council.address], ZERO_ADDRESS, sender=sender
+    )
+    if timelock.address != timelock_address:
+        raise GovernanceError(
+            f"the timelock landed at {timelock.address}, not {timelock_address}: another "
+            f"transaction from {sender.address} went out during the deployment; deploy again"
+        )
+    registry = project.CredentialRegistry.deploy(
+        name,
+        symbol,
+        timelock.address,
+        renderer.address,
+        config.guardian or ZERO_ADDRESS,
+        sender=sender,
+    )
+    return System(registry, council, timelock, renderer)
+
+
+# Calls
+
+
+@dataclass(frozen=True)
+class Call:
+    target: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Proposal:
+    proposal_id: int
+    proposer: str
+    description: str
+    calls: tuple[Call, ...]
+    state: State
+    approvals: int
+    approvers: tuple[str, ...]
+    threshold: int
+    ready_at: int  # 0 until scheduled, 1 once executed (the timelock's marks)
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise ValueError("true or false")
+
+
+def _parse_uint(text: str) -> int:
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", text):
+        moment = datetime.fromisoformat(text)
+        return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp())
+    value = int(text, 0)
+    if value < 0:
+        raise ValueError("not negative")
+    return value
+
+
+class Governance:
+    """The council and timelock of a deployment, and the contracts their
+    proposals may call, by name."""
+
+    def __init__(self, council: Any, timelock: Any, targets: dict[str, Any], from_block: int = 0):
+        from credstack.registry import LogScanner
+
+        self.council = council
+        self.timelock = timelock
+        self.targets = {"council": council, "timelock": timelock, **targets}
+        self._scanner = LogScanner(council.address, from_block)
+        self._methods: dict[bytes, tuple[str, Any]] = {}
+        for target_name, contract in self.targets.items():
+            for abi in contract.contract_type.mutable_methods:
+                self._methods[keccak(text=abi.selector)[:4]] = (target_name, abi)
+
+    @classmethod
+    def for_deployment(cls, deployment: Any) -> Governance:
+        from ape import project
+
+        if not deployment.council or not deployment.timelock:
+            raise GovernanceError(
+                "this deployment has no council (deployed before governance); deploy again"
+            )
+        return cls(
+            project.Council.at(deployment.council),
+            project.Timelock.at(deployment.timelock),
+            {"registry": project.CredentialRegistry.at(deployment.registry)},
+            deployment.block_number,
+        )
+
+    # Encoding
+
+    def _address_of(self, text: str) -> str:
+        if text in self.targets:
+            return str(self.targets[text].address)
+        if not is_checksum_address(text):
+            raise ValueError("an EIP-55 checksummed address or one of " + ", ".join(self.targets))
+        return text
+
+    def _convert(self, kind: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if kind.endswith("[]"):
+            items = [v for v in value.split(",") if v.strip()]
+            return [self._convert(kind[:-2], v.strip()) for v in items]
+        if kind == "address":
+            return self._address_of(value.strip())
+        if kind == "bool":
+            return _parse_bool(value)
+        if kind.startswith(("uint", "int")):
+            return _parse_uint(value)
+        if kind == "bytes32":
+            if value in ROLES:
+                return ROLES[value]
+            raw = bytes.fromhex(value.removeprefix("0x"))
+            if len(raw) != 32:
+                raise ValueError("32 bytes of hex, or a role name: " + ", ".join(ROLES))
+            return raw
+        if kind == "bytes":
+            return bytes.fromhex(value.removeprefix("0x"))
+        return value
+
+    def encode(self, target: str, function: str, args: Sequence[Any]) -> Call:
+        """A call of ``target.function(*args)``; string arguments are converted
+        by the ABI type (addresses, role names, dates, comma lists)."""
+        contract = self.targets.get(target)
+        if contract is None:
+            raise GovernanceError(f"unknown target '{target}' (one of {', '.join(self.targets)})")
+        candidates = [m for m in contract.contract_type.mutable_methods if m.name == function]
+        if not candidates:
+            names = sorted({m.name for m in contract.contract_type.mutable_methods})
+            raise GovernanceError(
+                f"{target} has no function '{function}' (it has {', '.join(names)})"
+            )
+        abi = next((m for m in candidates if len(m.inputs) == len(args)), None)
+        if abi is None:
+            shapes = " or ".join(m.selector for m in candidates)
+            raise GovernanceError(f"{target}.{function} takes {shapes}; got {len(args)} arguments")
+        values = []
+        for arg, spec in zip(args, abi.inputs, strict=True):
+            try:
+                values.append(self._convert(spec.canonical_type, arg))
+            except ValueError as err:
+                raise GovernanceError(
+                    f"{target}.{function}: argument '{spec.name}' = {arg!r}: {err}"
+                ) from None
+        payload = keccak(text=abi.selector)[:4] + encode(
+            [i.canonical_type for i in abi.inputs], values
+        )
+        if len(payload) > MAX_PAYLOAD:
+            raise GovernanceError(
+                f"{target}.{function}: {len(payload)} bytes of calldata, the timelock takes at "
+                f"most {MAX_PAYLOAD}; split the call"
+            )
+        return Call(str(contract.address), payload)
+
+    def describe(self, call: Call) -> str:
+        """``registry.force_revoke(12, "fraud")`` for a call we can decode."""
+        found = self._methods.get(call.payload[:4])
+        names = {str(c.address).lower(): n for n, c in self.targets.items()}
+        target_name = names.get(call.target.lower(), call.target)
+        if found is None or found[0] != target_name:
+            return f"{target_name} <calldata 0x{call.payload.hex()}>"
+        abi = found[1]
+        values = decode([i.canonical_type for i in abi.inputs], call.payload[4:])
+        role_names = {v: k for k, v in ROLES.items()}
+
+        def show(value: Any) -> str:
+            if isinstance(value, bytes) and value in role_names:
+                return role_names[value]
+            if isinstance(value, bytes):
+                return "0x" + value.hex()
+            if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+                checksummed = to_checksum_address(value)
+                return names.get(value.lower(), checksummed)
+            if isinstance(value, tuple | list):
+                return "[" + ", ".join(show(v) for v in value) + "]"
+            if isinstance(value, str):
+                return repr(value)
+            return str(value)
+
+        return f"{target_name}.{abi.name}({', '.join(show(v) for v in values)})"
+
+    # Reading
+
+    def _created(self) -> dict[int, tuple[str, str, tuple[Call, ...]]]:
+        topic = (
+            "0x"
+            + keccak(text="ProposalCreated(uint256,address,bytes32,address[],bytes[],string)").hex()
+        )
+        found: dict[int, tuple[str, str, tuple[Call, ...]]] = {}
+        for log in self._scanner.logs([topic]):
+            proposal_id = int.from_bytes(bytes(log["topics"][1]), "big")
+            proposer = to_checksum_address(bytes(log["topics"][2])[12:])
+            _, targets, payloads, description = decode(
+                ["bytes32", "address[]", "bytes[]", "string"], bytes(log["data"])
+            )
+            calls = tuple(
+                Call(to_checksum_address(t), bytes(p))
+                for t, p in zip(targets, payloads, strict=True)
+            )
+            found[proposal_id] = (proposer, str(description), calls)
+        return found
+
+    def members(self) -> list[str]:
+        return [str(m) for m in self.council.member_list()]
+
+    def proposals(self) -> list[Proposal]:
+        members = self.members()
+        threshold = int(self.council.threshold())
+        return [
+            self._view(i, created, members, threshold)
+            for i, created in sorted(self._created().items())
+        ]
+
+    def proposal(self, proposal_id: int) -> Proposal:
+        created = self._created().get(proposal_id)
+        if created is None:
+            count = int(self.council.proposal_count())
+            raise GovernanceError(
+                f"no proposal {proposal_id} (proposals run from 1 to {count})"
+                if count
+                else f"no proposal {proposal_id}: there are none yet"
+            )
+        return self._view(proposal_id, created, self.members(), int(self.council.threshold()))
+
+    def _view(
+        self,
+        proposal_id: int,
+        created: tuple[str, str, tuple[Call, ...]],
+        members: list[str],
+        threshold: int,
+    ) -> Proposal:
+        proposer, description, calls = created
+        record = self.council.proposal(proposal_id)
+        # Members who left since still count in the record, so ask about
+        # everyone who could have approved: current members and the proposer.
+        asked = dict.fromkeys([proposer, *members])
+        approvers = tuple(a for a in asked if self.council.approved(proposal_id, a))
+        return Proposal(
+            proposal_id=proposal_id,
+            proposer=proposer,
+            description=description,
+            calls=calls,
+            state=State(int(self.council.proposal_state(proposal_id))),
+            approvals=int(record.approvals),
+            approvers=approvers,
+            threshold=threshold,
+            ready_at=int(self.council.ready_at(proposal_id)),
+        )
+
+    def now(self) -> int:
+        """The timestamp the next block will carry (at least)."""
+        from ape import chain
+
+        return int(chain.pending_timestamp)
+
+    # Steps
+
+    def _check_member(self, sender: Any) -> None:
+        if not self.council.is_member(sender.address):
+            raise GovernanceError(f"{sender.address} is not a council member")
+
+    def propose(self, calls: Sequence[Call], description: str, sender: Any) -> int:
+        """Send a proposal (it counts as the sender's approval); its id."""
+        self._check_member(sender)
+        if not calls:
+            raise GovernanceError("a proposal needs at least one call")
+        if len(calls) > MAX_CALLS:
+            raise GovernanceError(f"{len(calls)} calls; a proposal holds at most {MAX_CALLS}")
+        if len(description.encode()) > 256:
+            raise GovernanceError("the description is longer than 256 bytes")
+        receipt = self.council.propose(
+            [c.target for c in calls], [c.payload for c in calls], description, sender=sender
+        )
+        [event] = self.council.ProposalCreated.from_receipt(receipt)
+        return int(event.proposal_id)
+
+    def approve(self, proposal_id: int, sender: Any) -> Proposal:
+        self._check_member(sender)
+        proposal = self.proposal(proposal_id)
+        if proposal.state == State.STALE:
+            raise GovernanceError(
+                f"proposal {proposal_id} is stale: the council changed before it was scheduled; "
+                "propose it again"
+            )
+        if proposal.state != State.APPROVING:
+            raise GovernanceError(
+                f"proposal {proposal_id} is already scheduled ({proposal.state.name.lower()})"
+            )
+        if self.council.approved(proposal_id, sender.address):
+            raise GovernanceError(f"{sender.address} has already approved proposal {proposal_id}")
+        self.council.approve(
+            proposal_id,
+            [c.target for c in proposal.calls],
+            [c.payload for c in proposal.calls],
+            sender=sender,
+        )
+        return self.proposal(proposal_id)
+
+    def execute(self, proposal_id: int, sender: Any) -> Any:
+        self._check_member(sender)
+        proposal = self.proposal(proposal_id)
+        if proposal.state in (State.APPROVING, State.STALE):
+            raise GovernanceError(
+                f"proposal {proposal_id} is not scheduled: it has {proposal.approvals} of "
+                f"{proposal.threshold} approvals"
+                + (" and is stale" if proposal.state == State.STALE else "")
+            )
+        if proposal.state == State.EXECUTED:
+            raise GovernanceError(f"proposal {proposal_id} has already been executed")
+        now = self.now()
+        if proposal.state == State.QUEUED or now < proposal.ready_at:
+            raise GovernanceError(
+                f"proposal {proposal_id} is not executable yet: it becomes executable at "
+                f"{format_time(proposal.ready_at)} (in {format_duration(proposal.ready_at - now)})"
+            )
+        return self.council.execute(
+            proposal_id,
+            [c.target for c in proposal.calls],
+            [c.payload for c in proposal.calls],
+            sender=sender,
+        )
+
+    def enact(
+        self,
+        calls: Sequence[Call],
+        description: str,
+        members: Sequence[Any],
+        wait: Callable[[int], None],
+    ) -> int:
+        """Propose, gather approvals from ``members`` up to the threshold,
+        ``wait(seconds)`` out the delay, execute: the whole flow, for the
+        pilot and tests on a local chain. Returns the proposal id."""
+        proposal_id = self.propose(calls, description, members[0])
+        threshold = int(self.council.threshold())
+        for member in members[1:threshold]:
+            self.approve(proposal_id, member)
+        ready_at = self.proposal(proposal_id).ready_at
+        if ready_at > self.now():
+            wait(ready_at - self.now())
+        self.execute(proposal_id, members[0])
+        return proposal_id
+
+    def allowlist_calls(self, class_id: int, accounts: Sequence[str], allowed: bool) -> list[Call]:
+        """``set_allowlist`` calls in chunks that fit a timelock call."""
+        return [
+            self.encode(
+                "registry",
+                "set_allowlist",
+                [class_id, list(accounts[i : i + ALLOWLIST_CHUNK]), allowed],
+            )
+            for i in range(0, len(accounts), ALLOWLIST_CHUNK)
+        ]
+
+
+def time_travel(seconds: int) -> None:
+    """Move a local chain's clock forward and mine a block."""
+    from ape import chain
+
+    chain.pending_timestamp += int(seconds)
+    chain.mine()
