@@ -680,7 +680,8 @@ def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
         f"governance: {len(gov['proposals'])} council proposals passed "
         f"({gov['threshold']} approvals, then {gov['delay_hours']} h in the timelock); "
         f"forced revocations: {gov['forced_revocations']}; "
-        f"{gov['credentials_recovered']} credentials of {gov['learners_recovered']} learners recovered to new wallets; "
+        f"{gov['credentials_recovered']} credentials of {gov['learners_recovered']} learners "
+        "recovered to new wallets; "
         f"paused by the guardian for {gov['paused_hours']} h until the council unpaused"
     )
     for proposal in gov["proposals"]:
