@@ -211,6 +211,8 @@ def _parse_uint(text: str) -> int:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", text):
         moment = datetime.fromisoformat(text)
         return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp())
+    if re.fullmatch(r"\d+\s*[smhd]", text):
+        return parse_duration(text)  # a duration in seconds: 90m, 48h, 2d
     value = int(text, 0)
     if value < 0:
         raise ValueError("not negative")

@@ -235,3 +235,71 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "in sync" in line]
     assert len(lines) == 7
+
+
+# Governance in the catalog
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("threshold", 4, "catalog governance: field 'threshold' = 4: 1 to 3 (the members)"),
+        ("delay", "soon", "catalog governance: field 'delay' = 'soon': a whole number of seconds"),
+        ("guardian", "0xabc", "catalog governance: field 'guardian' = '0xabc': not an EIP-55"),
+        ("quorum", 2, "catalog governance: field 'quorum' = 2: unknown field"),
+        (
+            "council",
+            ["0x90f79bf6eb2c4f870365e785982e1f101e93b906"],
+            "catalog governance: field 'council' = '0x90f79bf6eb",
+        ),
+    ],
+)
+def test_catalog__bad_governance__names_field_and_value(key: str, value: Any, message: str) -> None:
+    data = example()
+    data["governance"][key] = value
+    with pytest.raises(CatalogError) as info:
+        catalog.parse(data)
+    assert str(info.value).startswith(message)
+
+
+def test_catalog__governance_optional() -> None:
+    data = example()
+    del data["governance"]
+    assert catalog.parse(data).governance is None
+    governance = catalog.load(CATALOG).governance
+    assert governance is not None
+    assert (governance.threshold, governance.delay) == (2, 48 * 3_600)
+
+
+def test_apply__new_issuer__member_proposes_once(
+    deployed: Any, invoke: Any, accounts: Any, tmp_path: Path, deployed_registry: Any
+) -> None:
+    """A new issuer in the catalog: a council member's apply proposes the
+    grant; running it again (or as another member) finds the open proposal
+    instead of proposing twice; a non-member is told a member must."""
+    data = example()
+    harbor = accounts[8].address
+    data["issuers"].append({"id": "harbor", "name": "Harbor Academy", "address": harbor})
+    path = write_catalog(tmp_path, data)
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::3", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "[done] harbor: propose to the council: grant issuer role to harbor" in result.output
+    nonces = [accounts[i].nonce for i in (3, 4)]
+    for member in ("TEST::3", "TEST::4"):
+        again = invoke(catalog_cli.cli, "apply", path, "--account", member, "--yes")
+        assert again.exit_code == 0, again.output
+        assert "[needs] harbor: grant issuer role: proposal 2 is approving" in again.output
+        assert "0 transaction(s) to send" in again.output
+    assert [accounts[i].nonce for i in (3, 4)] == nonces
+    assert not deployed_registry.hasRole(deployed_registry.ISSUER_ROLE(), harbor)
+
+
+def test_apply__new_issuer__non_member_needs_a_member(
+    deployed: Any, invoke: Any, accounts: Any, tmp_path: Path
+) -> None:
+    data = example()
+    data["issuers"].append({"id": "harbor", "name": "Harbor", "address": accounts[8].address})
+    path = write_catalog(tmp_path, data)
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "[needs] harbor: grant issuer role (must be sent by a council member)" in result.output
