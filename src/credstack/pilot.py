@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from credstack import catalog as catalog_mod
+from credstack import recovery
 from credstack.catalog import Catalog
 from credstack.catalog_sync import apply
 from credstack.deploy import deploy_system
@@ -481,19 +482,14 @@ class Pilot:
             self.governance.allowlist_calls(pass_id, [a for a, _ in new_wallets.values()], True),
             f"closed pilot: allowlist the new wallets of {len(losers)} learners (key recovery)",
         )
-        contract = self.registry.contract
         for learner in losers:
             address, key = new_wallets[learner.index]
-            for token_id, owner in self.held():
-                if owner != learner.index:
-                    continue
-                slug = self.tokens[token_id][0]
-                signer = self.issuers[self.catalog.classes[slug].issuer]
-                held = self.registry.held_tokens(address)
-                receipt = contract.recover(token_id, address, held, sender=signer)
-                self.tally.recovered += 1
-                self.tally.transactions += 1
-                self.tally.gas += int(receipt.gas_used)
+            for signer in self.issuers.values():
+                # The same checks and calls as `ape run recover`.
+                moves = recovery.plan(self.registry, learner.address, address, signer.address)
+                sent = recovery.run(self.registry, moves, address, signer)
+                self.tally.recovered += sent
+                self.tally.transactions += sent
             learner.address, learner.key = address, key
             learner.wallets += 1
 
