@@ -19,6 +19,7 @@ from eth_utils import keccak, to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
+from credstack.governance import Governance, GovernanceConfig, deploy_governed
 from credstack.registry import created_class_id, deploy_registry, issued_token_ids
 
 TX_GAS_CAP = 16_777_216
@@ -36,6 +37,13 @@ TARGETS = {
     # Informational: the same operations in their dearer cases.
     "issue_single_by_delegate": None,
     "revoke_holder_keeps_others": None,
+    # Governance (issue 4 sets no targets): what each step costs.
+    "recover": None,
+    "issue_single_restricted_class": None,
+    "council_propose": None,
+    "council_approve_and_schedule": None,
+    "council_execute_force_revoke": None,
+    "council_approve_and_schedule_2_calls": None,
 }
 # Anchors measured on anvil 1.7.1 (from the issue), for comparison.
 ANCHORS = {
@@ -47,6 +55,12 @@ ANCHORS = {
     "max_batch_under_tx_cap": "EAS multiAttest 79",
     "issue_single_by_delegate": "one more cold read (the delegate flag)",
     "revoke_holder_keeps_others": "no refund: the balance stays non-zero",
+    "recover": "new wallet holding nothing; a transfer moves the same words",
+    "issue_single_restricted_class": "one more cold read (the allowlist entry)",
+    "council_propose": "one call (force_revoke); counts as the first approval",
+    "council_approve_and_schedule": "the second of 2: schedules on the timelock",
+    "council_execute_force_revoke": "through the timelock",
+    "council_approve_and_schedule_2_calls": "schedule_batch: snekmate bounds it at 255 x 1,024 B",
 }
 
 
@@ -158,6 +172,56 @@ def measure() -> dict[str, int]:
     return results
 
 
+def measure_governance() -> dict[str, int]:
+    """A governed deployment (2 of 3, no delay: gas does not depend on it):
+    recovery, issuing into a restricted class, and a forced revocation's
+    three council steps."""
+    deployer, issuer, *_ = accounts.test_accounts
+    members = accounts.test_accounts[3:6]
+    config = GovernanceConfig(tuple(m.address for m in members), 2, 0)
+    system = deploy_governed(project, deployer, config)
+    registry = system.registry
+    gov = Governance(system.council, system.timelock, {"registry": registry})
+    gov.enact(
+        [gov.encode("registry", "grantRole", ["ISSUER_ROLE", issuer.address])],
+        "onboard",
+        members,
+        lambda seconds: None,
+    )
+    tx = registry.create_class("Pass", "ipfs://bench/pass", False, False, 0, 0, sender=issuer)
+    class_id = created_class_id(registry, tx)
+    evidence = keccak(text="salt|evidence")
+    old, new, listed = fresh_holders(10_000, 3)
+    [token_id] = issued_token_ids(
+        registry, send(registry.issue, class_id, old, 9_000, evidence, sender=issuer)
+    )
+    results: dict[str, int] = {}
+    results["recover"] = send(registry.recover, token_id, new, [], sender=issuer).gas_used
+    calls = [
+        gov.encode("registry", "set_class_rules", [class_id, True, 0]),
+        *gov.allowlist_calls(class_id, [listed], True),
+    ]
+    batch_id = gov.propose(calls, "restrict", members[0])
+    targets, payloads = [c.target for c in calls], [c.payload for c in calls]
+    receipt = system.council.approve(batch_id, targets, payloads, sender=members[1])
+    results["council_approve_and_schedule_2_calls"] = receipt.gas_used
+    gov.execute(batch_id, members[0])
+    results["issue_single_restricted_class"] = send(
+        registry.issue, class_id, listed, 9_000, evidence, sender=issuer
+    ).gas_used
+    call = gov.encode("registry", "force_revoke", [token_id, "fraud: impersonation"])
+    targets, payloads = [call.target], [call.payload]
+    receipt = system.council.propose(targets, payloads, "fraud", sender=members[0])
+    results["council_propose"] = receipt.gas_used
+    proposal_id = int(system.council.proposal_count())
+    receipt = system.council.approve(proposal_id, targets, payloads, sender=members[1])
+    results["council_approve_and_schedule"] = receipt.gas_used
+    receipt = system.council.execute(proposal_id, targets, payloads, sender=members[2])
+    results["council_execute_force_revoke"] = receipt.gas_used
+    assert int(registry.status_of(token_id)) == 3
+    return results
+
+
 def verdict(key: str, value: int) -> str:
     target = TARGETS.get(key)
     if target is None:
@@ -169,7 +233,8 @@ def verdict(key: str, value: int) -> str:
 def main() -> int:
     with networks.parse_network_choice("ethereum:local:foundry"):
         results = measure()
-    table = Table(title="CredentialRegistry gas on anvil (receipts; batch is per credential)")
+        results.update(measure_governance())
+    table = Table(title="credstack gas on anvil (receipts; batch is per credential)")
     table.add_column("measure")
     table.add_column("credstack", justify="right")
     table.add_column("target", justify="right")

@@ -345,3 +345,34 @@ def test_pause__guardian_at_once_only_governance_unpauses(
             registry.pause(sender=who)
     enact(gov, chain, members, "registry", "unpause")
     assert not registry.paused()
+
+
+def test_operation_ids_match_the_timelock(
+    gov: Governance, system: Any, chain: Any, members: list[Any]
+) -> None:
+    """The council computes the timelock's operation ids itself (one call:
+    `schedule`; several: `schedule_batch`); both must be the timelock's."""
+    council, timelock = system.council, system.timelock
+    one = [gov.encode("registry", "pause", [])]
+    two = [*one, gov.encode("registry", "unpause", [])]
+    for calls in (one, two):
+        targets, payloads = [c.target for c in calls], [c.payload for c in calls]
+        proposal_id = gov.propose(calls, "ids", members[0])
+        salt = proposal_id.to_bytes(32, "big")
+        zero = b"\x00" * 32
+        expected = (
+            timelock.hash_operation(targets[0], 0, payloads[0], zero, salt)
+            if len(calls) == 1
+            else timelock.hash_operation_batch(targets, [0] * len(calls), payloads, zero, salt)
+        )
+        assert council.proposal(proposal_id).operation_id == expected
+        council.approve(proposal_id, targets, payloads, sender=members[1])
+        assert timelock.is_operation_pending(expected)
+    chain.pending_timestamp += DELAY
+    # The two-call proposal pauses then unpauses, in order, in one transaction.
+    calls = two
+    targets, payloads = [c.target for c in calls], [c.payload for c in calls]
+    tx = council.execute(council.proposal_count(), targets, payloads, sender=members[2])
+    assert [e.account for e in system.registry.Paused.from_receipt(tx)] == [timelock.address]
+    assert [e.account for e in system.registry.Unpaused.from_receipt(tx)] == [timelock.address]
+    assert not system.registry.paused()

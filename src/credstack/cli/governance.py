@@ -220,7 +220,7 @@ def status(proposal_id: int | None, as_json: bool, show_all: bool) -> None:
         return
     table = Table()
     for column in ("id", "description", "calls", "approvals", "state", "executable"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for p in proposals:
         table.add_row(
             str(p.proposal_id),
