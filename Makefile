@@ -37,7 +37,7 @@ test-contracts: setup
 	ape test tests/contracts
 
 test-properties: setup
-	ape test tests/properties
+	CREDSTACK_PROPERTY_EXAMPLES=500 ape test tests/properties
 
 demo: setup
 	ape run pilot

@@ -14,6 +14,7 @@ Checked after every step:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -779,8 +780,10 @@ class RegistryMachine(RuleBasedStateMachine):
             assert tuple(self.reg.class_rules(class_id)) == (klass.restricted, klass.issue_until)
 
 
+# `make test` runs 100 examples (about 1.5 minutes); `make test-properties`
+# runs 500. CREDSTACK_PROPERTY_EXAMPLES sets any other number.
 RegistryMachine.TestCase.settings = settings(
-    max_examples=200,
+    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "100")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
