@@ -44,6 +44,9 @@ TARGETS = {
     "council_approve_and_schedule": None,
     "council_execute_force_revoke": None,
     "council_approve_and_schedule_2_calls": None,
+    # Pathways (issue 5).
+    "pathway_claim_4": 120_000,
+    "pathway_claim_4_expiry_from_parts": None,
 }
 # Anchors measured on anvil 1.7.1 (from the issue), for comparison.
 ANCHORS = {
@@ -61,6 +64,8 @@ ANCHORS = {
     "council_approve_and_schedule": "the second of 2: schedules on the timelock",
     "council_execute_force_revoke": "through the timelock",
     "council_approve_and_schedule_2_calls": "schedule_batch: snekmate bounds it at 255 x 1,024 B",
+    "pathway_claim_4": "3 of 3 core + 1 of 2 electives (cross-credit), the learner signs",
+    "pathway_claim_4_expiry_from_parts": "plus a renew to the earliest part's expiry",
 }
 
 
@@ -219,6 +224,44 @@ def measure_governance() -> dict[str, int]:
     receipt = system.council.execute(proposal_id, targets, payloads, sender=members[2])
     results["council_execute_force_revoke"] = receipt.gas_used
     assert int(registry.status_of(token_id)) == 3
+    results.update(measure_pathway_claim(system, issuer, gov, members))
+    return results
+
+
+def measure_pathway_claim(
+    system: Any, issuer: Any, gov: Governance, members: Any
+) -> dict[str, int]:
+    """A four-part claim: three core parts and a cross-credit elective of a
+    second issuer, by a learner who signs the claim."""
+    registry, pathways = system.registry, system.pathways
+    other, learner = accounts.test_accounts[1], accounts.test_accounts[6]
+    gov.enact(
+        [gov.encode("registry", "grantRole", ["ISSUER_ROLE", other.address])],
+        "onboard",
+        members,
+        lambda seconds: None,
+    )
+
+    def klass(name: str, sender: Any) -> int:
+        tx = registry.create_class(
+            name, f"ipfs://bench/{name}", False, True, 365 * DAY, 0, sender=sender
+        )
+        return created_class_id(registry, tx)
+
+    output = klass("Junior Data Analyst", issuer)
+    core = [klass(n, issuer) for n in ("Sheets", "SQL", "Dashboards")]
+    electives = [klass("Statistics", issuer), klass("Python", other)]
+    registry.set_delegate(pathways, True, sender=issuer)
+    options = [(c, 7_000, 0) for c in core] + [(c, 7_000, 1) for c in electives]
+    results: dict[str, int] = {}
+    for key, inherit in (("pathway_claim_4", False), ("pathway_claim_4_expiry_from_parts", True)):
+        tx = pathways.create_pathway("JDA", output, [3, 1], options, inherit, sender=issuer)
+        pathway_id = int(pathways.PathwayCreated.from_receipt(tx)[0].pathway_id)
+        parts = []
+        for class_id, sender in [*((c, issuer) for c in core), (electives[1], other)]:
+            receipt = registry.issue(class_id, learner, 8_000, keccak(text="e"), sender=sender)
+            parts += issued_token_ids(registry, receipt)
+        results[key] = send(pathways.claim, pathway_id, parts, sender=learner).gas_used
     return results
 
 

@@ -970,6 +970,26 @@ def credential(token_id: uint256) -> Credential:
 
 @external
 @view
+def credential_words(token_ids: DynArray[uint256, 16]) -> DynArray[uint256, 16]:
+    """
+    @notice The raw storage words of up to 16 credentials, for contracts that
+            read many at once (a pathway claim reads its parts with it).
+    @dev The layout is the one documented at `_ADDRESS_MASK` above: holder
+         (bits 0..159), class id (160..191), expires_at (192..231), score
+         (232..247), stored status (248..251: 1 active, 2 suspended,
+         3 revoked, 5 burned; expiry is not applied), lock bit (255). Zero
+         for an id never issued.
+    @param token_ids The token ids.
+    @return DynArray The words, in the same order.
+    """
+    words: DynArray[uint256, 16] = []
+    for token_id: uint256 in token_ids:
+        words.append(self._tokens[token_id])
+    return words
+
+
+@external
+@view
 def balanceOf(owner: address) -> uint256:
     """
     @notice Credentials held by `owner`, expired and suspended included.

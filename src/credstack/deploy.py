@@ -41,6 +41,7 @@ def deploy_system(
         members=list(governance.members),
         threshold=governance.threshold,
         delay=governance.delay,
+        pathways=system.pathways.address,
     )
 
 

@@ -47,6 +47,9 @@ class Deployment:
     members: list[str] = field(default_factory=list)
     threshold: int = 0
     delay: int = 0
+    # The pathway registry, and catalog pathway slug -> pathway id.
+    pathways: str | None = None
+    pathway_ids: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

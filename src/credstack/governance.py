@@ -131,12 +131,13 @@ def contract_address(sender: str, nonce: int) -> str:
 
 @dataclass
 class System:
-    """The four contracts of a governed deployment (ape contract instances)."""
+    """The contracts of a governed deployment (ape contract instances)."""
 
     registry: Any
     council: Any
     timelock: Any
     renderer: Any
+    pathways: Any
 
 
 def deploy_governed(
@@ -146,8 +147,9 @@ def deploy_governed(
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
 ) -> System:
-    """Renderer, council, timelock, registry, in four transactions from
-    ``sender``, who holds no role on any of them afterwards."""
+    """Renderer, council, timelock, registry and pathway registry, in five
+    transactions from ``sender``, who holds no role on any of them
+    afterwards (the pathway registry has no roles)."""
     if problems := config.problems():
         field, value, reason = problems[0]
         raise GovernanceError(f"governance {field} = {value!r}: {reason}")
@@ -172,7 +174,8 @@ def deploy_governed(
         config.guardian or ZERO_ADDRESS,
         sender=sender,
     )
-    return System(registry, council, timelock, renderer)
+    pathways = project.PathwayRegistry.deploy(registry.address, sender=sender)
+    return System(registry, council, timelock, renderer, pathways)
 
 
 # Calls

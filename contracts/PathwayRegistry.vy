@@ -1,0 +1,609 @@
+# pragma version ~=0.4.3
+# pragma evm-version cancun
+"""
+@title credstack Pathway Registry
+@custom:contract-name PathwayRegistry
+@license GNU Affero General Public License v3.0 only
+@author credstack
+@notice Stackable pathways evaluated on chain. A pathway is an output class
+        of the `CredentialRegistry` plus requirement groups; a group lists
+        options (a class and a minimum score) and how many of them are
+        required (k of n). An option may be another issuer's class: that is
+        cross-crediting. A learner holding the parts calls `claim` with the
+        token ids; every token must be the caller's, valid now, match an
+        option at or above its minimum score and be used once; every group
+        must be met. This contract then issues the pathway credential through
+        the registry: the output class's issuer names it a delegate
+        (`CredentialRegistry.set_delegate`) before creating pathways.
+
+        One pathway credential per wallet per pathway. A pathway's rules never
+        change (only its active flag): a changed pathway is a new pathway id.
+        The credential's score is the average of the parts used; its evidence
+        hash is keccak256(abi_encode(pathway_id, token_ids)), so it names its
+        parts without personal data. Its expiry is the output class's
+        validity or, where the pathway says so, the earliest expiry among the
+        parts used (whichever comes first).
+
+        Gas: a pathway is one storage word plus one word per four options, so
+        a claim reads the rules in a few loads, reads each part with one call
+        to the registry, and writes one word of its own before the registry
+        mints.
+"""
+
+
+# @dev The registry's class record, as `class_info` returns it.
+struct ClassInfo:
+    issuer: address
+    name: String[64]
+    uri: String[256]
+    transferable: bool
+    revocable: bool
+    validity: uint256
+    min_score: uint256
+    active: bool
+
+
+interface ICredentialRegistry:
+    def credential_words(token_ids: DynArray[uint256, MAX_PARTS]) -> DynArray[uint256, MAX_PARTS]: view
+    def class_info(class_id: uint256) -> ClassInfo: view
+    def is_delegate(issuer: address, delegate: address) -> bool: view
+    def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32) -> uint256: nonpayable
+    def renew(token_id: uint256, expires_at: uint256): nonpayable
+
+
+# CONSTANTS #
+
+
+MAX_GROUPS: public(constant(uint256)) = 8
+MAX_OPTIONS: public(constant(uint256)) = 16
+MAX_PARTS: public(constant(uint256)) = 16
+# @dev A group requires at most 15 of its options (4 bits).
+MAX_REQUIRED: public(constant(uint256)) = 15
+_MAX_SCORE: constant(uint256) = 10_000
+
+# @dev `progress` reasons for each token given.
+PART_COUNTED: public(constant(uint8)) = 0
+PART_UNKNOWN: public(constant(uint8)) = 1
+PART_NOT_HOLDER: public(constant(uint8)) = 2
+PART_SUSPENDED: public(constant(uint8)) = 3
+PART_REVOKED: public(constant(uint8)) = 4
+PART_EXPIRED: public(constant(uint8)) = 5
+PART_BURNED: public(constant(uint8)) = 6
+PART_NOT_IN_PATHWAY: public(constant(uint8)) = 7
+PART_BELOW_MINIMUM: public(constant(uint8)) = 8
+PART_USED_TWICE: public(constant(uint8)) = 9
+
+# @dev The registry's credential word (see `credential_words`): holder,
+# class id, expiry, score, stored status (1 active, 2 suspended,
+# 3 revoked, 5 burned; expiry is derived from time).
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+_U32: constant(uint256) = (1 << 32) - 1
+_U40: constant(uint256) = (1 << 40) - 1
+_STORED_ACTIVE: constant(uint256) = 1
+_STORED_SUSPENDED: constant(uint256) = 2
+_STORED_REVOKED: constant(uint256) = 3
+
+# @dev A pathway's first word:
+#   bits   0..31   output class id
+#   bit    32      active
+#   bit    33      expiry from the parts
+#   bits  34..37   number of groups
+#   bits  38..42   number of options
+#   bits  43..74   required count of group g in bits 43 + 4g .. 46 + 4g
+#   bits  75..230  options 0..2, 52 bits each
+# and options 3.. four to a further word. An option is its class id (32
+# bits), minimum score (16) and group (4). A pathway of up to three options
+# is one storage word; of up to seven, two.
+_ACTIVE_BIT: constant(uint256) = 1 << 32
+_INHERIT_BIT: constant(uint256) = 1 << 33
+_GROUPS_SHIFT: constant(uint256) = 34
+_OPTIONS_SHIFT: constant(uint256) = 38
+_REQUIRED_SHIFT: constant(uint256) = 43
+_HEAD_OPTIONS_SHIFT: constant(uint256) = 75
+_HEAD_OPTIONS: constant(uint256) = 3
+_PER_WORD: constant(uint256) = 4
+_OPTION_BITS: constant(uint256) = 52
+_OPTION_MASK: constant(uint256) = (1 << 52) - 1
+_WORDS: constant(uint256) = 5  # the first word and four more
+
+
+# STRUCTS #
+
+
+struct Option:
+    class_id: uint256
+    min_score: uint256
+    group: uint256
+
+
+struct PathwayInfo:
+    output_class: uint256
+    active: bool
+    inherit_expiry: bool
+    required: DynArray[uint256, MAX_GROUPS]
+    options: DynArray[Option, MAX_OPTIONS]
+
+
+struct GroupProgress:
+    required: uint256
+    counted: uint256
+    met: bool
+
+
+struct Progress:
+    groups: DynArray[GroupProgress, MAX_GROUPS]
+    parts: DynArray[uint8, MAX_PARTS]
+    complete: bool
+    claimed_token: uint256
+
+
+# STATE #
+
+
+registry: public(immutable(ICredentialRegistry))
+
+pathway_count: public(uint256)
+# @dev pathway id => word index => word (index 0: the first word).
+_pathways: HashMap[uint256, HashMap[uint256, uint256]]
+
+# @dev pathway id => wallet => the pathway credential it claimed (0: none).
+claimed_token: public(HashMap[uint256, HashMap[address, uint256]])
+
+
+# EVENTS #
+
+
+event PathwayCreated:
+    pathway_id: indexed(uint256)
+    output_class: indexed(uint256)
+    issuer: indexed(address)
+    name: String[64]
+    inherit_expiry: bool
+    required: DynArray[uint256, MAX_GROUPS]
+    options: DynArray[Option, MAX_OPTIONS]
+
+
+event PathwayActiveChanged:
+    pathway_id: indexed(uint256)
+    active: bool
+
+
+# @dev The parts are in the claim's calldata, and the credential's evidence
+# hash commits to them.
+event PathwayClaimed:
+    pathway_id: indexed(uint256)
+    holder: indexed(address)
+    token_id: uint256
+
+
+@deploy
+def __init__(registry_: address):
+    """
+    @param registry_ The `CredentialRegistry` whose credentials are the parts
+           and through which pathway credentials are issued.
+    """
+    assert registry_.is_contract, "pathway: registry not a contract"
+    registry = ICredentialRegistry(registry_)
+
+
+# PATHWAYS #
+
+
+@external
+def create_pathway(
+    name: String[64],
+    output_class: uint256,
+    required: DynArray[uint256, MAX_GROUPS],
+    options: DynArray[Option, MAX_OPTIONS],
+    inherit_expiry: bool,
+) -> uint256:
+    """
+    @notice Creates a pathway, active at once. Only the output class's
+            issuer, who must have named this contract its delegate.
+    @param name The pathway's name, for people (logged, not stored).
+    @param output_class The class issued to those who complete it.
+    @param required For each group, how many of its options are needed
+           (1 to 15, at most the options it lists).
+    @param options Each option's class, minimum score (basis points) and
+           group (an index into `required`). A class appears at most once.
+    @param inherit_expiry True: the credential expires with the earliest of
+           the parts used (or the class's validity, if sooner).
+    @return uint256 The pathway id.
+    """
+    # The registry reverts with "credential: unknown class" for an unknown id.
+    issuer: address = (staticcall registry.class_info(output_class)).issuer
+    assert msg.sender == issuer, "pathway: not class issuer"
+    assert staticcall registry.is_delegate(issuer, self), "pathway: not delegate"
+    groups: uint256 = len(required)
+    assert groups != 0, "pathway: no groups"
+    count: uint256 = len(options)
+    words: uint256[_WORDS] = empty(uint256[_WORDS])
+    words[0] = (
+        output_class | _ACTIVE_BIT | (groups << _GROUPS_SHIFT) | (count << _OPTIONS_SHIFT)
+    )
+    if inherit_expiry:
+        words[0] |= _INHERIT_BIT
+    per_group: uint256[MAX_GROUPS] = empty(uint256[MAX_GROUPS])
+    for i: uint256 in range(count, bound=MAX_OPTIONS):
+        option: Option = options[i]
+        assert option.group < groups, "pathway: bad group"
+        assert option.class_id != output_class, "pathway: output class as part"
+        assert option.min_score <= _MAX_SCORE, "pathway: score out of range"
+        # Reverts with "credential: unknown class" for an unknown id.
+        part_issuer: address = (staticcall registry.class_info(option.class_id)).issuer
+        for j: uint256 in range(i, bound=MAX_OPTIONS):
+            assert options[j].class_id != option.class_id, "pathway: class listed twice"
+        per_group[option.group] += 1
+        packed: uint256 = option.class_id | (option.min_score << 32) | (option.group << 48)
+        if i < _HEAD_OPTIONS:
+            words[0] |= packed << (_HEAD_OPTIONS_SHIFT + _OPTION_BITS * i)
+        else:
+            rest: uint256 = i - _HEAD_OPTIONS
+            words[1 + rest // _PER_WORD] |= packed << (_OPTION_BITS * (rest % _PER_WORD))
+    for g: uint256 in range(groups, bound=MAX_GROUPS):
+        k: uint256 = required[g]
+        assert k != 0 and k <= per_group[g] and k <= MAX_REQUIRED, "pathway: bad required count"
+        words[0] |= k << (_REQUIRED_SHIFT + 4 * g)
+    pathway_id: uint256 = self.pathway_count + 1
+    self.pathway_count = pathway_id
+    for w: uint256 in range(self._word_count(count), bound=_WORDS):
+        self._pathways[pathway_id][w] = words[w]
+    log PathwayCreated(
+        pathway_id=pathway_id,
+        output_class=output_class,
+        issuer=issuer,
+        name=name,
+        inherit_expiry=inherit_expiry,
+        required=required,
+        options=options,
+    )
+    return pathway_id
+
+
+@external
+def set_pathway_active(pathway_id: uint256, active: bool):
+    """
+    @notice Opens or closes a pathway for claims. Only the output class's
+            issuer.
+    @param pathway_id The pathway id.
+    @param active True to allow claims.
+    """
+    word: uint256 = self._head(pathway_id)
+    issuer: address = (staticcall registry.class_info(word & _U32)).issuer
+    assert msg.sender == issuer, "pathway: not class issuer"
+    if active:
+        word |= _ACTIVE_BIT
+    else:
+        word &= ~_ACTIVE_BIT
+    self._pathways[pathway_id][0] = word
+    log PathwayActiveChanged(pathway_id=pathway_id, active=active)
+
+
+# CLAIMS #
+
+
+@external
+def claim(pathway_id: uint256, token_ids: DynArray[uint256, MAX_PARTS]) -> uint256:
+    """
+    @notice The learner claims the pathway credential with the parts they hold.
+    @param pathway_id The pathway id.
+    @param token_ids The parts, in increasing order: the caller's valid
+           credentials, each matching an option at or above its minimum
+           score, none twice.
+    @return uint256 The pathway credential's token id.
+    """
+    return self._claim(pathway_id, msg.sender, token_ids)
+
+
+@external
+def claim_for(
+    pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MAX_PARTS]
+) -> uint256:
+    """
+    @notice The output class's issuer (or a delegate of it) claims for a
+            learner, who then needs no gas of their own. Every rule of
+            `claim` applies, with `holder` in the caller's place.
+    @param pathway_id The pathway id.
+    @param holder The learner.
+    @param token_ids The learner's parts, in increasing order.
+    @return uint256 The pathway credential's token id.
+    """
+    issuer: address = (staticcall registry.class_info(self._head(pathway_id) & _U32)).issuer
+    assert msg.sender == issuer or staticcall registry.is_delegate(
+        issuer, msg.sender
+    ), "pathway: not class issuer"
+    return self._claim(pathway_id, holder, token_ids)
+
+
+# VIEWS #
+
+
+@external
+@view
+def pathway(pathway_id: uint256) -> PathwayInfo:
+    """
+    @notice A pathway's rules.
+    @param pathway_id The pathway id.
+    @return PathwayInfo Output class, active, expiry from the parts, the
+            required count of each group, and the options.
+    """
+    words: uint256[_WORDS] = self._load(pathway_id)
+    head: uint256 = words[0]
+    required: DynArray[uint256, MAX_GROUPS] = []
+    for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):
+        required.append((head >> (_REQUIRED_SHIFT + 4 * g)) & 15)
+    count: uint256 = (head >> _OPTIONS_SHIFT) & 31
+    unpacked: uint256[MAX_OPTIONS] = self._unpack(words, count)
+    options: DynArray[Option, MAX_OPTIONS] = []
+    for i: uint256 in range(count, bound=MAX_OPTIONS):
+        entry: uint256 = unpacked[i]
+        options.append(
+            Option(class_id=entry & _U32, min_score=(entry >> 32) & 65_535, group=entry >> 48)
+        )
+    return PathwayInfo(
+        output_class=head & _U32,
+        active=head & _ACTIVE_BIT != 0,
+        inherit_expiry=head & _INHERIT_BIT != 0,
+        required=required,
+        options=options,
+    )
+
+
+@external
+@view
+def progress(
+    pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MAX_PARTS]
+) -> Progress:
+    """
+    @notice What `holder` has of a pathway: per group the required and
+            counted parts, per token given (in any order) why it counts or
+            not (see the PART_ constants), whether a claim with the counted
+            tokens would succeed now, and the credential already claimed
+            (0 for none).
+    @param pathway_id The pathway id.
+    @param holder The learner.
+    @param token_ids Tokens to consider (the tooling passes the learner's).
+    @return Progress The groups, the parts, complete, claimed token.
+    """
+    words: uint256[_WORDS] = self._load(pathway_id)
+    head: uint256 = words[0]
+    count: uint256 = (head >> _OPTIONS_SHIFT) & 31
+    options: uint256[MAX_OPTIONS] = self._unpack(words, count)
+    records: DynArray[uint256, MAX_PARTS] = staticcall registry.credential_words(token_ids)
+    counts: uint256[MAX_GROUPS] = empty(uint256[MAX_GROUPS])
+    parts: DynArray[uint8, MAX_PARTS] = []
+    for i: uint256 in range(len(token_ids), bound=MAX_PARTS):
+        reason: uint8 = self._part_reason(records[i], holder)
+        for j: uint256 in range(i, bound=MAX_PARTS):
+            if token_ids[j] == token_ids[i]:
+                reason = PART_USED_TWICE
+        entry: uint256 = 0
+        if reason == PART_COUNTED:
+            entry = self._find(options, count, (records[i] >> 160) & _U32)
+            if entry == max_value(uint256):
+                reason = PART_NOT_IN_PATHWAY
+            elif (records[i] >> 232) & 65_535 < (entry >> 32) & 65_535:
+                reason = PART_BELOW_MINIMUM
+        if reason == PART_COUNTED:
+            counts[entry >> 48] += 1
+        parts.append(reason)
+    groups: DynArray[GroupProgress, MAX_GROUPS] = []
+    complete: bool = head & _ACTIVE_BIT != 0
+    for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):
+        k: uint256 = (head >> (_REQUIRED_SHIFT + 4 * g)) & 15
+        met: bool = counts[g] >= k
+        complete = complete and met
+        groups.append(GroupProgress(required=k, counted=counts[g], met=met))
+    claimed: uint256 = self.claimed_token[pathway_id][holder]
+    return Progress(
+        groups=groups, parts=parts, complete=complete and claimed == 0, claimed_token=claimed
+    )
+
+
+# INTERNAL #
+
+
+@internal
+@pure
+def _word_count(options: uint256) -> uint256:
+    """
+    @dev Storage words of a pathway with `options` options.
+    @param options The number of options.
+    @return uint256 1 to 5.
+    """
+    if options <= _HEAD_OPTIONS:
+        return 1
+    return 1 + (options - _HEAD_OPTIONS + _PER_WORD - 1) // _PER_WORD
+
+
+@internal
+@view
+def _head(pathway_id: uint256) -> uint256:
+    """
+    @dev A pathway's first word, reverting for an unknown id.
+    @param pathway_id The pathway id.
+    @return uint256 The word.
+    """
+    word: uint256 = self._pathways[pathway_id][0]
+    assert word != 0, "pathway: unknown pathway"
+    return word
+
+
+@internal
+@view
+def _load(pathway_id: uint256) -> uint256[_WORDS]:
+    """
+    @dev All of a pathway's words.
+    @param pathway_id The pathway id.
+    @return uint256[5] The words (unused ones zero).
+    """
+    words: uint256[_WORDS] = empty(uint256[_WORDS])
+    words[0] = self._head(pathway_id)
+    for w: uint256 in range(1, self._word_count((words[0] >> _OPTIONS_SHIFT) & 31), bound=_WORDS):
+        words[w] = self._pathways[pathway_id][w]
+    return words
+
+
+@internal
+@pure
+def _unpack(words: uint256[_WORDS], count: uint256) -> uint256[MAX_OPTIONS]:
+    """
+    @dev The options, each as its 52 bits: class id, minimum score << 32,
+         group << 48.
+    @param words The pathway's words.
+    @param count The number of options.
+    @return uint256[16] The options (unused entries zero).
+    """
+    options: uint256[MAX_OPTIONS] = empty(uint256[MAX_OPTIONS])
+    for i: uint256 in range(count, bound=MAX_OPTIONS):
+        if i < _HEAD_OPTIONS:
+            options[i] = (words[0] >> (_HEAD_OPTIONS_SHIFT + _OPTION_BITS * i)) & _OPTION_MASK
+        else:
+            rest: uint256 = i - _HEAD_OPTIONS
+            options[i] = (
+                words[1 + rest // _PER_WORD] >> (_OPTION_BITS * (rest % _PER_WORD))
+            ) & _OPTION_MASK
+    return options
+
+
+@internal
+@pure
+def _find(options: uint256[MAX_OPTIONS], count: uint256, class_id: uint256) -> uint256:
+    """
+    @dev The option for a class, or max_value(uint256) when there is none.
+    @param options The unpacked options.
+    @param count The number of options.
+    @param class_id The class of a part.
+    @return uint256 The option's 52 bits.
+    """
+    for i: uint256 in range(count, bound=MAX_OPTIONS):
+        if options[i] & _U32 == class_id:
+            return options[i]
+    return max_value(uint256)
+
+
+@internal
+@view
+def _part_reason(word: uint256, holder: address) -> uint8:
+    """
+    @dev Why a credential (the registry's word) cannot be a part of
+         `holder`'s claim, or PART_COUNTED when it can. Suspension is
+         reported before expiry, as `status_of` does.
+    @param word The registry's credential word.
+    @param holder The claimant.
+    @return uint8 A PART_ reason.
+    """
+    stored: uint256 = (word >> 248) & 15
+    if stored == 0:
+        return PART_UNKNOWN
+    if convert(word & _ADDRESS_MASK, address) != holder:
+        return PART_NOT_HOLDER
+    if stored == _STORED_ACTIVE:
+        expires_at: uint256 = (word >> 192) & _U40
+        if expires_at != 0 and block.timestamp >= expires_at:
+            return PART_EXPIRED
+        return PART_COUNTED
+    if stored == _STORED_SUSPENDED:
+        return PART_SUSPENDED
+    if stored == _STORED_REVOKED:
+        return PART_REVOKED
+    return PART_BURNED
+
+
+@internal
+@pure
+def _refuse(reason: uint8):
+    """
+    @dev Reverts with the message for a part that cannot count.
+    @param reason A PART_ reason other than PART_COUNTED.
+    """
+    assert reason != PART_UNKNOWN, "pathway: unknown token"
+    assert reason != PART_NOT_HOLDER, "pathway: not holder"
+    assert reason != PART_SUSPENDED, "pathway: part suspended"
+    assert reason != PART_REVOKED, "pathway: part revoked"
+    assert reason != PART_EXPIRED, "pathway: part expired"
+    assert reason != PART_NOT_IN_PATHWAY, "pathway: token not in pathway"
+    assert reason != PART_BELOW_MINIMUM, "pathway: score below minimum"
+    raise "pathway: part burned"
+
+
+@internal
+def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MAX_PARTS]) -> uint256:
+    """
+    @dev Checks every part and group, then issues through the registry.
+         Written for gas: the success path makes one test per rule, and
+         the messages are built only on failure. No reentrancy guard: the
+         only calls are to the registry, which is fixed at deployment and
+         calls nothing back (issuing makes no receiver callback); the claim
+         is recorded right after the issue.
+    @param pathway_id The pathway id.
+    @param holder The learner.
+    @param token_ids The parts, increasing.
+    @return uint256 The pathway credential's token id.
+    """
+    head: uint256 = self._head(pathway_id)
+    assert head & _ACTIVE_BIT != 0, "pathway: inactive"
+    assert self.claimed_token[pathway_id][holder] == 0, "pathway: already claimed"
+    count: uint256 = (head >> _OPTIONS_SHIFT) & 31
+    # The options, unpacked in place (cheaper than through `_load` and
+    # `_unpack`, which copy their arrays).
+    options: uint256[MAX_OPTIONS] = empty(uint256[MAX_OPTIONS])
+    packed: uint256 = head >> _HEAD_OPTIONS_SHIFT
+    for j: uint256 in range(count, bound=MAX_OPTIONS):
+        if j >= _HEAD_OPTIONS and (j - _HEAD_OPTIONS) % _PER_WORD == 0:
+            packed = self._pathways[pathway_id][1 + (j - _HEAD_OPTIONS) // _PER_WORD]
+        options[j] = packed & _OPTION_MASK
+        packed >>= _OPTION_BITS
+    records: DynArray[uint256, MAX_PARTS] = staticcall registry.credential_words(token_ids)
+    # Parts counted per group, eight bits each; the sum of scores; the
+    # earliest expiry.
+    counted: uint256 = 0
+    score_sum: uint256 = 0
+    earliest: uint256 = max_value(uint256)
+    previous: uint256 = 0
+    i: uint256 = 0
+    for token_id: uint256 in token_ids:
+        if token_id <= previous:
+            assert token_id != previous, "pathway: token used twice"
+            raise "pathway: tokens not increasing"
+        previous = token_id
+        word: uint256 = records[i]
+        i = unsafe_add(i, 1)
+        class_id: uint256 = (word >> 160) & _U32
+        entry: uint256 = max_value(uint256)
+        for j: uint256 in range(count, bound=MAX_OPTIONS):
+            if options[j] & _U32 == class_id:
+                entry = options[j]
+                break
+        score: uint256 = (word >> 232) & 65_535
+        expires_at: uint256 = (word >> 192) & _U40
+        # Held by the claimant, stored active, not expired, an option, at
+        # or above its minimum; otherwise find out why.
+        if (
+            word & (_ADDRESS_MASK | (15 << 248)) != convert(holder, uint256) | (_STORED_ACTIVE << 248)
+            or (expires_at != 0 and block.timestamp >= expires_at)
+            or entry == max_value(uint256)
+            or score < (entry >> 32) & 65_535
+        ):
+            reason: uint8 = self._part_reason(word, holder)
+            if reason == PART_COUNTED and entry == max_value(uint256):
+                reason = PART_NOT_IN_PATHWAY
+            elif reason == PART_COUNTED:
+                reason = PART_BELOW_MINIMUM
+            self._refuse(reason)
+        counted = unsafe_add(counted, 1 << (8 * (entry >> 48)))
+        score_sum = unsafe_add(score_sum, score)
+        if expires_at != 0 and expires_at < earliest:
+            earliest = expires_at
+    for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):
+        assert (counted >> (8 * g)) & 255 >= (head >> (_REQUIRED_SHIFT + 4 * g)) & 15, "pathway: requirements not met"
+    token: uint256 = extcall registry.issue(
+        head & _U32, holder, score_sum // len(token_ids), keccak256(abi_encode(pathway_id, token_ids))
+    )
+    self.claimed_token[pathway_id][holder] = token
+    if head & _INHERIT_BIT != 0 and earliest != max_value(uint256):
+        issued_expiry: uint256 = ((staticcall registry.credential_words([token]))[0] >> 192) & _U40
+        if issued_expiry == 0 or earliest < issued_expiry:
+            extcall registry.renew(token, earliest)
+    log PathwayClaimed(pathway_id=pathway_id, holder=holder, token_id=token)
+    return token

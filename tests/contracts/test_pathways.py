@@ -1,0 +1,418 @@
+"""PathwayRegistry: requirement groups (k of n), cross-crediting, minimum
+scores, the claim and every way it is refused, expiry inheritance, and the
+progress view.
+
+The pathway used here ("Junior Data Analyst", issued by `issuer`):
+  group 0, all 3 of: Spreadsheets (min 70%), SQL (min 75%), Dashboards
+  group 1, 1 of 2:   Statistics (`issuer`), Python (`other_issuer`, min 80%:
+                     the cross-credit option)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ape
+import pytest
+from eth_abi.abi import encode
+from eth_utils import keccak
+
+from tests.constants import DAY, EVIDENCE
+
+COUNTED, UNKNOWN, NOT_HOLDER, SUSPENDED, REVOKED, EXPIRED, BURNED = range(7)
+NOT_IN_PATHWAY, BELOW_MINIMUM, USED_TWICE = 7, 8, 9
+
+
+@dataclass
+class Setup:
+    pathways: Any
+    pathway_id: int
+    output: int
+    sheets: int
+    sql: int
+    dash: int
+    stats: int
+    python: int
+    unrelated: int
+
+
+@pytest.fixture
+def setup(
+    project: Any,
+    registry: Any,
+    deployer: Any,
+    issuer: Any,
+    other_issuer: Any,
+    create_class: Callable[..., int],
+) -> Setup:
+    pathways = project.PathwayRegistry.deploy(registry, sender=deployer)
+    registry.set_delegate(pathways, True, sender=issuer)
+
+    def klass(name: str, validity: int = 365 * DAY, sender: Any = None) -> int:
+        return create_class(name=name, validity=validity, min_score=0, sender=sender)
+
+    s = Setup(
+        pathways=pathways,
+        pathway_id=0,
+        output=klass("Junior Data Analyst", validity=3 * 365 * DAY),
+        sheets=klass("Spreadsheets", validity=100 * DAY),
+        sql=klass("SQL", validity=200 * DAY),
+        dash=klass("Dashboards", validity=0),
+        stats=klass("Statistics"),
+        python=klass("Python", sender=other_issuer),
+        unrelated=klass("Unrelated"),
+    )
+    tx = pathways.create_pathway(
+        "Junior Data Analyst",
+        s.output,
+        [3, 1],
+        [
+            (s.sheets, 7_000, 0),
+            (s.sql, 7_500, 0),
+            (s.dash, 0, 0),
+            (s.stats, 0, 1),
+            (s.python, 8_000, 1),
+        ],
+        False,
+        sender=issuer,
+    )
+    s.pathway_id = pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    return s
+
+
+@pytest.fixture
+def parts(
+    setup: Setup, registry: Any, issuer: Any, other_issuer: Any, learner: Any
+) -> dict[str, int]:
+    """`learner` holds the three core parts and the cross-credit elective."""
+
+    def give(class_id: int, score: int, sender: Any = issuer) -> int:
+        tx = registry.issue(class_id, learner, score, EVIDENCE, sender=sender)
+        return int(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+
+    return {
+        "sheets": give(setup.sheets, 7_200),
+        "sql": give(setup.sql, 9_000),
+        "dash": give(setup.dash, 6_000),
+        "python": give(setup.python, 8_400, other_issuer),
+    }
+
+
+def ids(parts: dict[str, int], *names: str) -> list[int]:
+    return [parts[n] for n in names]
+
+
+# Creation
+
+
+def test_create__records_rules_and_event(setup: Setup, issuer: Any) -> None:
+    info = setup.pathways.pathway(setup.pathway_id)
+    assert info.output_class == setup.output
+    assert (info.active, info.inherit_expiry) == (True, False)
+    assert list(info.required) == [3, 1]
+    assert [tuple(o) for o in info.options] == [
+        (setup.sheets, 7_000, 0),
+        (setup.sql, 7_500, 0),
+        (setup.dash, 0, 0),
+        (setup.stats, 0, 1),
+        (setup.python, 8_000, 1),
+    ]
+    assert setup.pathways.pathway_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("required", "options", "message"),
+    [
+        ([], [], "pathway: no groups"),
+        ([1], [("sheets", 0, 1)], "pathway: bad group"),
+        ([2], [("sheets", 0, 0)], "pathway: bad required count"),
+        ([0], [("sheets", 0, 0)], "pathway: bad required count"),
+        ([1], [("sheets", 0, 0), ("sheets", 5, 0)], "pathway: class listed twice"),
+        ([1], [("output", 0, 0)], "pathway: output class as part"),
+        ([1], [("sheets", 10_001, 0)], "pathway: score out of range"),
+        ([1], [(999, 0, 0)], "credential: unknown class"),
+    ],
+)
+def test_create__bad_rules__revert(
+    setup: Setup, issuer: Any, required: list[int], options: list[tuple], message: str
+) -> None:
+    resolved = [(getattr(setup, c) if isinstance(c, str) else c, m, g) for c, m, g in options]
+    with ape.reverts(message):
+        setup.pathways.create_pathway("P", setup.output, required, resolved, False, sender=issuer)
+
+
+def test_create__only_the_output_class_issuer_with_delegation(
+    setup: Setup, registry: Any, issuer: Any, other_issuer: Any, delegate: Any
+) -> None:
+    rules = ([1], [(setup.sheets, 0, 0)])
+    for who in (other_issuer, delegate):
+        with ape.reverts("pathway: not class issuer"):
+            setup.pathways.create_pathway("P", setup.output, *rules, False, sender=who)
+    with ape.reverts("credential: unknown class"):
+        setup.pathways.create_pathway("P", 999, *rules, False, sender=issuer)
+    registry.set_delegate(setup.pathways, False, sender=issuer)
+    with ape.reverts("pathway: not delegate"):
+        setup.pathways.create_pathway("P", setup.output, *rules, False, sender=issuer)
+
+
+# Claims
+
+
+def test_claim__issues_the_pathway_credential(
+    setup: Setup, parts: dict[str, int], registry: Any, learner: Any, issuer: Any
+) -> None:
+    tokens = ids(parts, "sheets", "sql", "dash", "python")
+    tx = setup.pathways.claim(setup.pathway_id, tokens, sender=learner)
+    [claimed] = setup.pathways.PathwayClaimed.from_receipt(tx)
+    [issued] = registry.CredentialIssued.from_receipt(tx)
+    assert (claimed.pathway_id, claimed.holder, claimed.token_id) == (
+        setup.pathway_id,
+        learner.address,
+        issued.token_id,
+    )
+    assert (issued.class_id, issued.holder) == (setup.output, learner.address)
+    assert issued.score == (7_200 + 9_000 + 6_000 + 8_400) // 4
+    assert issued.evidence_hash == keccak(
+        encode(["uint256", "uint256[]"], [setup.pathway_id, tokens])
+    )
+    assert issued.expires_at == registry.credential(issued.token_id).expires_at
+    assert issued.expires_at == chain_time(tx) + 3 * 365 * DAY
+    assert registry.is_valid(issued.token_id)
+    assert setup.pathways.claimed_token(setup.pathway_id, learner) == issued.token_id
+    assert registry.class_info(setup.output).issuer == issuer.address
+
+
+def chain_time(tx: Any) -> int:
+    from ape import chain
+
+    return int(chain.blocks[tx.block_number].timestamp)
+
+
+def test_claim__k_of_n__elective_either_option(
+    setup: Setup, registry: Any, issuer: Any, learner2: Any, parts: dict[str, int]
+) -> None:
+    """learner2 takes Statistics (same issuer) instead of the cross-credit
+    Python; the core group needs all three."""
+    tokens = []
+    for class_id, score in ((setup.sheets, 8_000), (setup.sql, 8_000), (setup.stats, 5_000)):
+        tx = registry.issue(class_id, learner2, score, EVIDENCE, sender=issuer)
+        tokens.append(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+    with ape.reverts("pathway: requirements not met"):
+        setup.pathways.claim(setup.pathway_id, tokens, sender=learner2)
+    tx = registry.issue(setup.dash, learner2, 7_000, EVIDENCE, sender=issuer)
+    tokens.append(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+    with ape.reverts("pathway: requirements not met"):
+        setup.pathways.claim(setup.pathway_id, tokens[:2] + tokens[3:], sender=learner2)
+    setup.pathways.claim(setup.pathway_id, tokens, sender=learner2)
+
+
+def test_claim__cross_credit_counts_and_extra_parts_allowed(
+    setup: Setup, registry: Any, issuer: Any, learner: Any, parts: dict[str, int]
+) -> None:
+    tx = registry.issue(setup.stats, learner, 9_000, EVIDENCE, sender=issuer)
+    stats = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    # Both electives given: one more than required is fine.
+    setup.pathways.claim(
+        setup.pathway_id, [*ids(parts, "sheets", "sql", "dash", "python"), stats], sender=learner
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ("revoked", "pathway: part revoked"),
+        ("suspended", "pathway: part suspended"),
+        ("expired", "pathway: part expired"),
+        ("burned", "pathway: part burned"),
+    ],
+)
+def test_claim__part_not_valid__reverts(
+    setup: Setup,
+    parts: dict[str, int],
+    registry: Any,
+    chain: Any,
+    issuer: Any,
+    learner: Any,
+    state: str,
+    message: str,
+) -> None:
+    sheets = parts["sheets"]
+    if state == "revoked":
+        registry.revoke(sheets, "fraud", sender=issuer)
+    elif state == "suspended":
+        registry.suspend(sheets, sender=issuer)
+    elif state == "expired":
+        chain.pending_timestamp += 100 * DAY
+    else:
+        registry.burn(sheets, sender=learner)
+    with ape.reverts(message):
+        setup.pathways.claim(
+            setup.pathway_id, ids(parts, "sheets", "sql", "dash", "python"), sender=learner
+        )
+
+
+def test_claim__score_below_option_minimum__reverts(
+    setup: Setup, registry: Any, issuer: Any, other_issuer: Any, learner2: Any
+) -> None:
+    """Python at 79.99% is a valid credential (its class minimum is 0) but
+    below the pathway option's 80%."""
+    tokens = []
+    for class_id, score, sender in (
+        (setup.sheets, 8_000, issuer),
+        (setup.sql, 8_000, issuer),
+        (setup.dash, 8_000, issuer),
+        (setup.python, 7_999, other_issuer),
+    ):
+        tx = registry.issue(class_id, learner2, score, EVIDENCE, sender=sender)
+        tokens.append(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+    with ape.reverts("pathway: score below minimum"):
+        setup.pathways.claim(setup.pathway_id, tokens, sender=learner2)
+
+
+def test_claim__refusals(
+    setup: Setup,
+    parts: dict[str, int],
+    registry: Any,
+    issuer: Any,
+    learner: Any,
+    learner2: Any,
+) -> None:
+    core = ids(parts, "sheets", "sql", "dash", "python")
+    with ape.reverts("pathway: not holder"):
+        setup.pathways.claim(setup.pathway_id, core, sender=learner2)
+    with ape.reverts("pathway: token used twice"):
+        setup.pathways.claim(setup.pathway_id, sorted([*core, parts["sql"]]), sender=learner)
+    with ape.reverts("pathway: tokens not increasing"):
+        setup.pathways.claim(setup.pathway_id, core[::-1], sender=learner)
+    with ape.reverts("pathway: unknown token"):
+        setup.pathways.claim(setup.pathway_id, [*core, 999], sender=learner)
+    tx = registry.issue(setup.unrelated, learner, 9_000, EVIDENCE, sender=issuer)
+    unrelated = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    with ape.reverts("pathway: token not in pathway"):
+        setup.pathways.claim(setup.pathway_id, [*core, unrelated], sender=learner)
+    with ape.reverts("pathway: requirements not met"):
+        setup.pathways.claim(setup.pathway_id, [], sender=learner)
+    with ape.reverts("pathway: unknown pathway"):
+        setup.pathways.claim(99, core, sender=learner)
+    setup.pathways.claim(setup.pathway_id, core, sender=learner)
+    with ape.reverts("pathway: already claimed"):
+        setup.pathways.claim(setup.pathway_id, core, sender=learner)
+
+
+def test_claim__inactive_pathway(
+    setup: Setup, parts: dict[str, int], issuer: Any, other_issuer: Any, learner: Any
+) -> None:
+    with ape.reverts("pathway: not class issuer"):
+        setup.pathways.set_pathway_active(setup.pathway_id, False, sender=other_issuer)
+    tx = setup.pathways.set_pathway_active(setup.pathway_id, False, sender=issuer)
+    [event] = setup.pathways.PathwayActiveChanged.from_receipt(tx)
+    assert (event.pathway_id, event.active) == (setup.pathway_id, False)
+    core = ids(parts, "sheets", "sql", "dash", "python")
+    with ape.reverts("pathway: inactive"):
+        setup.pathways.claim(setup.pathway_id, core, sender=learner)
+    setup.pathways.set_pathway_active(setup.pathway_id, True, sender=issuer)
+    setup.pathways.claim(setup.pathway_id, core, sender=learner)
+
+
+def test_claim__registry_refusals_reach_the_learner(
+    setup: Setup, parts: dict[str, int], registry: Any, guardian: Any, issuer: Any, learner: Any
+) -> None:
+    core = ids(parts, "sheets", "sql", "dash", "python")
+    registry.pause(sender=guardian)
+    with ape.reverts("credential: paused"):
+        setup.pathways.claim(setup.pathway_id, core, sender=learner)
+
+
+def test_claim_for__issuer_claims_for_the_learner(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, delegate: Any,
+    learner: Any, stranger: Any,
+) -> None:  # fmt: skip
+    core = ids(parts, "sheets", "sql", "dash", "python")
+    with ape.reverts("pathway: not class issuer"):
+        setup.pathways.claim_for(setup.pathway_id, learner, core, sender=stranger)
+    with ape.reverts("pathway: not class issuer"):
+        setup.pathways.claim_for(setup.pathway_id, learner, core, sender=learner)
+    with ape.reverts("pathway: not holder"):
+        setup.pathways.claim_for(setup.pathway_id, stranger, core, sender=issuer)
+    tx = setup.pathways.claim_for(setup.pathway_id, learner, core, sender=delegate)
+    [issued] = registry.CredentialIssued.from_receipt(tx)
+    assert issued.holder == learner.address
+    with ape.reverts("pathway: already claimed"):
+        setup.pathways.claim(setup.pathway_id, core, sender=learner)
+
+
+# Expiry
+
+
+def test_expiry__inherits_the_earliest_part(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, learner: Any
+) -> None:
+    tx = setup.pathways.create_pathway(
+        "JDA (expires with parts)",
+        setup.output,
+        [2],
+        [(setup.sheets, 0, 0), (setup.sql, 0, 0), (setup.dash, 0, 0)],
+        True,
+        sender=issuer,
+    )
+    inherit = setup.pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    # Spreadsheets expires in 100 days, SQL in 200, Dashboards never.
+    tx = setup.pathways.claim(inherit, ids(parts, "sheets", "sql"), sender=learner)
+    [issued] = registry.CredentialIssued.from_receipt(tx)
+    [renewed] = registry.CredentialRenewed.from_receipt(tx)
+    sheets_expiry = registry.credential(parts["sheets"]).expires_at
+    assert renewed.expires_at == sheets_expiry
+    assert registry.credential(issued.token_id).expires_at == sheets_expiry
+
+
+def test_expiry__never_expiring_parts_keep_the_class_validity(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, learner: Any, chain: Any
+) -> None:
+    tx = setup.pathways.create_pathway(
+        "JDA (dashboards only)", setup.output, [1], [(setup.dash, 0, 0)], True, sender=issuer
+    )
+    inherit = setup.pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    tx = setup.pathways.claim(inherit, [parts["dash"]], sender=learner)
+    [issued] = registry.CredentialIssued.from_receipt(tx)
+    assert registry.CredentialRenewed.from_receipt(tx) == []
+    assert registry.credential(issued.token_id).expires_at == chain_time(tx) + 3 * 365 * DAY
+
+
+# Progress
+
+
+def test_progress__groups_and_reasons(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, learner: Any
+) -> None:
+    registry.suspend(parts["sql"], sender=issuer)
+    given = [*ids(parts, "sheets", "sql", "dash"), parts["dash"], 999]
+    progress = setup.pathways.progress(setup.pathway_id, learner, given)
+    assert [tuple(g) for g in progress.groups] == [(3, 2, False), (1, 0, False)]
+    assert list(progress.parts) == [COUNTED, SUSPENDED, COUNTED, USED_TWICE, UNKNOWN]
+    assert progress.complete is False
+    assert progress.claimed_token == 0
+    registry.reinstate(parts["sql"], sender=issuer)
+    core = ids(parts, "sheets", "sql", "dash", "python")
+    progress = setup.pathways.progress(setup.pathway_id, learner, core)
+    assert [tuple(g) for g in progress.groups] == [(3, 3, True), (1, 1, True)]
+    assert progress.complete is True
+    tx = setup.pathways.claim(setup.pathway_id, core, sender=learner)
+    token = setup.pathways.PathwayClaimed.from_receipt(tx)[0].token_id
+    progress = setup.pathways.progress(setup.pathway_id, learner, core)
+    assert (progress.complete, progress.claimed_token) == (False, token)
+
+
+def test_progress__not_holder_not_in_pathway_below_minimum(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, other_issuer: Any,
+    learner: Any, learner2: Any,
+) -> None:  # fmt: skip
+    tx = registry.issue(setup.unrelated, learner, 9_000, EVIDENCE, sender=issuer)
+    unrelated = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    tx = registry.issue(setup.python, learner2, 7_000, EVIDENCE, sender=other_issuer)
+    low = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    progress = setup.pathways.progress(
+        setup.pathway_id, learner2, [parts["sheets"], unrelated, low]
+    )
+    assert list(progress.parts) == [NOT_HOLDER, NOT_HOLDER, BELOW_MINIMUM]
+    progress = setup.pathways.progress(setup.pathway_id, learner, [unrelated])
+    assert list(progress.parts) == [NOT_IN_PATHWAY]
