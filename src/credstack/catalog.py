@@ -73,10 +73,39 @@ class ClassSpec:
         return self.validity_days * DAY
 
 
+@dataclass(frozen=True)
+class OptionSpec:
+    slug: str  # a class slug
+    min_score: int  # basis points
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    required: int
+    options: tuple[OptionSpec, ...]
+
+
+@dataclass(frozen=True)
+class PathwaySpec:
+    slug: str
+    name: str
+    output: str  # the output class's slug
+    inherit_expiry: bool
+    groups: tuple[GroupSpec, ...]
+    active: bool = True
+
+    @property
+    def options(self) -> list[tuple[int, OptionSpec]]:
+        """(group index, option) in the order the contract stores them."""
+        return [(g, o) for g, group in enumerate(self.groups) for o in group.options]
+
+
 @dataclass
 class Catalog:
     issuers: dict[str, Issuer] = field(default_factory=dict)
     classes: dict[str, ClassSpec] = field(default_factory=dict)
+    pathways: dict[str, PathwaySpec] = field(default_factory=dict)
     source: str = ""
     # Who governs a deployment of this catalog (read by `deploy --catalog`).
     governance: GovernanceConfig | None = None
@@ -220,6 +249,89 @@ def _governance(entry: Any) -> GovernanceConfig:
     return config
 
 
+# Contract limits (PathwayRegistry).
+MAX_GROUPS, MAX_OPTIONS, MAX_REQUIRED = 8, 16, 15
+
+
+def _option(entry: Any, where: str, classes: dict[str, ClassSpec]) -> OptionSpec:
+    if isinstance(entry, str):
+        slug, raw = entry, None
+    elif isinstance(entry, dict):
+        if extra := sorted(set(entry) - {"class", "min_score"}):
+            raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+        slug, raw = _text(entry, where, "class"), entry.get("min_score")
+    else:
+        raise CatalogError(where, "options", entry, "a class slug or {class, min_score}")
+    if slug not in classes:
+        raise CatalogError(where, "options", slug, "not a class of this catalog")
+    if raw is None:
+        return OptionSpec(slug, classes[slug].min_score)
+    try:
+        min_score = parse_percent(str(raw))
+    except ValueError as err:
+        raise CatalogError(where, "min_score", raw, str(err)) from None
+    return OptionSpec(slug, min_score)
+
+
+def _pathway(entry: Any, index: int, classes: dict[str, ClassSpec]) -> PathwaySpec:
+    where = f"pathways[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    slug = _text(entry, where, "slug")
+    if not SLUG.match(slug):
+        raise CatalogError(where, "slug", slug, "lowercase letters, digits and '-', up to 48")
+    where = f"pathway '{slug}'"
+    if extra := sorted(set(entry) - {"slug", "name", "output", "expiry", "active", "groups"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    name = _text(entry, where, "name")
+    if len(name.encode()) > 64:
+        raise CatalogError(where, "name", name, "up to 64 bytes")
+    output = _text(entry, where, "output")
+    if output not in classes:
+        raise CatalogError(where, "output", output, "not a class of this catalog")
+    expiry = _text(entry, where, "expiry", "class")
+    if expiry not in ("class", "parts"):
+        raise CatalogError(where, "expiry", expiry, "'class' or 'parts'")
+    raw_groups = _need(entry, where, "groups", list)
+    if not 1 <= len(raw_groups) <= MAX_GROUPS:
+        raise CatalogError(where, "groups", len(raw_groups), f"1 to {MAX_GROUPS} groups")
+    groups = []
+    seen: set[str] = set()
+    for g, raw in enumerate(raw_groups):
+        at = f"{where} group {g + 1}"
+        if not isinstance(raw, dict):
+            raise CatalogError(at, "-", raw, "expected a mapping")
+        if extra := sorted(set(raw) - {"name", "require", "options"}):
+            raise CatalogError(at, extra[0], raw[extra[0]], "unknown field")
+        options = tuple(_option(o, at, classes) for o in _need(raw, at, "options", list))
+        for option in options:
+            if option.slug == output:
+                raise CatalogError(at, "options", option.slug, "the output class cannot be a part")
+            if option.slug in seen:
+                raise CatalogError(at, "options", option.slug, "listed twice in the pathway")
+            seen.add(option.slug)
+        require = raw.get("require", "all")
+        required = len(options) if require == "all" else require
+        if (
+            not isinstance(required, int)
+            or isinstance(required, bool)
+            or not 1 <= required <= min(len(options), MAX_REQUIRED)
+        ):
+            limit = min(len(options), MAX_REQUIRED)
+            raise CatalogError(at, "require", require, f"'all' or a number from 1 to {limit}")
+        groups.append(GroupSpec(_text(raw, at, "name", f"group {g + 1}"), required, options))
+    if len(seen) > MAX_OPTIONS:
+        raise CatalogError(where, "groups", len(seen), f"at most {MAX_OPTIONS} options in all")
+    return PathwaySpec(
+        slug=slug,
+        name=name,
+        output=output,
+        inherit_expiry=expiry == "parts",
+        groups=tuple(groups),
+        active=_flag(entry, where, "active", True),
+    )
+
+
 def parse(data: Any, source: str = "<catalog>") -> Catalog:
     if not isinstance(data, dict):
         raise CatalogError(source, "-", type(data).__name__, "expected a mapping at the top")
@@ -240,6 +352,16 @@ def parse(data: Any, source: str = "<catalog>") -> Catalog:
             raise CatalogError(f"class '{spec.slug}'", "name", spec.name, "duplicate for issuer")
         names.add((spec.issuer, spec.name))
         catalog.classes[spec.slug] = spec
+    pathway_names: set[tuple[str, str]] = set()
+    for i, entry in enumerate(data.get("pathways") or []):
+        pathway = _pathway(entry, i, catalog.classes)
+        if pathway.slug in catalog.pathways:
+            raise CatalogError(f"pathways[{i}]", "slug", pathway.slug, "duplicate")
+        key = (catalog.classes[pathway.output].issuer, pathway.name)
+        if key in pathway_names:
+            raise CatalogError(f"pathway '{pathway.slug}'", "name", pathway.name, "duplicate")
+        pathway_names.add(key)
+        catalog.pathways[pathway.slug] = pathway
     return catalog
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from credstack.catalog import Catalog, ClassSpec, class_uri
 from credstack.deployments import ClassRecord, Deployment
 from credstack.governance import Call, Governance, State
+from credstack.pathways import Pathways, wanted_rules
 from credstack.registry import ISSUER_ROLE, ClassInfo, Registry, created_class_id
 from credstack.units import format_percent
 
@@ -119,12 +120,106 @@ def _propose(governance: Governance, calls: list[Call], description: str, sender
     return governance.propose(calls, description, sender)
 
 
+def _pathway_steps(
+    registry: Registry,
+    catalog: Catalog,
+    signer: str,
+    pathways: Pathways,
+    ids: dict[str, int],
+    creating: set[str],
+    found: dict[str, int],
+) -> list[Step]:
+    """Each catalog pathway's issuer (the output class's) names the pathway
+    registry its delegate, then creates the pathway once every class exists;
+    a pathway found on chain by issuer and name with other rules is drift
+    (rules are fixed). ``ids`` is filled in as classes are created, so a
+    pathway over classes this same run creates is created after them."""
+    steps: list[Step] = []
+    delegated: set[str] = set()
+    for slug, spec in catalog.pathways.items():
+        subject = f"pathway {slug}"
+        issuer = catalog.issuers[catalog.classes[spec.output].issuer]
+        mine = issuer.address.lower() == signer.lower()
+        if issuer.address not in delegated and not registry.contract.is_delegate(
+            issuer.address, pathways.address
+        ):
+            delegated.add(issuer.address)
+            action = "name the pathway registry a delegate (it issues the pathway credential)"
+            if mine:
+                run = partial(_send, registry.contract.set_delegate, pathways.address, True)
+                steps.append(Step(subject, action, SEND, run=run))
+            else:
+                steps.append(Step(subject, action, NEEDS, who=issuer.address))
+        needed = [spec.output, *(o.slug for _, o in spec.options)]
+        unknown = [c for c in needed if c not in ids and c not in creating]
+        same_name = [p for p in pathways.created(issuer.address) if p.name == spec.name]
+        if same_name and not unknown and not any(c in creating for c in needed):
+            wanted = wanted_rules(catalog, spec, ids)
+            match = next((p for p in reversed(same_name) if p.rules == wanted), None)
+            if match is None:
+                newest = same_name[-1]
+                steps.append(
+                    Step(
+                        subject,
+                        f"rules on chain (pathway {newest.pathway_id}) differ from the catalog; "
+                        "a pathway's rules are fixed: give the changed pathway a new name",
+                        DRIFT,
+                    )
+                )
+                continue
+            found[slug] = match.pathway_id
+            if pathways.active(match.pathway_id) != spec.active:
+                action = "activate" if spec.active else "deactivate"
+                change = partial(
+                    _send, pathways.contract.set_pathway_active, match.pathway_id, spec.active
+                )
+                if mine:
+                    steps.append(Step(subject, action, SEND, run=change))
+                else:
+                    steps.append(Step(subject, action, NEEDS, who=issuer.address))
+            else:
+                steps.append(Step(subject, f"pathway {match.pathway_id}", IN_SYNC))
+            continue
+        action = f"create pathway '{spec.name}'"
+        if unknown:
+            owners = sorted({catalog.classes[c].issuer for c in unknown})
+            steps.append(
+                Step(
+                    subject,
+                    f"{action}: first the classes {', '.join(unknown)}",
+                    NEEDS,
+                    who=" and ".join(catalog.issuers[o].address for o in owners),
+                )
+            )
+        elif mine:
+            run = partial(_create_pathway, pathways, catalog, spec, ids)
+            steps.append(Step(subject, action, SEND, run=run))
+        else:
+            steps.append(Step(subject, action, NEEDS, who=issuer.address))
+    return steps
+
+
+def _create_pathway(
+    pathways: Pathways, catalog: Catalog, spec: Any, ids: dict[str, int], sender: Any
+) -> Any:
+    rules = wanted_rules(catalog, spec, ids)
+    return pathways.contract.create_pathway(
+        spec.name,
+        rules.output_class,
+        list(rules.required),
+        [list(o) for o in rules.options],
+        rules.inherit_expiry,
+        sender=sender,
+    )
+
+
 def plan(
     registry: Registry,
     catalog: Catalog,
     deployment: Deployment,
     signer: str,
     governance: Governance | None = None,
+    pathways: Pathways | None = None,
 ) -> tuple[list[Step], dict[str, int]]:
     """The steps that would bring the chain to the catalog, for ``signer``."""
     contract = registry.contract
@@ -183,6 +278,13 @@ def plan(
                 steps.append(Step(slug, action, NEEDS, who=issuer))
         if not changes:
             steps.append(Step(slug, f"class {ids[slug]}", IN_SYNC))
+    if pathways is not None and catalog.pathways:
+        creating = {
+            s.subject for s in steps if s.state == SEND and s.action.startswith("create class")
+        }
+        found: dict[str, int] = {}
+        steps += _pathway_steps(registry, catalog, signer, pathways, ids, creating, found)
+        deployment.pathway_ids.update(found)
     return steps, ids
 
 
@@ -194,17 +296,25 @@ def apply(
     on_step: Callable[[Step], None] | None = None,
     planned: tuple[list[Step], dict[str, int]] | None = None,
     governance: Governance | None = None,
+    pathways: Pathways | None = None,
 ) -> list[Step]:
     """Run every step ``sender`` may run (of ``planned``, the result of
     `plan` for ``sender``, or a fresh plan); record slug -> id in the
     deployment (the caller writes the file). Returns the steps, run ones as
     "done"."""
-    steps, ids = planned or plan(registry, catalog, deployment, sender.address, governance)
+    steps, ids = planned or plan(
+        registry, catalog, deployment, sender.address, governance, pathways
+    )
     for step in steps:
         if step.state == SEND and step.run is not None:
             receipt = step.run(sender)
             if step.action.startswith("create class"):
                 ids[step.subject] = created_class_id(registry.contract, receipt)
+            elif step.action.startswith("create pathway") and pathways is not None:
+                [event] = pathways.contract.PathwayCreated.from_receipt(receipt)
+                deployment.pathway_ids[step.subject.removeprefix("pathway ")] = int(
+                    event.pathway_id
+                )
             step.state = "done"
         if on_step is not None:
             on_step(step)

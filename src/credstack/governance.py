@@ -487,6 +487,26 @@ class Governance:
             sender=sender,
         )
 
+    def carry(self, proposal_id: int, members: Sequence[Any], wait: Callable[[int], None]) -> Any:
+        """Members approve until the proposal is scheduled, ``wait(seconds)``
+        lets the delay pass, a member executes: for the pilot and tests on a
+        local chain. Reads the proposal once; returns the execute receipt."""
+        proposal = self.proposal(proposal_id)
+        targets = [c.target for c in proposal.calls]
+        payloads = [c.payload for c in proposal.calls]
+        ready_at = proposal.ready_at
+        for member in members:
+            if ready_at or member.address in proposal.approvers:
+                continue
+            receipt = self.council.approve(proposal_id, targets, payloads, sender=member)
+            for event in self.council.ProposalScheduled.from_receipt(receipt):
+                ready_at = int(event.ready_at)
+        if not ready_at:
+            raise GovernanceError(f"proposal {proposal_id}: not enough members to schedule it")
+        if ready_at > self.now():
+            wait(ready_at - self.now())
+        return self.council.execute(proposal_id, targets, payloads, sender=members[0])
+
     def enact(
         self,
         calls: Sequence[Call],
@@ -498,13 +518,7 @@ class Governance:
         ``wait(seconds)`` out the delay, execute: the whole flow, for the
         pilot and tests on a local chain. Returns the proposal id."""
         proposal_id = self.propose(calls, description, members[0])
-        threshold = int(self.council.threshold())
-        for member in members[1:threshold]:
-            self.approve(proposal_id, member)
-        ready_at = self.proposal(proposal_id).ready_at
-        if ready_at > self.now():
-            wait(ready_at - self.now())
-        self.execute(proposal_id, members[0])
+        self.carry(proposal_id, members, wait)
         return proposal_id
 
     def allowlist_calls(self, class_id: int, accounts: Sequence[str], allowed: bool) -> list[Call]:

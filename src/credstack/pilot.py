@@ -43,6 +43,7 @@ from credstack.evidence import salted_hash
 from credstack.governance import Call, Governance, time_travel
 from credstack.issuance import Issuance, validate, write_receipts
 from credstack.journal import Journal
+from credstack.pathways import Pathways
 from credstack.registry import Registry, Status
 from credstack.units import DAY
 
@@ -70,6 +71,11 @@ RECOVERY_WEEKS = (8, 18)
 PAUSE_WEEK = 12
 FRAUD_WEEK = 10
 PASS_ISSUE_WEEKS = 24
+# The catalog's pathway the cohort works towards, and the share of completers
+# who claim it themselves (a sponsor pays their gas); the issuer claims for
+# the others, who then need no gas at all.
+PATHWAY = "junior-data-analyst"
+SELF_CLAIM = 0.25
 
 
 @dataclass
@@ -93,6 +99,8 @@ class Learner:
     retake: bool = False
     tokens: dict[str, int] = field(default_factory=dict)  # slug -> token id (modules)
     wallets: int = 1  # 2 after a key recovery
+    pathway_token: int = 0  # the pathway credential, once claimed
+    claimant: str = ""  # the wallet that claimed it
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -112,6 +120,8 @@ class Tally:
     transfers: int = 0
     recovered: int = 0
     forced: int = 0
+    claims_by_learner: int = 0
+    claims_for_learner: int = 0
     proposals: list[dict[str, Any]] = field(default_factory=list)
     paused_seconds: int = 0
     transactions: int = 0
@@ -134,6 +144,7 @@ class Pilot:
         self.expires: dict[int, int] = {}  # token -> expires_at (0 = never)
         self.funded: set[str] = set()  # wallets whose gas a sponsor paid
         self.receipts: list[dict[str, Any]] = []
+        self.scores: dict[int, int] = {}  # token -> score (basis points)
 
     # Set-up
 
@@ -175,8 +186,14 @@ class Pilot:
         )
         for proposal in self.governance.proposals():
             self.carry(proposal.proposal_id)
-        for signer in self.issuers.values():
-            apply(self.registry, self.catalog, self.deployment, signer)
+        self.pathways = Pathways.for_deployment(self.deployment, self.registry)
+        # Issuers of pathways last: a pathway is created once the other
+        # issuers' cross-credit classes exist.
+        owners = {self.catalog.classes[p.output].issuer for p in self.catalog.pathways.values()}
+        for issuer_id in sorted(self.issuers, key=lambda i: i in owners):
+            signer = self.issuers[issuer_id]
+            apply(self.registry, self.catalog, self.deployment, signer, pathways=self.pathways)
+        self.pathway_id = self.deployment.pathway_ids[PATHWAY]
         self.classes = {
             slug: self.registry.class_info(record.class_id)
             for slug, record in self.deployment.classes.items()
@@ -220,17 +237,9 @@ class Pilot:
     def carry(self, proposal_id: int) -> None:
         """Members approve up to the threshold, the delay passes, it runs."""
         proposal = self.governance.proposal(proposal_id)
-        for member in self.members:
-            if self.governance.proposal(proposal_id).state.name != "APPROVING":
-                break
-            if member.address not in proposal.approvers:
-                self.governance.approve(proposal_id, member)
-                self.tally.transactions += 1
-        ready_at = self.governance.proposal(proposal_id).ready_at
-        if ready_at > self.governance.now():
-            time_travel(ready_at - self.governance.now())
-        receipt = self.governance.execute(proposal_id, self.members[0])
-        self.tally.transactions += 1
+        receipt = self.governance.carry(proposal_id, self.members, time_travel)
+        threshold = int(self.governance.council.threshold())
+        self.tally.transactions += 1 + threshold - proposal.approvals
         self.tally.gas += int(receipt.gas_used)
         self.tally.proposals.append(
             {
@@ -270,6 +279,7 @@ class Pilot:
             self.trade_passes()
             self.investigate(week)
             self.govern(week)
+            claimed = self.claim_pathways()
             if week >= 16:
                 self.renew_passes(week)
             issued, rejected, revoked, traded, renewed = (
@@ -277,7 +287,7 @@ class Pilot:
             )
             self.console.print(
                 f"week {week:2d}: issued {issued:3d}, rejected {rejected:2d}, revoked {revoked}, "
-                f"passes traded {traded}, renewed {renewed}"
+                f"passes traded {traded}, renewed {renewed}, pathway claims {claimed}"
             )
         write_receipts(self.receipts, self.config.out / "receipts")
         summary = self.summarise(time.perf_counter() - started)
@@ -358,6 +368,7 @@ class Pilot:
         for row, token_id in outcome.issued:
             self.tokens[token_id] = (slug, index[row.wallet])
             self.expires[token_id] = expiry
+            self.scores[token_id] = row.score
         return {row.wallet: token_id for row, token_id in outcome.issued}
 
     def workshop(self, week: int) -> None:
@@ -373,8 +384,6 @@ class Pilot:
 
     def trade_passes(self) -> None:
         """Some pass holders give or trade their pass to another learner."""
-        from ape import accounts
-
         contract = self.registry.contract
         for token_id, (slug, owner) in list(self.tokens.items()):
             if slug != PASS or self.rng.random() >= 0.05 or not self.valid(token_id):
@@ -383,15 +392,10 @@ class Pilot:
             buyer = self.rng.choice(self.learners)
             if buyer.index == owner:
                 continue
-            if holder.address not in self.funded:
-                # A sponsor pays the gas: a learner never buys crypto.
-                self.admin.transfer(holder.address, 10**17)
-                self.funded.add(holder.address)
-                self.tally.transactions += 1
-            seller = accounts.test_accounts.init_test_account(
-                1000 + holder.index + 10_000 * holder.wallets, holder.address, holder.key
+            self.fund(holder)
+            receipt = contract.transferFrom(
+                holder.address, buyer.address, token_id, sender=self.wallet(holder)
             )
-            receipt = contract.transferFrom(holder.address, buyer.address, token_id, sender=seller)
             self.tally.transfers += 1
             self.tally.transactions += 1
             self.tally.gas += int(receipt.gas_used)
@@ -525,6 +529,92 @@ class Pilot:
                 self.tally.renewed[slug] += 1
                 self.tally.transactions += 1
 
+    # Pathway
+
+    def pathway_parts(self, learner: Learner) -> tuple[int, list[int]]:
+        """(required parts the learner holds now, the tokens that make them)
+        by the catalog's pathway rules and the simulation's own records."""
+        spec = self.catalog.pathways[PATHWAY]
+        held = 0
+        parts: list[int] = []
+        for group in spec.groups:
+            usable = [
+                learner.tokens[o.slug]
+                for o in group.options
+                if o.slug in learner.tokens
+                and self.valid(learner.tokens[o.slug])
+                and self.scores[learner.tokens[o.slug]] >= o.min_score
+            ]
+            held += min(len(usable), group.required)
+            parts += usable[: group.required]
+        return held, sorted(parts)
+
+    def claim_pathways(self) -> int:
+        """Learners who complete the pathway get its credential: a quarter
+        claim it themselves (sponsored gas), for the rest the issuer claims.
+        The contract checks every part; the simulation only predicts."""
+        spec = self.catalog.pathways[PATHWAY]
+        needed = sum(g.required for g in spec.groups)
+        issuer = self.issuers[self.catalog.classes[spec.output].issuer]
+        claimed = 0
+        for learner in self.learners:
+            if learner.pathway_token:
+                continue
+            held, parts = self.pathway_parts(learner)
+            if held < needed:
+                continue
+            if self.rng.random() < SELF_CLAIM:
+                self.fund(learner)
+                receipt = self.pathways.contract.claim(
+                    self.pathway_id, parts, sender=self.wallet(learner)
+                )
+                self.tally.claims_by_learner += 1
+            else:
+                receipt = self.pathways.contract.claim_for(
+                    self.pathway_id, learner.address, parts, sender=issuer
+                )
+                self.tally.claims_for_learner += 1
+            [event] = self.pathways.contract.PathwayClaimed.from_receipt(receipt)
+            learner.pathway_token = int(event.token_id)
+            learner.claimant = learner.address
+            self.tally.attempts[spec.output] += 1
+            self.tally.issued[spec.output] += 1
+            self.tokens[learner.pathway_token] = (spec.output, learner.index)
+            self.expires[learner.pathway_token] = self.pathway_expiry(spec, parts)
+            self.scores[learner.pathway_token] = sum(self.scores[t] for t in parts) // len(parts)
+            self.tally.transactions += 1
+            self.tally.gas += int(receipt.gas_used)
+            claimed += 1
+        return claimed
+
+    def pathway_expiry(self, spec: Any, parts: list[int]) -> int:
+        """The class's validity from now or, for a pathway that says so, the
+        earliest expiry of the parts if sooner (0: never)."""
+        from ape import chain
+
+        validity = self.classes[spec.output].validity
+        expiry = int(chain.blocks.head.timestamp) + validity if validity else 0
+        if spec.inherit_expiry:
+            for part in parts:
+                if self.expires[part] and (expiry == 0 or self.expires[part] < expiry):
+                    expiry = self.expires[part]
+        return expiry
+
+    def fund(self, learner: Learner) -> None:
+        """A sponsor pays a learner's gas: a learner never buys crypto."""
+        if learner.address not in self.funded:
+            self.admin.transfer(learner.address, 10**17)
+            self.funded.add(learner.address)
+            self.tally.transactions += 1
+
+    def wallet(self, learner: Learner) -> Any:
+        """The learner's wallet as an ape account (the pilot holds the keys)."""
+        from ape import accounts
+
+        return accounts.test_accounts.init_test_account(
+            1000 + learner.index + 10_000 * learner.wallets, learner.address, learner.key
+        )
+
     # The simulation's own view; the chain is checked against it at the end
 
     def status(self, token_id: int, now: int | None = None) -> Status:
@@ -579,6 +669,18 @@ class Pilot:
             for w in (4, 13, self.config.weeks)
         }
         checks = self.cross_check(status)
+        spec = self.catalog.pathways[PATHWAY]
+        parts_held = Counter(self.pathway_parts(learner)[0] for learner in self.learners)
+        needed = sum(g.required for g in spec.groups)
+        pathway = {
+            "slug": PATHWAY,
+            "pathway_id": self.pathway_id,
+            "parts_required": needed,
+            "funnel": {str(k): parts_held.get(k, 0) for k in range(needed + 1)},
+            "claimed": sum(1 for learner in self.learners if learner.pathway_token),
+            "claimed_by_learner": self.tally.claims_by_learner,
+            "claimed_by_issuer_for_learner": self.tally.claims_for_learner,
+        }
         return {
             "learners": self.config.learners,
             "weeks": self.config.weeks,
@@ -591,6 +693,7 @@ class Pilot:
             "active_learners": retention,
             "dropped_out": sum(1 for learner in self.learners if learner.dropped_week is not None),
             "pass_transfers": self.tally.transfers,
+            "pathway": pathway,
             "governance": {
                 "proposals": self.tally.proposals,
                 "forced_revocations": self.tally.forced,
@@ -630,7 +733,28 @@ class Pilot:
             for t in tokens
             if t not in self.revoked
         )
+        # The pathway: every claim on chain is one the simulation made, and
+        # the contract's progress view agrees for a sample of learners.
+        claims = self.pathways.claimed(self.pathway_id)
+        expected = {
+            (self.pathway_id, learner.claimant): learner.pathway_token
+            for learner in self.learners
+            if learner.pathway_token
+        }
+        # The contract keys a claim by wallet: after a key recovery the new
+        # wallet shows none (the pilot does not claim again).
+        sampled = self.rng.sample(self.learners, min(10, len(self.learners)))
+        progress_ok = True
+        for learner in sampled:
+            _, parts = self.pathway_parts(learner)
+            view = self.pathways.progress(self.pathway_id, learner.address, parts)
+            claimed_here = learner.pathway_token if learner.claimant == learner.address else 0
+            progress_ok &= view.claimed_token == claimed_here
+            held, _ = self.pathway_parts(learner)
+            progress_ok &= view.parts_held == held
         return {
+            "pathway_claims_match": claims == expected,
+            "sampled_pathway_progress_matches": progress_ok,
             "total_issued_matches": int(contract.total_issued()) == issued,
             "total_supply_matches": int(contract.totalSupply()) == in_wallets,
             "revocations_match": set(self.registry.revoked_token_ids()) == self.revoked,
@@ -671,6 +795,14 @@ def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
     active = ", ".join(f"{k}: {v}" for k, v in summary["active_learners"].items())
     console.print(f"active learners: {active}; dropped out: {summary['dropped_out']}")
     console.print(f"mentor-pass transfers: {summary['pass_transfers']}")
+    pathway = summary["pathway"]
+    funnel = ", ".join(f"{k}: {v}" for k, v in pathway["funnel"].items())
+    console.print(
+        f"pathway {pathway['slug']} (id {pathway['pathway_id']}): learners by required parts "
+        f"held now (of {pathway['parts_required']}): {funnel}; claimed: {pathway['claimed']} "
+        f"({pathway['claimed_by_learner']} by the learner, "
+        f"{pathway['claimed_by_issuer_for_learner']} by the issuer for the learner)"
+    )
     gov = summary["governance"]
     console.print(
         f"governance: {len(gov['proposals'])} council proposals passed "

@@ -10,6 +10,7 @@ from typing import Any
 import ape
 import pytest
 
+from credstack.registry import created_class_id, issued_token_ids
 from tests.constants import DAY, EVIDENCE, ROLE_MISSING
 
 OK = "ok"
@@ -164,7 +165,7 @@ PREPARE: dict[str, Callable[[World], None]] = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def world(
     registry: Any,
     chain: Any,
@@ -174,11 +175,21 @@ def world(
     other_issuer: Any,
     learner: Any,
     stranger: Any,
-    issue: Callable[..., int],
-    create_class: Callable[..., int],
 ) -> World:
-    class_id = create_class(transferable=False)
-    transferable_class = create_class(name="Pass", transferable=True, min_score=0)
+    """Built once for the module; ape's snapshots give every case this state."""
+
+    def klass(name: str, transferable: bool, min_score: int) -> int:
+        tx = registry.create_class(
+            name, "ipfs://bafy/access", transferable, True, 365 * DAY, min_score, sender=issuer
+        )
+        return created_class_id(registry, tx)
+
+    def give(class_id: int) -> int:
+        tx = registry.issue(class_id, learner, 8_500, EVIDENCE, sender=issuer)
+        return issued_token_ids(registry, tx)[0]
+
+    class_id = klass("SQL for Data Analysis", False, 7_000)
+    transferable_class = klass("Pass", True, 0)
     return World(
         registry=registry,
         accounts={
@@ -190,8 +201,8 @@ def world(
             "stranger": stranger,
         },
         class_id=class_id,
-        soulbound=issue(class_id, learner),
-        transferable=issue(transferable_class, learner),
+        soulbound=give(class_id),
+        transferable=give(transferable_class),
         now=chain.pending_timestamp,
     )
 

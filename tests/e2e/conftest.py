@@ -96,6 +96,7 @@ def deployed(cli: Cli, anvil: Anvil) -> Cli:
     anvil.rpc("evm_increaseTime", 48 * 3_600)
     anvil.rpc("evm_mine")
     cli.run("governance", "execute", "1", "--account", "TEST::3", "--yes")
-    for account in ("TEST::1", "TEST::2"):
+    # Lumen first: Northwind's pathway cross-credits Lumen's classes.
+    for account in ("TEST::2", "TEST::1"):
         cli.run("catalog", "apply", "--account", account, "--yes")
     return cli

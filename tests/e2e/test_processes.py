@@ -17,7 +17,7 @@ def test_deploy_catalog_issue_verify__as_separate_processes(deployed: Cli) -> No
     assert "already deployed; nothing sent" in again.stdout
 
     shown = deployed.run("catalog", "show")
-    assert shown.stdout.count("in sync") == 7
+    assert shown.stdout.count("in sync") == 9  # eight classes and the pathway
 
     issued = deployed.run(
         "issue", "--class", "sql-querying", "--csv", LEARNERS, "--account", "TEST::1", "--yes"
@@ -41,6 +41,15 @@ def test_deploy_catalog_issue_verify__as_separate_processes(deployed: Cli) -> No
     assert record["valid"] is True
     assert record["holder"] == first["wallet"]
     assert record["evidence_matches"] is True
+
+    progress = json.loads(
+        deployed.run(
+            "pathway", "progress", "--holder", first["wallet"], "--pathway",
+            "junior-data-analyst", "--json",
+        ).stdout
+    )  # fmt: skip
+    assert (progress["parts_held"], progress["parts_required"]) == (1, 4)
+    assert [t["reason"] for t in progress["tokens"]] == ["counts"]
 
     revoked = deployed.run(
         "revoke", "--token", first["token_id"], "--reason", "identity check failed",

@@ -9,7 +9,10 @@ Checked after every step:
 - `is_valid`, `status_of` and `credential` agree with the model;
 - token ids are never reused (each issue takes the next id; ids are dense);
 - a call the model says must revert reverts with its exact message and
-  changes nothing (checked on a digest of all public state).
+  changes nothing (checked on a digest of all public state);
+- a pathway claim (k of n groups, a cross-credit option, minimum scores,
+  expiry from the parts) succeeds exactly when the model says, with the
+  model's message otherwise; each wallet's claimed credential agrees.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
 )
 
@@ -34,6 +38,7 @@ from tests.constants import MAX_SCORE, ROLE_MISSING
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = boa.load_partial(str(ROOT / "contracts" / "CredentialRegistry.vy"))
 RENDERER = boa.load_partial(str(ROOT / "contracts" / "CredentialRenderer.vy"))
+PATHWAYS = boa.load_partial(str(ROOT / "contracts" / "PathwayRegistry.vy"))
 NONE, ACTIVE, SUSPENDED, REVOKED, EXPIRED, BURNED = range(6)
 
 # ADMIN stands for governance (the timelock); GUARDIAN may pause, nothing else.
@@ -50,7 +55,7 @@ min_scores = st.sampled_from([0, 5_000, 9_000])
 seconds = st.integers(1, 3_000)
 
 
-def _deploy() -> tuple[list[str], Any, bytes]:
+def _deploy() -> tuple[list[str], Any, bytes, Any]:
     addresses = [boa.env.generate_address(f"actor{i}") for i in range(ACTOR_COUNT)]
     renderer = RENDERER.deploy()
     registry = REGISTRY.deploy(
@@ -60,12 +65,14 @@ def _deploy() -> tuple[list[str], Any, bytes]:
     with boa.env.prank(addresses[ADMIN]):
         registry.grantRole(role, addresses[ISSUER_A])
         registry.grantRole(role, addresses[ISSUER_B])
+    pathways = PATHWAYS.deploy(registry.address)
     with boa.env.prank(addresses[ISSUER_A]):
         registry.set_delegate(addresses[DELEGATE], True)
-    return addresses, registry, role
+        registry.set_delegate(pathways.address, True)
+    return addresses, registry, role, pathways
 
 
-ADDRESSES, DEPLOYED, ISSUER_ROLE = _deploy()
+ADDRESSES, DEPLOYED, ISSUER_ROLE, PATHWAY_REGISTRY = _deploy()
 
 
 @dataclass
@@ -94,6 +101,18 @@ class TokenModel:
 
 
 @dataclass
+class PathwayModel:
+    """One pathway of ISSUER_A: class -> (minimum score, group)."""
+
+    output: int
+    options: dict[int, tuple[int, int]]
+    required: list[int]
+    inherit: bool
+    active: bool = True
+    claimed: dict[int, int] = field(default_factory=dict)  # actor -> token
+
+
+@dataclass
 class Model:
     classes: dict[int, ClassModel] = field(default_factory=dict)
     tokens: dict[int, TokenModel] = field(default_factory=dict)
@@ -104,6 +123,7 @@ class Model:
     ever_revoked: set[int] = field(default_factory=set)
     # (class id, account) pairs on a class's allowlist.
     allowlist: set[tuple[int, int]] = field(default_factory=set)
+    pathway: PathwayModel | None = None
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -115,6 +135,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self._anchor.__enter__()
         self.addr = ADDRESSES
         self.reg = DEPLOYED
+        self.paths = PATHWAY_REGISTRY
         self.issuer_role = ISSUER_ROLE
         self.m = Model()
         self.touched_tokens: set[int] = set()
@@ -322,6 +343,22 @@ class RegistryMachine(RuleBasedStateMachine):
             )
             ids = [self.record_issue(class_id, h, MAX_SCORE) for h in holders]
             assert first == ids[0]
+        # The pathway: ISSUER_A's output class; group 0 one of seed 0 (at
+        # 60%) or seed 1 (ISSUER_B's: cross-credit); group 1 seed 2 at 95%.
+        inherit = data.draw(st.booleans(), label="expiry from parts")
+        output_validity = data.draw(validities, label="output validity")
+        output = self.call(
+            ISSUER_A, None, self.reg.create_class, "Pathway", "ipfs://p", False, True,
+            output_validity, 0,
+        )  # fmt: skip
+        self.m.classes[output] = ClassModel(ISSUER_A, False, True, output_validity, 0)
+        options = {1: (6_000, 0), 2: (0, 0), 3: (9_500, 1)}
+        pathway_id = self.call(
+            ISSUER_A, None, self.paths.create_pathway, "Path", output, [1, 1],
+            [(c, m, g) for c, (m, g) in options.items()], inherit,
+        )  # fmt: skip
+        assert pathway_id == 1
+        self.m.pathway = PathwayModel(output, options, [1, 1], inherit)
 
     # rules: classes and roles #
 
@@ -697,6 +734,152 @@ class RegistryMachine(RuleBasedStateMachine):
                 return "credential: holder has class"
         return None
 
+    # rules: pathway claims #
+
+    def part_error(self, token_id: int, actor: int) -> str | None:
+        token = self.m.tokens.get(token_id)
+        if token is None:
+            return "pathway: unknown token"
+        if token.holder != actor:
+            return "pathway: not holder"
+        return {
+            EXPIRED: "pathway: part expired",
+            SUSPENDED: "pathway: part suspended",
+            REVOKED: "pathway: part revoked",
+            BURNED: "pathway: part burned",
+        }.get(self.status(token_id))
+
+    def claim_error(self, actor: int, ids: list[int]) -> str | None:
+        """The contract's checks in its order: pathway, each part, the
+        groups, then the registry's issue as the pathway's delegate."""
+        p = self.m.pathway
+        assert p is not None
+        if not p.active:
+            return "pathway: inactive"
+        if actor in p.claimed:
+            return "pathway: already claimed"
+        counts = [0] * len(p.required)
+        previous = 0
+        for token_id in ids:
+            if token_id <= previous:
+                if token_id == previous:
+                    return "pathway: token used twice"
+                return "pathway: tokens not increasing"
+            previous = token_id
+            if err := self.part_error(token_id, actor):
+                return err
+            token = self.m.tokens[token_id]
+            option = p.options.get(token.class_id)
+            if option is None:
+                return "pathway: token not in pathway"
+            if token.score < option[0]:
+                return "pathway: score below minimum"
+            counts[option[1]] += 1
+        if any(c < k for c, k in zip(counts, p.required, strict=True)):
+            return "pathway: requirements not met"
+        if self.m.paused:
+            return "credential: paused"
+        if ISSUER_A not in self.m.issuers:
+            return "credential: issuer removed"
+        output = self.m.classes[p.output]
+        if not output.active:
+            return "credential: class inactive"
+        if output.issue_until and self.now > output.issue_until:
+            return "credential: issuance closed"
+        return self.receiver_error(p.output, actor)
+
+    def parts_of(self, actor: int, usable: bool = False) -> list[int]:
+        """The actor's tokens of the pathway's classes; with ``usable``, only
+        valid ones at or above their option's minimum."""
+        p = self.m.pathway
+        assert p is not None
+        return [
+            i
+            for i, t in self.m.tokens.items()
+            if t.holder == actor
+            and t.class_id in p.options
+            and (not usable or (self.status(i) == ACTIVE and t.score >= p.options[t.class_id][0]))
+        ]
+
+    def ready_claimers(self) -> list[int]:
+        """Learners who hold usable parts of every group and have not claimed."""
+        p = self.m.pathway
+        if p is None:
+            return []
+        return [
+            a
+            for a in LEARNERS
+            if a not in p.claimed
+            and len({p.options[self.m.tokens[i].class_id][1] for i in self.parts_of(a, True)})
+            == len(p.required)
+        ]
+
+    @precondition(lambda self: bool(self.ready_claimers()))
+    @rule(data=st.data())
+    def claim_ready(self, data: st.DataObject) -> None:
+        """A learner who can complete claims with all their usable parts
+        (mostly succeeds; the registry or pathway state may still refuse)."""
+        actor = data.draw(st.sampled_from(self.ready_claimers()), label="claimer")
+        self.do_claim(actor, sorted(self.parts_of(actor, True)))
+
+    @rule(data=st.data(), order=st.sampled_from(["sorted"] * 8 + ["reversed", "duplicate"]))
+    def claim_any(self, data: st.DataObject, order: str) -> None:
+        """Anyone, with their own parts or any tokens (or an unknown id), in
+        order, reversed, or with the last one twice."""
+        actor = self.pick_actor(data, LEARNERS)
+        own = self.parts_of(actor)
+        pool = (
+            own
+            if own and data.draw(st.booleans(), label="own")
+            else [
+                *self.m.tokens,
+                len(self.m.tokens) + 1,
+            ]
+        )
+        ids = sorted(
+            data.draw(st.lists(st.sampled_from(pool), max_size=4, unique=True), label="ids")
+        )
+        if order == "reversed" and len(ids) > 1:
+            ids.reverse()
+        elif order == "duplicate" and ids:
+            ids.append(ids[-1])
+        self.do_claim(actor, ids)
+
+    def do_claim(self, actor: int, ids: list[int]) -> None:
+        p = self.m.pathway
+        assert p is not None
+        self.touched_tokens.update(i for i in ids if i in self.m.tokens)
+        error = self.claim_error(actor, ids)
+        token_id = self.call(actor, error, self.paths.claim, 1, ids)
+        if error is None:
+            scores = [self.m.tokens[i].score for i in ids]
+            assert token_id == self.record_issue(p.output, actor, sum(scores) // len(scores))
+            token = self.m.tokens[token_id]
+            expiries = [self.m.tokens[i].expires_at for i in ids if self.m.tokens[i].expires_at]
+            if p.inherit and expiries:
+                earliest = min(expiries)
+                if token.expires_at == 0 or earliest < token.expires_at:
+                    token.expires_at = earliest
+            p.claimed[actor] = token_id
+
+    @rule(data=st.data(), active=st.sampled_from([True, True, True, False]))
+    def set_pathway_active(self, data: st.DataObject, active: bool) -> None:
+        assert self.m.pathway is not None
+        actor = self.pick_actor(data, [ISSUER_A])
+        error = None if actor == ISSUER_A else "pathway: not class issuer"
+        self.call(actor, error, self.paths.set_pathway_active, 1, active)
+        if error is None:
+            self.m.pathway.active = active
+
+    @invariant()
+    def claims_agree(self) -> None:
+        """Each wallet's claimed pathway credential, as the model has it."""
+        p = self.m.pathway
+        if p is None:
+            return
+        for actor, address in enumerate(self.addr):
+            assert self.paths.claimed_token(1, address) == p.claimed.get(actor, 0)
+
     @rule(delta=seconds)
     def time_travel(self, delta: int) -> None:
         boa.env.time_travel(seconds=delta)
@@ -780,10 +963,10 @@ class RegistryMachine(RuleBasedStateMachine):
             assert tuple(self.reg.class_rules(class_id)) == (klass.restricted, klass.issue_until)
 
 
-# `make test` runs 100 examples (about 1.5 minutes); `make test-properties`
+# `make test` runs 70 examples (about a minute); `make test-properties`
 # runs 500. CREDSTACK_PROPERTY_EXAMPLES sets any other number.
 RegistryMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "70")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -90,8 +90,9 @@ def deployed(deployments_dir: Path, accounts: Any, chain: Any) -> dict[str, Any]
     """Deployed by TEST::0 under the catalog's council (TEST::3..5, 2 of 3,
     48 h); a member's catalog apply proposes the issuers' onboarding, a
     second member approves, the delay passes, it is executed; then both
-    issuers (TEST::1 northwind, TEST::2 lumen) apply their classes. Asks for
-    ape's session fixtures so they exist before ape snapshots the module."""
+    issuers (TEST::2 lumen, TEST::1 northwind) apply their classes, and
+    Northwind its pathway. Asks for ape's session fixtures so they exist
+    before ape snapshots the module."""
     import os
 
     from credstack import deployments
@@ -108,7 +109,8 @@ def deployed(deployments_dir: Path, accounts: Any, chain: Any) -> dict[str, Any]
     run(governance_cli.cli, "approve", "1", "--account", COUNCIL[1], "--yes")
     chain.pending_timestamp += DELAY
     run(governance_cli.cli, "execute", "1", "--account", COUNCIL[0], "--yes")
-    for account in ("TEST::1", "TEST::2"):
+    # Lumen first: Northwind's pathway cross-credits Lumen's classes.
+    for account in ("TEST::2", "TEST::1"):
         run(catalog_cli.cli, "apply", str(CATALOG), "--account", account, "--yes")
     deployment = deployments.read(int(chain.chain_id))
     assert deployment is not None

@@ -23,10 +23,10 @@ def example() -> dict[str, Any]:
     return yaml.safe_load(CATALOG.read_text())
 
 
-def test_example__two_issuers_seven_classes_one_transferable() -> None:
+def test_example__two_issuers_eight_classes_one_transferable() -> None:
     c = catalog.load(CATALOG)
     assert list(c.issuers) == ["northwind", "lumen"]
-    assert len(c.classes) == 7
+    assert len(c.classes) == 8
     assert [s.slug for s in c.classes.values() if s.transferable] == ["mentor-session-pass"]
     assert c.classes["sql-querying"].min_score == 7_500
 
@@ -234,7 +234,7 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     result = invoke(catalog_cli.cli, "show", CATALOG)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "in sync" in line]
-    assert len(lines) == 7
+    assert len(lines) == 9  # eight classes and the pathway
 
 
 # Governance in the catalog

@@ -195,8 +195,8 @@ def test_issue__unknown_slug__one_line(run_issue: Any, tmp_path: Path) -> None:
     result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 1)), slug="sql")
     assert one_line_error(result) == (
         "error: unknown class slug 'sql' (known: analytics-communication, applied-statistics, "
-        "data-visualization, mentor-session-pass, python-data-wrangling, spreadsheet-analysis, "
-        "sql-querying)"
+        "data-visualization, junior-data-analyst, mentor-session-pass, python-data-wrangling, "
+        "spreadsheet-analysis, sql-querying)"
     )
 
 

@@ -21,6 +21,7 @@ from credstack.cli.common import (
 )
 from credstack.config import out_dir
 from credstack.governance import Governance
+from credstack.pathways import Pathways
 from credstack.registry import Registry
 from credstack.units import format_percent
 
@@ -34,7 +35,7 @@ CATALOG_ARG = click.argument(
 
 @click.group()
 def cli() -> None:
-    """Apply a catalog of issuers and classes to chain, or show it beside the chain."""
+    """Apply a catalog of issuers, classes and pathways to chain, or show it beside the chain."""
 
 
 def _describe(step: Step) -> str:
@@ -59,7 +60,8 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
     deployment = deployments.load_live(chain)
     registry = Registry.at(deployment.registry, deployment.block_number)
     governance = Governance.for_deployment(deployment) if deployment.council else None
-    planned = plan(registry, catalog, deployment, account.address, governance)
+    pathways = Pathways.for_deployment(deployment, registry) if deployment.pathways else None
+    planned = plan(registry, catalog, deployment, account.address, governance, pathways)
     steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
     if dry_run or not to_send:
@@ -68,7 +70,7 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
         out.print(f"{len(to_send)} transaction(s) to send" + ("; dry run" if dry_run else ""))
         if not dry_run:
             # Nothing to send: still record slug -> id for classes found on chain.
-            apply(registry, catalog, deployment, account, planned=planned)
+            apply(registry, catalog, deployment, account, planned=planned, pathways=pathways)
             deployments.write(deployment)
         return
     confirm(f"Send {len(to_send)} transaction(s) from {account.address}?", yes)
@@ -80,6 +82,7 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
         account,
         on_step=lambda s: out.print(_describe(s)),
         planned=planned,
+        pathways=pathways,
     )
     deployments.write(deployment)
     out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
@@ -99,7 +102,8 @@ def show(catalog_path: Path) -> None:
     # Planned for an account that may send nothing, every difference is
     # reported as drift or as a step another key must send.
     governance = Governance.for_deployment(deployment) if deployment.council else None
-    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40, governance)
+    pathways = Pathways.for_deployment(deployment, registry) if deployment.pathways else None
+    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40, governance, pathways)
     drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
     for column in ("slug", "issuer", "id", "name", "min", "valid", "soulbound", "on chain"):
@@ -119,3 +123,36 @@ def show(catalog_path: Path) -> None:
             state,
         )
     out.print(table)
+    if catalog.pathways:
+        out.print(pathway_table(catalog, steps, deployment.pathway_ids))
+
+
+def pathway_table(catalog: Any, steps: list[Step], found: dict[str, int]) -> Table:
+    """Each catalog pathway: its groups (* marks a cross-credit option, from
+    another issuer than the output class's), its id and state on chain."""
+    table = Table(title="pathways (* cross-credit)")
+    for column in ("slug", "issuer", "output", "groups", "id", "on chain"):
+        table.add_column(column)
+    for slug, spec in catalog.pathways.items():
+        issuer = catalog.classes[spec.output].issuer
+        groups = []
+        for group in spec.groups:
+            names = [
+                o.slug + ("*" if catalog.classes[o.slug].issuer != issuer else "")
+                for o in group.options
+            ]
+            count = "all" if group.required == len(group.options) else str(group.required)
+            groups.append(f"{group.name}: {count} of {', '.join(names)}")
+        mine = [st for st in steps if st.subject == f"pathway {slug}"]
+        state = (
+            "drift"
+            if any(st.state == DRIFT for st in mine)
+            else (
+                "in sync"
+                if slug in found and all(st.state == IN_SYNC for st in mine)
+                else "to apply"
+            )
+        )
+        pathway_id = str(found.get(slug, "-"))
+        table.add_row(slug, issuer, spec.output, "\n".join(groups), pathway_id, state)
+    return table

@@ -1,0 +1,243 @@
+"""Pathways on chain: the PathwayRegistry's definitions read back from their
+events, a learner's progress, and the choice of parts for a claim.
+
+A learner's parts are found from the registry's events (every token the
+wallet holds), so nobody has to know token ids: for each class the pathway
+lists, the best valid credential the wallet holds is offered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from credstack.catalog import Catalog, PathwaySpec
+from credstack.errors import CredstackError
+from credstack.registry import Credential, LogScanner, Registry, Status, _word
+
+MAX_PARTS = 16
+PART_REASONS = {
+    0: "counts",
+    1: "unknown token",
+    2: "not the holder's",
+    3: "suspended",
+    4: "revoked",
+    5: "expired",
+    6: "burned",
+    7: "not in the pathway",
+    8: "below the option's minimum",
+    9: "given twice",
+}
+CREATED_TOPIC = (
+    "0x"
+    + keccak(
+        text="PathwayCreated(uint256,uint256,address,string,bool,uint256[],(uint256,uint256,uint256)[])"
+    ).hex()
+)
+CLAIMED_TOPIC = "0x" + keccak(text="PathwayClaimed(uint256,address,uint256)").hex()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a pathway is on chain: comparable with a catalog entry."""
+
+    output_class: int
+    required: tuple[int, ...]
+    options: tuple[tuple[int, int, int], ...]  # (class id, min score, group)
+    inherit_expiry: bool
+
+
+@dataclass(frozen=True)
+class Created:
+    pathway_id: int
+    issuer: str
+    name: str
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    required: int
+    counted: int
+    met: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    pathway_id: int
+    holder: str
+    tokens: tuple[int, ...]
+    reasons: tuple[int, ...]
+    groups: tuple[GroupProgress, ...]
+    complete: bool
+    claimed_token: int
+
+    @property
+    def parts_held(self) -> int:
+        """Required parts the holder has, counting no group beyond its need."""
+        return sum(min(g.counted, g.required) for g in self.groups)
+
+    @property
+    def parts_required(self) -> int:
+        return sum(g.required for g in self.groups)
+
+
+def wanted_rules(catalog: Catalog, spec: PathwaySpec, ids: dict[str, int]) -> Rules:
+    """A catalog pathway's rules with class ids (all must be in ``ids``)."""
+    return Rules(
+        output_class=ids[spec.output],
+        required=tuple(g.required for g in spec.groups),
+        options=tuple((ids[o.slug], o.min_score, g) for g, o in spec.options),
+        inherit_expiry=spec.inherit_expiry,
+    )
+
+
+class Pathways:
+    """Typed reads and event queries over a PathwayRegistry contract."""
+
+    def __init__(self, contract: Any, registry: Registry, from_block: int = 0) -> None:
+        self.contract = contract
+        self.address: str = contract.address
+        self.registry = registry
+        self._scanner = LogScanner(self.address, from_block)
+
+    @classmethod
+    def for_deployment(cls, deployment: Any, registry: Registry) -> Pathways:
+        from ape import project
+
+        if not deployment.pathways:
+            raise CredstackError(
+                "this deployment has no pathway registry (deployed before pathways); deploy again"
+            )
+        return cls(
+            project.PathwayRegistry.at(deployment.pathways), registry, deployment.block_number
+        )
+
+    def created(self, issuer: str | None = None) -> list[Created]:
+        """Every pathway created (by ``issuer``), oldest first."""
+        topics: list[str | None] = [CREATED_TOPIC, None, None]
+        if issuer is not None:
+            topics.append(_word(issuer))
+        found = []
+        for log in self._scanner.logs(topics):
+            name, inherit, required, options = decode(
+                ["string", "bool", "uint256[]", "(uint256,uint256,uint256)[]"], bytes(log["data"])
+            )
+            found.append(
+                Created(
+                    pathway_id=int.from_bytes(bytes(log["topics"][1]), "big"),
+                    issuer=to_checksum_address(bytes(log["topics"][3])[12:]),
+                    name=str(name),
+                    rules=Rules(
+                        output_class=int.from_bytes(bytes(log["topics"][2]), "big"),
+                        required=tuple(int(k) for k in required),
+                        options=tuple((int(c), int(m), int(g)) for c, m, g in options),
+                        inherit_expiry=bool(inherit),
+                    ),
+                )
+            )
+        return found
+
+    def active(self, pathway_id: int) -> bool:
+        return bool(self.contract.pathway(pathway_id).active)
+
+    def rules(self, pathway_id: int) -> Rules:
+        info = self.contract.pathway(pathway_id)
+        return Rules(
+            output_class=int(info.output_class),
+            required=tuple(int(k) for k in info.required),
+            options=tuple((int(o.class_id), int(o.min_score), int(o.group)) for o in info.options),
+            inherit_expiry=bool(info.inherit_expiry),
+        )
+
+    def candidate_parts(self, pathway_id: int, holder: str) -> list[Credential]:
+        """The credentials ``holder``'s wallet holds of the pathway's classes:
+        for each class the valid one with the best score (else the first)."""
+        rules = self.rules(pathway_id)
+        wanted = {c for c, _, _ in rules.options}
+        best: dict[int, Credential] = {}
+        for token_id in self.registry.held_tokens(holder):
+            credential = self.registry.credential(token_id)
+            if credential.class_id not in wanted:
+                continue
+            current = best.get(credential.class_id)
+            valid = credential.status == Status.ACTIVE
+            if current is None or (
+                valid and (current.status != Status.ACTIVE or credential.score > current.score)
+            ):
+                best[credential.class_id] = credential
+        return sorted(best.values(), key=lambda c: c.token_id)[:MAX_PARTS]
+
+    def progress(
+        self, pathway_id: int, holder: str, token_ids: list[int] | None = None
+    ) -> Progress:
+        """The contract's progress view for ``holder`` (with the wallet's own
+        candidate parts unless ``token_ids`` are given)."""
+        if token_ids is None:
+            token_ids = [c.token_id for c in self.candidate_parts(pathway_id, holder)]
+        result = self.contract.progress(pathway_id, holder, token_ids)
+        return Progress(
+            pathway_id=pathway_id,
+            holder=holder,
+            tokens=tuple(token_ids),
+            reasons=tuple(int(r) for r in result.parts),
+            groups=tuple(
+                GroupProgress(int(g.required), int(g.counted), bool(g.met)) for g in result.groups
+            ),
+            complete=bool(result.complete),
+            claimed_token=int(result.claimed_token),
+        )
+
+    def claimed(self, pathway_id: int | None = None) -> dict[tuple[int, str], int]:
+        """(pathway id, holder) -> pathway credential, from PathwayClaimed."""
+        topics: list[str | None] = [CLAIMED_TOPIC]
+        if pathway_id is not None:
+            topics.append(_word(pathway_id))
+        return {
+            (
+                int.from_bytes(bytes(log["topics"][1]), "big"),
+                to_checksum_address(bytes(log["topics"][2])[12:]),
+            ): int.from_bytes(bytes(log["data"])[:32], "big")
+            for log in self._scanner.logs(topics)
+        }
+
+    def claim(self, pathway_id: int, holder: str, sender: Any) -> tuple[int, list[int]]:
+        """Claim with the parts that count (the learner, or for the learner
+        by the output class's issuer or a delegate). Returns (token id, parts
+        used). A CredstackError says why not, before anything is sent."""
+        progress = self.progress(pathway_id, holder)
+        if progress.claimed_token:
+            raise CredstackError(
+                f"{holder} already holds this pathway's credential (token {progress.claimed_token})"
+            )
+        # The contract keys claims by wallet; a learner whose credentials
+        # were recovered to a new wallet holds the pathway credential there
+        # already, and must not claim a second one.
+        output = self.rules(pathway_id).output_class
+        for token_id in self.registry.held_tokens(holder):
+            if self.registry.credential(token_id).class_id == output:
+                raise CredstackError(
+                    f"{holder} already holds a credential of the pathway's class (token "
+                    f"{token_id}): one per learner"
+                )
+        if not self.active(pathway_id):
+            raise CredstackError(f"pathway {pathway_id} is inactive")
+        if not progress.complete:
+            missing = [
+                f"group {i + 1} needs {g.required - g.counted} more"
+                for i, g in enumerate(progress.groups)
+                if not g.met
+            ]
+            raise CredstackError(
+                f"{holder} does not meet pathway {pathway_id} yet: " + "; ".join(missing)
+            )
+        parts = [t for t, r in zip(progress.tokens, progress.reasons, strict=True) if r == 0]
+        if sender.address.lower() == holder.lower():
+            receipt = self.contract.claim(pathway_id, parts, sender=sender)
+        else:
+            receipt = self.contract.claim_for(pathway_id, holder, parts, sender=sender)
+        [event] = self.contract.PathwayClaimed.from_receipt(receipt)
+        return int(event.token_id), parts
