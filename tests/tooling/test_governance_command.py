@@ -14,6 +14,9 @@ from credstack.cli import governance as gov_cli
 from credstack.governance import Governance, contract_address, parse_duration
 from tests.tooling.conftest import COUNCIL, DELAY, wallet
 
+# Deploy before the first test, so ape snapshots the module with it in place.
+pytestmark = pytest.mark.usefixtures("deployed")
+
 
 def one_line_error(result: Any) -> str:
     assert result.exit_code == 1, result.output

@@ -20,6 +20,9 @@ from tests.tooling.conftest import CATALOG, wallet
 EVIDENCE = b"\x22" * 32
 SLUG = "junior-data-analyst"
 
+# Deploy before the first test, so ape snapshots the module with it in place.
+pytestmark = pytest.mark.usefixtures("deployed")
+
 
 def example() -> dict[str, Any]:
     return yaml.safe_load(CATALOG.read_text())

@@ -13,6 +13,10 @@ from tests.tooling.conftest import wallet
 EVIDENCE = b"\x11" * 32
 
 
+# Deploy before the first test, so ape snapshots the module with it in place.
+pytestmark = pytest.mark.usefixtures("deployed")
+
+
 def error_output(result: Any) -> str:
     assert result.exit_code == 1, result.output
     return "\n".join(x for x in result.output.splitlines() if not x.startswith("Usage"))
