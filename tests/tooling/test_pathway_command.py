@@ -129,17 +129,25 @@ def test_apply__pathway_changed__drift(deployed: Any, invoke: Any, tmp_path: Pat
 
 
 def test_apply__pathway_renamed__created_as_a_new_pathway(
-    deployed: Any, invoke: Any, tmp_path: Path
+    deployed: Any, invoke: Any, tmp_path: Path, deployments_dir: Path
 ) -> None:
+    from ape import chain
+
     data = example()
     data["pathways"][0]["name"] = "Junior Data Analyst (2027)"
     data["pathways"][0]["groups"][1]["require"] = 2
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(data))
-    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
-    assert "[done] pathway junior-data-analyst: create pathway 'Junior Data Analyst (2027)'" in (
-        result.output
-    )
+    # The chain is rolled back after the test; the module's record must be too.
+    record = deployments_dir / f"{chain.chain_id}.json"
+    saved = record.read_text()
+    try:
+        result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+        done = "[done] pathway junior-data-analyst: create pathway 'Junior Data Analyst (2027)'"
+        assert done in result.output
+        assert json.loads(record.read_text())["pathway_ids"] == {SLUG: 2}
+    finally:
+        record.write_text(saved)
 
 
 # Progress and claim
