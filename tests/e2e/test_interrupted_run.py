@@ -22,7 +22,7 @@ from credstack.anvil import Anvil
 from tests.e2e.conftest import Cli
 from tests.tooling.conftest import learner_rows, write_csv
 
-ROWS = 100
+ROWS = 60
 BATCH = 10
 ISSUED_TOPIC = (
     "0x" + keccak(text="CredentialIssued(uint256,uint256,address,uint256,uint256,bytes32)").hex()

@@ -963,10 +963,10 @@ class RegistryMachine(RuleBasedStateMachine):
             assert tuple(self.reg.class_rules(class_id)) == (klass.restricted, klass.issue_until)
 
 
-# `make test` runs 50 examples (under a minute); `make test-properties`
+# `make test` runs 40 examples (under a minute); `make test-properties`
 # runs 500. CREDSTACK_PROPERTY_EXAMPLES sets any other number.
 RegistryMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "50")),
+    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "40")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
