@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from credstack.catalog import Catalog, ClassSpec, class_uri
+from credstack.catalog import Catalog, class_uri
 from credstack.deployments import ClassRecord, Deployment
 from credstack.governance import Call, Governance, State
 from credstack.pathways import Pathways, wanted_rules
-from credstack.registry import ISSUER_ROLE, ClassInfo, Registry, created_class_id
+from credstack.registry import ISSUER_ROLE, Registry, created_class_id
+from credstack.send import as_sender
 from credstack.units import format_percent
 
 # What a step is: "in sync" needs nothing; "send" this signer can do now;
@@ -28,16 +29,10 @@ class Step:
     run: Callable[[Any], Any] | None = field(default=None, repr=False)
 
 
-@dataclass
-class ClassState:
-    spec: ClassSpec
-    info: ClassInfo | None  # None: not on chain yet
-
-
 def _send(method: Any, *args: Any) -> Any:
     """``partial(_send, method, *args)(sender)`` sends ``method(*args)``."""
     *call, sender = args
-    return method(*call, sender=sender)
+    return as_sender(sender).send(method, *call)
 
 
 def find_classes(registry: Registry, catalog: Catalog, deployment: Deployment) -> dict[str, int]:
@@ -203,13 +198,13 @@ def _create_pathway(
     pathways: Pathways, catalog: Catalog, spec: Any, ids: dict[str, int], sender: Any
 ) -> Any:
     rules = wanted_rules(catalog, spec, ids)
-    return pathways.contract.create_pathway(
+    return as_sender(sender).send(
+        pathways.contract.create_pathway,
         spec.name,
         rules.output_class,
         list(rules.required),
         [list(o) for o in rules.options],
         rules.inherit_expiry,
-        sender=sender,
     )
 
 
@@ -288,7 +283,7 @@ def plan(
     return steps, ids
 
 
-def apply(
+def execute(
     registry: Registry,
     catalog: Catalog,
     deployment: Deployment,
@@ -302,6 +297,7 @@ def apply(
     `plan` for ``sender``, or a fresh plan); record slug -> id in the
     deployment (the caller writes the file). Returns the steps, run ones as
     "done"."""
+    sender = as_sender(sender)
     steps, ids = planned or plan(
         registry, catalog, deployment, sender.address, governance, pathways
     )

@@ -1,15 +1,12 @@
 """Governance: the council (M of N) in front of the timelock that holds the
 registry's admin role.
 
-- ``deploy_governed`` deploys renderer, council, timelock and registry so that
-  no externally owned account holds any role afterwards: the council's
-  timelock address is computed from the deployer's nonce (CREATE address),
-  the timelock gets the council as its only proposer and executor and no
-  admin, and the registry gets the timelock as admin and names the guardian
-  (who may pause at once; not a role).
-- ``Governance`` encodes calls from names (``registry force_revoke 12
-  "fraud"``), reads proposals back from ``ProposalCreated`` events, and checks
-  each step before sending it, so a refusal is a message, not a revert.
+``Governance`` encodes calls from names (``registry force_revoke 12
+"fraud"``), reads proposals back from ``ProposalCreated`` events, and checks
+each step before sending it, so a refusal is a message, not a revert. A list
+of calls longer than a proposal holds is split over as many proposals as it
+needs (``propose_all``), which then travel together. Deploying the council
+and timelock is ``credstack.deploy``'s work.
 """
 
 from __future__ import annotations
@@ -22,18 +19,21 @@ from enum import IntEnum
 from typing import Any
 
 from eth_abi.abi import decode, encode
-from eth_utils.address import is_checksum_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from credstack.errors import CredstackError
-from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL, ZERO_ADDRESS
-from credstack.units import format_time
+from credstack.events import LogScanner, topic, topic_address, topic_int
+from credstack.inputs import address_problem
+from credstack.send import as_sender
+from credstack.units import format_duration, format_time, parse_duration
 
-MAX_MEMBERS = 16
 MAX_CALLS = 16
 # A timelock call's calldata limit (snekmate: Bytes[1_024]).
 MAX_PAYLOAD = 1_024
 ALLOWLIST_CHUNK = 27
+# The council's description limit (String[256]).
+MAX_DESCRIPTION = 256
 
 ROLES: dict[str, bytes] = {
     "DEFAULT_ADMIN_ROLE": b"\x00" * 32,
@@ -42,8 +42,6 @@ ROLES: dict[str, bytes] = {
         for name in ("ISSUER_ROLE", "PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE")
     },
 }
-_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400}
 
 
 class GovernanceError(CredstackError):
@@ -59,123 +57,6 @@ class State(IntEnum):
     QUEUED = 3
     READY = 4
     EXECUTED = 5
-
-
-def parse_duration(text: str) -> int:
-    """``"48h"`` -> 172800; plain digits are seconds. ValueError otherwise."""
-    match = _DURATION.match(str(text).strip())
-    if not match:
-        raise ValueError("a whole number of seconds, or with s, m, h or d (e.g. 48h, 2d)")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def format_duration(seconds: int) -> str:
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours)
-    if not days:
-        parts += [f"{minutes} min"] * bool(minutes or not hours)
-    return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class GovernanceConfig:
-    """Who governs a deployment: council members, approvals needed, the
-    timelock's delay in seconds, and the guardian who may pause at once."""
-
-    members: tuple[str, ...]
-    threshold: int
-    delay: int
-    guardian: str | None = None
-
-    def problems(self) -> list[tuple[str, object, str]]:
-        """(field, value, reason) for each thing wrong; empty when usable."""
-        found: list[tuple[str, object, str]] = []
-        if not self.members:
-            found.append(("members", [], "at least one council member"))
-        if len(self.members) > MAX_MEMBERS:
-            found.append(("members", len(self.members), f"at most {MAX_MEMBERS}"))
-        seen: set[str] = set()
-        for member in self.members:
-            if not is_checksum_address(member) or member == ZERO_ADDRESS:
-                found.append(("members", member, "not an EIP-55 checksummed address"))
-            elif member.lower() in seen:
-                found.append(("members", member, "listed twice"))
-            seen.add(member.lower())
-        if not 1 <= self.threshold <= max(1, len(self.members)):
-            found.append(("threshold", self.threshold, f"1 to {len(self.members)} (the members)"))
-        if self.delay < 0:
-            found.append(("delay", self.delay, "not negative"))
-        if self.guardian is not None and (
-            not is_checksum_address(self.guardian) or self.guardian == ZERO_ADDRESS
-        ):
-            found.append(("guardian", self.guardian, "not an EIP-55 checksummed address"))
-        return found
-
-
-def contract_address(sender: str, nonce: int) -> str:
-    """The address a CREATE from ``sender`` at ``nonce`` deploys to:
-    keccak(rlp([sender, nonce]))[12:]."""
-
-    def rlp_bytes(data: bytes) -> bytes:
-        if len(data) == 1 and data[0] < 0x80:
-            return data
-        return bytes([0x80 + len(data)]) + data
-
-    nonce_bytes = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big") if nonce else b""
-    body = rlp_bytes(bytes.fromhex(sender[2:])) + rlp_bytes(nonce_bytes)
-    return to_checksum_address(keccak(bytes([0xC0 + len(body)]) + body)[12:])
-
-
-@dataclass
-class System:
-    """The contracts of a governed deployment (ape contract instances)."""
-
-    registry: Any
-    council: Any
-    timelock: Any
-    renderer: Any
-    pathways: Any
-
-
-def deploy_governed(
-    project: Any,
-    sender: Any,
-    config: GovernanceConfig,
-    name: str = DEFAULT_NAME,
-    symbol: str = DEFAULT_SYMBOL,
-) -> System:
-    """Renderer, council, timelock, registry and pathway registry, in five
-    transactions from ``sender``, who holds no role on any of them
-    afterwards (the pathway registry has no roles)."""
-    if problems := config.problems():
-        field, value, reason = problems[0]
-        raise GovernanceError(f"governance {field} = {value!r}: {reason}")
-    renderer = project.CredentialRenderer.deploy(sender=sender)
-    timelock_address = contract_address(sender.address, int(sender.nonce) + 1)
-    council = project.Council.deploy(
-        list(config.members), config.threshold, timelock_address, sender=sender
-    )
-    timelock = project.Timelock.deploy(
-        config.delay, [council.address], [council.address], ZERO_ADDRESS, sender=sender
-    )
-    if timelock.address != timelock_address:
-        raise GovernanceError(
-            f"the timelock landed at {timelock.address}, not {timelock_address}: another "
-            f"transaction from {sender.address} went out during the deployment; deploy again"
-        )
-    registry = project.CredentialRegistry.deploy(
-        name,
-        symbol,
-        timelock.address,
-        renderer.address,
-        config.guardian or ZERO_ADDRESS,
-        sender=sender,
-    )
-    pathways = project.PathwayRegistry.deploy(registry.address, sender=sender)
-    return System(registry, council, timelock, renderer, pathways)
 
 
 # Calls
@@ -227,8 +108,6 @@ class Governance:
     proposals may call, by name."""
 
     def __init__(self, council: Any, timelock: Any, targets: dict[str, Any], from_block: int = 0):
-        from credstack.registry import LogScanner
-
         self.council = council
         self.timelock = timelock
         self.targets = {"council": council, "timelock": timelock, **targets}
@@ -258,8 +137,8 @@ class Governance:
     def _address_of(self, text: str) -> str:
         if text in self.targets:
             return str(self.targets[text].address)
-        if not is_checksum_address(text):
-            raise ValueError("an EIP-55 checksummed address or one of " + ", ".join(self.targets))
+        if problem := address_problem(text):
+            raise ValueError(f"{problem}; or one of " + ", ".join(self.targets))
         return text
 
     def _convert(self, kind: str, value: Any) -> Any:
@@ -349,14 +228,10 @@ class Governance:
     # Reading
 
     def _created(self) -> dict[int, tuple[str, str, tuple[Call, ...]]]:
-        topic = (
-            "0x"
-            + keccak(text="ProposalCreated(uint256,address,bytes32,address[],bytes[],string)").hex()
-        )
         found: dict[int, tuple[str, str, tuple[Call, ...]]] = {}
-        for log in self._scanner.logs([topic]):
-            proposal_id = int.from_bytes(bytes(log["topics"][1]), "big")
-            proposer = to_checksum_address(bytes(log["topics"][2])[12:])
+        for log in self._scanner.logs([topic("Council", "ProposalCreated")]):
+            proposal_id = topic_int(log, 1)
+            proposer = topic_address(log, 2)
             _, targets, payloads, description = decode(
                 ["bytes32", "address[]", "bytes[]", "string"], bytes(log["data"])
             )
@@ -432,16 +307,34 @@ class Governance:
         if not calls:
             raise GovernanceError("a proposal needs at least one call")
         if len(calls) > MAX_CALLS:
-            raise GovernanceError(f"{len(calls)} calls; a proposal holds at most {MAX_CALLS}")
-        if len(description.encode()) > 256:
-            raise GovernanceError("the description is longer than 256 bytes")
-        receipt = self.council.propose(
-            [c.target for c in calls], [c.payload for c in calls], description, sender=sender
+            raise GovernanceError(
+                f"{len(calls)} calls; a proposal holds at most {MAX_CALLS} (propose_all splits)"
+            )
+        if len(description.encode()) > MAX_DESCRIPTION:
+            raise GovernanceError(f"the description is longer than {MAX_DESCRIPTION} bytes")
+        receipt = as_sender(sender).send(
+            self.council.propose, [c.target for c in calls], [c.payload for c in calls], description
         )
         [event] = self.council.ProposalCreated.from_receipt(receipt)
         return int(event.proposal_id)
 
-    def approve(self, proposal_id: int, sender: Any) -> Proposal:
+    def propose_all(self, calls: Sequence[Call], description: str, sender: Any) -> list[int]:
+        """``calls`` in as many proposals as they need (at most MAX_CALLS
+        each, in order); the descriptions say "part i of n". Their ids."""
+        self._check_member(sender)
+        chunks = split_calls(calls)
+        if len(chunks) == 1:
+            return [self.propose(chunks[0], description, sender)]
+        ids = []
+        for i, chunk in enumerate(chunks, 1):
+            suffix = f" (part {i} of {len(chunks)})"
+            text = description.encode()[: MAX_DESCRIPTION - len(suffix)].decode(errors="ignore")
+            ids.append(self.propose(chunk, text + suffix, sender))
+        return ids
+
+    def check_approve(self, proposal_id: int, sender: Any) -> Proposal:
+        """The proposal, if ``sender`` may approve it now; GovernanceError
+        saying why not otherwise."""
         self._check_member(sender)
         proposal = self.proposal(proposal_id)
         if proposal.state == State.STALE:
@@ -455,15 +348,17 @@ class Governance:
             )
         if self.council.approved(proposal_id, sender.address):
             raise GovernanceError(f"{sender.address} has already approved proposal {proposal_id}")
-        self.council.approve(
-            proposal_id,
-            [c.target for c in proposal.calls],
-            [c.payload for c in proposal.calls],
-            sender=sender,
-        )
+        return proposal
+
+    def approve(self, proposal_id: int, sender: Any) -> Proposal:
+        """Approve (checked first); the proposal as it is afterwards."""
+        proposal = self.check_approve(proposal_id, sender)
+        as_sender(sender).send(self.council.approve, proposal_id, *_arrays(proposal.calls))
         return self.proposal(proposal_id)
 
-    def execute(self, proposal_id: int, sender: Any) -> Any:
+    def check_execute(self, proposal_id: int, sender: Any) -> Proposal:
+        """The proposal, if ``sender`` may execute it now; GovernanceError
+        saying why not (and when it will be executable) otherwise."""
         self._check_member(sender)
         proposal = self.proposal(proposal_id)
         if proposal.state in (State.APPROVING, State.STALE):
@@ -480,32 +375,43 @@ class Governance:
                 f"proposal {proposal_id} is not executable yet: it becomes executable at "
                 f"{format_time(proposal.ready_at)} (in {format_duration(proposal.ready_at - now)})"
             )
-        return self.council.execute(
-            proposal_id,
-            [c.target for c in proposal.calls],
-            [c.payload for c in proposal.calls],
-            sender=sender,
-        )
+        return proposal
 
-    def carry(self, proposal_id: int, members: Sequence[Any], wait: Callable[[int], None]) -> Any:
-        """Members approve until the proposal is scheduled, ``wait(seconds)``
-        lets the delay pass, a member executes: for the pilot and tests on a
-        local chain. Reads the proposal once; returns the execute receipt."""
-        proposal = self.proposal(proposal_id)
-        targets = [c.target for c in proposal.calls]
-        payloads = [c.payload for c in proposal.calls]
-        ready_at = proposal.ready_at
-        for member in members:
-            if ready_at or member.address in proposal.approvers:
-                continue
-            receipt = self.council.approve(proposal_id, targets, payloads, sender=member)
-            for event in self.council.ProposalScheduled.from_receipt(receipt):
-                ready_at = int(event.ready_at)
-        if not ready_at:
-            raise GovernanceError(f"proposal {proposal_id}: not enough members to schedule it")
-        if ready_at > self.now():
-            wait(ready_at - self.now())
-        return self.council.execute(proposal_id, targets, payloads, sender=members[0])
+    def execute(self, proposal_id: int, sender: Any) -> Any:
+        """Execute (checked first); the receipt."""
+        proposal = self.check_execute(proposal_id, sender)
+        return as_sender(sender).send(self.council.execute, proposal_id, *_arrays(proposal.calls))
+
+    def carry(
+        self, proposal_ids: Sequence[int], members: Sequence[Any], wait: Callable[[int], None]
+    ) -> list[Proposal]:
+        """Members approve each proposal until it is scheduled, ``wait(seconds)``
+        lets the delay pass once for all of them, a member executes each: for
+        the pilot and tests on a local chain. Returns the proposals as they
+        were before (for their descriptions and approvals)."""
+        senders = [as_sender(m) for m in members]
+        proposals = [self.proposal(i) for i in proposal_ids]
+        latest = 0
+        for proposal in proposals:
+            ready_at = proposal.ready_at
+            for member in senders:
+                if ready_at or member.address in proposal.approvers:
+                    continue
+                receipt = member.send(
+                    self.council.approve, proposal.proposal_id, *_arrays(proposal.calls)
+                )
+                for event in self.council.ProposalScheduled.from_receipt(receipt):
+                    ready_at = int(event.ready_at)
+            if not ready_at:
+                raise GovernanceError(
+                    f"proposal {proposal.proposal_id}: not enough members to schedule it"
+                )
+            latest = max(latest, ready_at)
+        if latest > self.now():
+            wait(latest - self.now())
+        for proposal in proposals:
+            senders[0].send(self.council.execute, proposal.proposal_id, *_arrays(proposal.calls))
+        return proposals
 
     def enact(
         self,
@@ -513,13 +419,14 @@ class Governance:
         description: str,
         members: Sequence[Any],
         wait: Callable[[int], None],
-    ) -> int:
-        """Propose, gather approvals from ``members`` up to the threshold,
-        ``wait(seconds)`` out the delay, execute: the whole flow, for the
-        pilot and tests on a local chain. Returns the proposal id."""
-        proposal_id = self.propose(calls, description, members[0])
-        self.carry(proposal_id, members, wait)
-        return proposal_id
+    ) -> list[int]:
+        """Propose (in as many proposals as the calls need), gather approvals
+        from ``members`` up to the threshold, ``wait(seconds)`` out the delay,
+        execute: the whole flow, for the pilot and tests on a local chain.
+        Returns the proposal ids."""
+        proposal_ids = self.propose_all(calls, description, members[0])
+        self.carry(proposal_ids, members, wait)
+        return proposal_ids
 
     def allowlist_calls(self, class_id: int, accounts: Sequence[str], allowed: bool) -> list[Call]:
         """``set_allowlist`` calls in chunks that fit a timelock call."""
@@ -531,6 +438,17 @@ class Governance:
             )
             for i in range(0, len(accounts), ALLOWLIST_CHUNK)
         ]
+
+
+def split_calls(calls: Sequence[Call]) -> list[list[Call]]:
+    """``calls`` in order, in chunks of at most MAX_CALLS (one proposal each)."""
+    if not calls:
+        raise GovernanceError("a proposal needs at least one call")
+    return [list(calls[i : i + MAX_CALLS]) for i in range(0, len(calls), MAX_CALLS)]
+
+
+def _arrays(calls: Sequence[Call]) -> tuple[list[str], list[bytes]]:
+    return [c.target for c in calls], [c.payload for c in calls]
 
 
 def time_travel(seconds: int) -> None:

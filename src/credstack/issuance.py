@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from Crypto.Hash import keccak as keccak_256
-
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
+from credstack.inputs import address_problem
 from credstack.journal import Journal
 from credstack.registry import (
     MAX_BATCH,
@@ -38,11 +36,10 @@ from credstack.registry import (
     Registry,
     issued_token_ids,
 )
+from credstack.send import as_sender
 from credstack.units import format_percent, parse_percent
 
 CSV_FIELDS = ("wallet", "score", "evidence", "external_id")
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-ZERO = "0x" + "0" * 40
 # Batches aim at this share of the gas cap; each is estimated before sending.
 GAS_HEADROOM = 0.95
 # How long a resumed run waits for a transaction an earlier run left pending.
@@ -59,34 +56,6 @@ class IssueRow:
 
 
 # Validation
-
-
-_HIGH = frozenset("89abcdef")
-
-
-def checksummed(body: str) -> str:
-    """EIP-55 of 40 hex digits: a letter is upper case where the keccak of
-    the lower-case address has a nibble of 8 or more. Written out because
-    eth_utils spends most of a 100,000-row validation here."""
-    lower = body.lower()
-    nibbles = keccak_256.new(digest_bits=256, data=lower.encode()).digest().hex()
-    return "".join(c.upper() if n in _HIGH else c for c, n in zip(lower, nibbles[:40], strict=True))
-
-
-def wallet_problem(text: str) -> str | None:
-    """Why ``text`` is not a wallet to issue to, or None."""
-    if not text:
-        return "missing"
-    if not ADDRESS.match(text):
-        return "not an address (0x and 40 hex digits)"
-    if text.lower() == ZERO:
-        return "zero address"
-    body = text[2:]
-    if checksummed(body) == body:
-        return None  # some checksummed addresses are all one case
-    if body == body.lower() or body == body.upper():
-        return "no EIP-55 checksum (all one case): copy the address as the wallet shows it"
-    return "bad EIP-55 checksum (a mistyped character?)"
 
 
 def read_rows(path: Path, klass: ClassInfo) -> tuple[list[IssueRow], list[RowError]]:
@@ -135,7 +104,7 @@ def read_rows(path: Path, klass: ClassInfo) -> tuple[list[IssueRow], list[RowErr
                 bad = len(errors)
 
                 wallet = cell["wallet"]
-                if problem := wallet_problem(wallet):
+                if problem := address_problem(wallet):
                     errors.append(RowError(line, "wallet", wallet, problem))
                 elif wallet.lower() in seen_wallets:
                     first = seen_wallets[wallet.lower()]
@@ -256,7 +225,7 @@ class Issuance:
         self.registry = registry
         self.klass = klass
         self.slug = slug
-        self.sender = sender
+        self.sender = as_sender(sender)
         self.journal = journal
         self.timings = Timings()
         self._estimates: dict[tuple[str, ...], int] = {}
@@ -420,7 +389,9 @@ class Issuance:
             args = self._batch_args(rows)
             try:
                 self._estimates[key] = int(
-                    self.registry.contract.issue_batch.estimate_gas_cost(*args, sender=self.sender)
+                    self.registry.contract.issue_batch.estimate_gas_cost(
+                        *args, sender=self.sender.account
+                    )
                 )
             except ContractLogicError as err:
                 raise CredstackError(f"the node refused the batch: {err.message}") from None
@@ -440,7 +411,6 @@ class Issuance:
     def execute(self, plan: Plan, on_progress: Callable[[int], None] | None = None) -> Outcome:
         """Send every batch of the plan, journalling each transaction before
         it is broadcast and after it is mined."""
-        from ape import chain
         from ape.exceptions import ContractLogicError
 
         if self._unjournalled:
@@ -462,26 +432,32 @@ class Issuance:
                 continue
             gas_limit = min(estimate + estimate // 10, plan.gas_limit)
 
-            started = time.perf_counter()
-            txn = self.registry.contract.issue_batch.as_transaction(
-                *args, sender=self.sender, gas_limit=gas_limit
-            )
-            signed = self.sender.sign_transaction(txn)
-            if signed is None:
-                raise CredstackError("the account declined to sign")
-            tx = "0x" + bytes(signed.txn_hash).hex()
-            self.timings.signing += time.perf_counter() - started
-            self.journal.append(
-                [{"t": "sent", "tx": tx, "nonce": int(txn.nonce), "wallets": args[1]}]
-            )
+            broadcast: list[str] = []
 
-            started = time.perf_counter()
+            def journal(
+                tx: str, nonce: int, wallets: list[str] = args[1], seen: list[str] = broadcast
+            ) -> None:
+                self.journal.append([{"t": "sent", "tx": tx, "nonce": nonce, "wallets": wallets}])
+                seen.append(tx)
+
             try:
-                receipt = chain.provider.send_transaction(signed)
+                receipt = self.sender.send(
+                    self.registry.contract.issue_batch,
+                    *args,
+                    gas_limit=gas_limit,
+                    before_broadcast=journal,
+                )
             except ContractLogicError as err:
-                self.journal.append([{"t": "failed", "tx": tx}])
-                raise CredstackError(f"batch transaction {tx} reverted: {err.message}") from None
-            self.timings.node += time.perf_counter() - started
+                if not broadcast:  # refused by the node's estimate: nothing was sent
+                    raise CredstackError(f"the node refused the batch: {err.message}") from None
+                self.journal.append([{"t": "failed", "tx": broadcast[0]}])
+                raise CredstackError(
+                    f"batch transaction {broadcast[0]} reverted: {err.message}"
+                ) from None
+            assert self.sender.last is not None
+            tx = self.sender.last.tx
+            self.timings.signing += self.sender.last.signing
+            self.timings.node += self.sender.last.node
             ids = issued_token_ids(self.registry.contract, receipt)
             if len(ids) != len(batch):
                 raise JournalError(f"{tx}: expected {len(batch)} credentials, saw {len(ids)}")

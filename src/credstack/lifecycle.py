@@ -20,6 +20,7 @@ from typing import Any
 
 from credstack.errors import CredstackError, InputError, RowError
 from credstack.registry import Credential, Registry, Status
+from credstack.send import as_sender
 from credstack.units import DAY, format_time
 
 ACTIONS = ("revoke", "suspend", "reinstate", "renew")
@@ -126,7 +127,7 @@ def read_csv(path: Path, action: str) -> tuple[list[Request], list[RowError]]:
     return requests, errors
 
 
-def check(
+def plan(
     registry: Registry,
     action: str,
     requests: list[Request],
@@ -200,7 +201,7 @@ def check(
     return tasks, done
 
 
-def run(
+def execute(
     registry: Registry,
     action: str,
     tasks: list[Task],
@@ -208,18 +209,19 @@ def run(
     on_done: Callable[[Task, str], None] | None = None,
 ) -> list[tuple[Task, str]]:
     """Send one transaction per task; returns (task, transaction hash)."""
+    sender = as_sender(sender)
     contract = registry.contract
     sent = []
     for task in tasks:
         token_id = task.request.token_id
         if action == "revoke":
-            receipt = contract.revoke(token_id, task.request.reason, sender=sender)
+            receipt = sender.send(contract.revoke, token_id, task.request.reason)
         elif action == "suspend":
-            receipt = contract.suspend(token_id, sender=sender)
+            receipt = sender.send(contract.suspend, token_id)
         elif action == "reinstate":
-            receipt = contract.reinstate(token_id, sender=sender)
+            receipt = sender.send(contract.reinstate, token_id)
         elif action == "renew":
-            receipt = contract.renew(token_id, task.expires_at, sender=sender)
+            receipt = sender.send(contract.renew, token_id, task.expires_at)
         else:
             raise CredstackError(f"unknown action {action!r}")
         tx = str(receipt.txn_hash)

@@ -12,11 +12,12 @@ from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from credstack.catalog import Catalog, PathwaySpec
 from credstack.errors import CredstackError
-from credstack.registry import Credential, LogScanner, Registry, Status, _word
+from credstack.events import LogScanner, topic, word
+from credstack.registry import Credential, Registry, Status
+from credstack.send import as_sender
 
 MAX_PARTS = 16
 PART_REASONS = {
@@ -31,13 +32,7 @@ PART_REASONS = {
     8: "below the option's minimum",
     9: "given twice",
 }
-CREATED_TOPIC = (
-    "0x"
-    + keccak(
-        text="PathwayCreated(uint256,uint256,address,string,bool,uint256[],(uint256,uint256,uint256)[])"
-    ).hex()
-)
-CLAIMED_TOPIC = "0x" + keccak(text="PathwayClaimed(uint256,address,uint256)").hex()
+NAME = "PathwayRegistry"
 
 
 @dataclass(frozen=True)
@@ -103,6 +98,7 @@ class Pathways:
         self.address: str = contract.address
         self.registry = registry
         self._scanner = LogScanner(self.address, from_block)
+        self._rules: dict[int, Rules] = {}
 
     @classmethod
     def for_deployment(cls, deployment: Any, registry: Registry) -> Pathways:
@@ -118,9 +114,9 @@ class Pathways:
 
     def created(self, issuer: str | None = None) -> list[Created]:
         """Every pathway created (by ``issuer``), oldest first."""
-        topics: list[str | None] = [CREATED_TOPIC, None, None]
+        topics: list[str | None] = [topic(NAME, "PathwayCreated"), None, None]
         if issuer is not None:
-            topics.append(_word(issuer))
+            topics.append(word(issuer))
         found = []
         for log in self._scanner.logs(topics):
             name, inherit, required, options = decode(
@@ -145,6 +141,12 @@ class Pathways:
         return bool(self.contract.pathway(pathway_id).active)
 
     def rules(self, pathway_id: int) -> Rules:
+        """A pathway's rules (fixed at creation: read once, then remembered)."""
+        if pathway_id not in self._rules:
+            self._rules[pathway_id] = self._read_rules(pathway_id)
+        return self._rules[pathway_id]
+
+    def _read_rules(self, pathway_id: int) -> Rules:
         info = self.contract.pathway(pathway_id)
         return Rules(
             output_class=int(info.output_class),
@@ -153,14 +155,16 @@ class Pathways:
             inherit_expiry=bool(info.inherit_expiry),
         )
 
-    def candidate_parts(self, pathway_id: int, holder: str) -> list[Credential]:
-        """The credentials ``holder``'s wallet holds of the pathway's classes:
-        for each class the valid one with the best score (else the first)."""
+    def candidate_parts(
+        self, pathway_id: int, holder: str, held: list[Credential] | None = None
+    ) -> list[Credential]:
+        """The credentials ``holder``'s wallet holds (``held``, or read now)
+        of the pathway's classes: for each class the valid one with the best
+        score (else the first)."""
         rules = self.rules(pathway_id)
         wanted = {c for c, _, _ in rules.options}
         best: dict[int, Credential] = {}
-        for token_id in self.registry.held_tokens(holder):
-            credential = self.registry.credential(token_id)
+        for credential in self.registry.held(holder) if held is None else held:
             if credential.class_id not in wanted:
                 continue
             current = best.get(credential.class_id)
@@ -172,12 +176,17 @@ class Pathways:
         return sorted(best.values(), key=lambda c: c.token_id)[:MAX_PARTS]
 
     def progress(
-        self, pathway_id: int, holder: str, token_ids: list[int] | None = None
+        self,
+        pathway_id: int,
+        holder: str,
+        token_ids: list[int] | None = None,
+        held: list[Credential] | None = None,
     ) -> Progress:
         """The contract's progress view for ``holder`` (with the wallet's own
-        candidate parts unless ``token_ids`` are given)."""
+        candidate parts, from ``held`` or read now, unless ``token_ids`` are
+        given)."""
         if token_ids is None:
-            token_ids = [c.token_id for c in self.candidate_parts(pathway_id, holder)]
+            token_ids = [c.token_id for c in self.candidate_parts(pathway_id, holder, held)]
         result = self.contract.progress(pathway_id, holder, token_ids)
         return Progress(
             pathway_id=pathway_id,
@@ -193,9 +202,9 @@ class Pathways:
 
     def claimed(self, pathway_id: int | None = None) -> dict[tuple[int, str], int]:
         """(pathway id, holder) -> pathway credential, from PathwayClaimed."""
-        topics: list[str | None] = [CLAIMED_TOPIC]
+        topics: list[str | None] = [topic(NAME, "PathwayClaimed")]
         if pathway_id is not None:
-            topics.append(_word(pathway_id))
+            topics.append(word(pathway_id))
         return {
             (
                 int.from_bytes(bytes(log["topics"][1]), "big"),
@@ -208,7 +217,8 @@ class Pathways:
         """Claim with the parts that count (the learner, or for the learner
         by the output class's issuer or a delegate). Returns (token id, parts
         used). A CredstackError says why not, before anything is sent."""
-        progress = self.progress(pathway_id, holder)
+        held = self.registry.held(holder)
+        progress = self.progress(pathway_id, holder, held=held)
         if progress.claimed_token:
             raise CredstackError(
                 f"{holder} already holds this pathway's credential (token {progress.claimed_token})"
@@ -217,11 +227,11 @@ class Pathways:
         # were recovered to a new wallet holds the pathway credential there
         # already, and must not claim a second one.
         output = self.rules(pathway_id).output_class
-        for token_id in self.registry.held_tokens(holder):
-            if self.registry.credential(token_id).class_id == output:
+        for credential in held:
+            if credential.class_id == output:
                 raise CredstackError(
                     f"{holder} already holds a credential of the pathway's class (token "
-                    f"{token_id}): one per learner"
+                    f"{credential.token_id}): one per learner"
                 )
         if not self.active(pathway_id):
             raise CredstackError(f"pathway {pathway_id} is inactive")
@@ -235,9 +245,10 @@ class Pathways:
                 f"{holder} does not meet pathway {pathway_id} yet: " + "; ".join(missing)
             )
         parts = [t for t, r in zip(progress.tokens, progress.reasons, strict=True) if r == 0]
+        sender = as_sender(sender)
         if sender.address.lower() == holder.lower():
-            receipt = self.contract.claim(pathway_id, parts, sender=sender)
+            receipt = sender.send(self.contract.claim, pathway_id, parts)
         else:
-            receipt = self.contract.claim_for(pathway_id, holder, parts, sender=sender)
+            receipt = sender.send(self.contract.claim_for, pathway_id, holder, parts)
         [event] = self.contract.PathwayClaimed.from_receipt(receipt)
         return int(event.token_id), parts

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from credstack.errors import CredstackError, InputError, RowError
-from credstack.issuance import wallet_problem
+from credstack.inputs import address_problem
 from credstack.registry import Registry, Status
+from credstack.send import as_sender
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,22 @@ def plan(
     errors = [
         RowError(0, name, value, problem)
         for name, value in (("--from", old), ("--to", new))
-        if (problem := wallet_problem(value))
+        if (problem := address_problem(value))
     ]
     if not errors and old.lower() == new.lower():
         errors.append(RowError(0, "--to", new, "the same wallet as --from"))
     if errors:
         raise InputError("recover", errors)
-    held = registry.held_tokens(old)
+    held = registry.held(old)
     if token_ids:
-        missing = [t for t in token_ids if t not in held]
+        in_wallet = {c.token_id for c in held}
+        missing = [t for t in token_ids if t not in in_wallet]
         errors += [RowError(0, "--token", str(t), f"not in {old}'s wallet") for t in missing]
-        held = [t for t in held if t in token_ids]
+        held = [c for c in held if c.token_id in token_ids]
     moves: list[Move] = []
     classes = {}
-    for token_id in held:
-        credential = registry.credential(token_id)
+    for credential in held:
+        token_id = credential.token_id
         if credential.class_id not in classes:
             classes[credential.class_id] = registry.class_info(credential.class_id)
         klass = classes[credential.class_id]
@@ -67,7 +69,7 @@ def plan(
         moves.append(Move(token_id, klass.class_id, klass.name, credential.status))
     if not moves and not errors:
         return []
-    new_held = {registry.credential(t).class_id: t for t in registry.held_tokens(new)}
+    new_held = {c.class_id: c.token_id for c in registry.held(new)}
     for move in moves:
         if move.class_id in new_held:
             why = (
@@ -89,7 +91,7 @@ def plan(
     return moves
 
 
-def run(
+def execute(
     registry: Registry,
     moves: Sequence[Move],
     new: str,
@@ -98,9 +100,10 @@ def run(
 ) -> int:
     """Send one `recover` per credential; the new wallet's token list grows
     with each. Returns the number sent."""
+    sender = as_sender(sender)
     held = registry.held_tokens(new)
     for move in moves:
-        receipt = registry.contract.recover(move.token_id, new, sorted(held), sender=sender)
+        receipt = sender.send(registry.contract.recover, move.token_id, new, sorted(held))
         held.append(move.token_id)
         if on_done is not None:
             on_done(move, str(receipt.txn_hash))
