@@ -1,4 +1,4 @@
-"""A typed facade over the CredentialRegistry contract, and a fast event reader.
+"""A typed facade over the CredentialRegistry contract and its events.
 
 Read ids from events, not ``receipt.return_value``: on ape's embedded chain
 that value comes from replaying the call on the state *after* the
@@ -15,17 +15,19 @@ from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from credstack.events import LogScanner, receipt_logs, topic, topic_int, word
+from credstack.inputs import ZERO_ADDRESS
+
 DEFAULT_NAME = "credstack Credentials"
 DEFAULT_SYMBOL = "CRED"
 MAX_SCORE = 10_000
 MAX_BATCH = 512
 # EIP-7825's per-transaction gas cap (Osaka); batches stay under it everywhere.
 TX_GAS_CAP = 16_777_216
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
-# Blocks per eth_getLogs request; public RPCs refuse wide ranges.
-LOG_SPAN = 10_000
+# The contract this module reads (its name in the compiled project).
+NAME = "CredentialRegistry"
 
 
 class Status(IntEnum):
@@ -40,6 +42,30 @@ class Status(IntEnum):
 
 
 STATUS_NAMES: dict[int, str] = {s.value: s.name.lower() for s in Status}
+
+# A credential's storage word, as `credential_words` returns it; the Python
+# twin of contracts/modules/credential_word.vy: holder (bits 0..159), class
+# id (160..191), expires_at (192..231), score (232..247), stored status
+# (248..251; expiry is not applied), lock bit (255).
+_U32, _U40, _U16 = (1 << 32) - 1, (1 << 40) - 1, (1 << 16) - 1
+WORDS_PER_CALL = 16  # credential_words takes at most 16 ids
+
+
+def decode_word(token_id: int, word: int, now: int) -> Credential:
+    """The credential a storage word holds, its status as ``status_of``
+    would report it at time ``now``."""
+    expires_at = (word >> 192) & _U40
+    status = Status((word >> 248) & 15)
+    if status == Status.ACTIVE and expires_at and now >= expires_at:
+        status = Status.EXPIRED
+    return Credential(
+        token_id=token_id,
+        holder=to_checksum_address((word & ((1 << 160) - 1)).to_bytes(20, "big")),
+        class_id=(word >> 160) & _U32,
+        score=(word >> 232) & _U16,
+        expires_at=expires_at,
+        status=status,
+    )
 
 
 @dataclass(frozen=True)
@@ -85,24 +111,6 @@ class IssuedEvent:
     tx_hash: str
 
 
-def _topic(signature: str) -> str:
-    return "0x" + keccak(text=signature).hex()
-
-
-def _word(value: int | str) -> str:
-    if isinstance(value, str):  # an address
-        return "0x" + value.lower().removeprefix("0x").rjust(64, "0")
-    return "0x" + value.to_bytes(32, "big").hex()
-
-
-TOPICS = {
-    "CredentialIssued": _topic("CredentialIssued(uint256,uint256,address,uint256,uint256,bytes32)"),
-    "CredentialRevoked": _topic("CredentialRevoked(uint256,uint256,address,string)"),
-    "ClassCreated": _topic("ClassCreated(uint256,address,string,string,bool,bool,uint256,uint256)"),
-    "Transfer": _topic("Transfer(address,address,uint256)"),
-}
-
-
 def _issued(log: Any) -> IssuedEvent:
     """A CredentialIssued log; its data is three static words, sliced
     directly (ABI decoding costs more than the query for 10,000 logs)."""
@@ -128,88 +136,8 @@ def created_class_id(registry: Any, receipt: Any) -> int:
 def issued_token_ids(registry: Any, receipt: Any) -> list[int]:
     """The token ids an `issue` or `issue_batch` transaction made, in order,
     from the receipt's raw logs (ape's decoding takes 0.1 s for a full batch)."""
-    topic = bytes.fromhex(TOPICS["CredentialIssued"][2:])
-    address = str(registry.address).lower()
-    ids = []
-    for log in receipt.logs:
-        topics = [bytes(t) for t in log["topics"]]
-        if topics and topics[0] == topic and str(log["address"]).lower() == address:
-            ids.append(int.from_bytes(topics[1], "big"))
-    return ids
-
-
-def deploy_registry(
-    project: Any,
-    sender: Any,
-    admin: str | None = None,
-    name: str = DEFAULT_NAME,
-    symbol: str = DEFAULT_SYMBOL,
-    guardian: str | None = None,
-) -> Any:
-    """Deploy the renderer and the registry; ``admin`` defaults to the sender,
-    ``guardian`` (who may pause) to nobody.
-
-    Returns the registry contract instance (its ``renderer()`` is the renderer).
-    """
-    renderer = project.CredentialRenderer.deploy(sender=sender)
-    return project.CredentialRegistry.deploy(
-        name,
-        symbol,
-        admin or sender.address,
-        renderer.address,
-        guardian or ZERO_ADDRESS,
-        sender=sender,
-    )
-
-
-class LogScanner:
-    """eth_getLogs for one contract. Each query is remembered with the block
-    it reached, so asking again reads only the blocks since. Assumes no
-    reorg within one command's lifetime.
-
-    On ape's embedded chain (eth-tester) every eth_getLogs walks every block
-    in its range whatever the filter, so a query with new topics costs a
-    full walk (tens of seconds late in the pilot). There the scanner fetches
-    all of the contract's logs once, incrementally, and filters them here."""
-
-    def __init__(self, address: str, from_block: int = 0) -> None:
-        self.address = address
-        self.from_block = from_block
-        self._cache: dict[tuple[str | None, ...], tuple[int, list[Any]]] = {}
-        self._local: bool | None = None
-
-    def _fetch(self, key: tuple[str | None, ...]) -> list[Any]:
-        from ape import chain
-
-        web3 = chain.provider.web3
-        head = int(chain.blocks.height)
-        scanned, logs = self._cache.get(key, (self.from_block - 1, []))
-        start = scanned + 1
-        while start <= head:
-            stop = min(head, start + LOG_SPAN - 1)
-            query: dict[str, Any] = {"address": self.address, "fromBlock": start, "toBlock": stop}
-            if key:
-                query["topics"] = list(key)
-            logs.extend(web3.eth.get_logs(query))
-            start = stop + 1
-        self._cache[key] = (max(scanned, head), logs)
-        return logs
-
-    def logs(self, topics: list[str | None]) -> list[dict[str, Any]]:
-        """Logs matching ``topics``, oldest first."""
-        if self._local is None:
-            from ape import chain
-
-            self._local = chain.provider.name == "test"
-        if not self._local:
-            return self._fetch(tuple(topics))
-        wanted = [None if t is None else bytes.fromhex(t[2:]) for t in topics]
-        return [
-            log
-            for log in self._fetch(())
-            if len(log["topics"]) >= len(wanted)
-            and all(w is None or bytes(t) == w for w, t in zip(wanted, log["topics"], strict=False))
-        ]
+    logs = receipt_logs(receipt, str(registry.address), topic(NAME, "CredentialIssued"))
+    return [topic_int(log, 1) for log in logs]
 
 
 class Registry:
@@ -256,6 +184,19 @@ class Registry:
             status=Status(int(self.contract.status_of(token_id))),
         )
 
+    def credentials(self, token_ids: list[int]) -> list[Credential]:
+        """Many credentials in one call per 16 (``credential_words``), with
+        statuses as of the next block."""
+        from ape import chain
+
+        now = int(chain.pending_timestamp)
+        found: list[Credential] = []
+        for i in range(0, len(token_ids), WORDS_PER_CALL):
+            chunk = token_ids[i : i + WORDS_PER_CALL]
+            words = self.contract.credential_words(chunk)
+            found += [decode_word(t, int(w), now) for t, w in zip(chunk, words, strict=True)]
+        return found
+
     def is_issuer(self, address: str) -> bool:
         return bool(self.contract.hasRole(ISSUER_ROLE, address))
 
@@ -281,20 +222,20 @@ class Registry:
     ) -> list[IssuedEvent]:
         """CredentialIssued events, optionally for one class and/or holder."""
         topics: list[str | None] = [
-            TOPICS["CredentialIssued"],
+            topic(NAME, "CredentialIssued"),
             None,
-            None if class_id is None else _word(class_id),
-            None if holder is None else _word(holder),
+            None if class_id is None else word(class_id),
+            None if holder is None else word(holder),
         ]
         return [_issued(log) for log in self._logs(topics)]
 
     def issued_event(self, token_id: int) -> IssuedEvent | None:
-        topics: list[str | None] = [TOPICS["CredentialIssued"], _word(token_id)]
+        topics: list[str | None] = [topic(NAME, "CredentialIssued"), word(token_id)]
         logs = self._logs(topics)
         return _issued(logs[0]) if logs else None
 
     def revocation_reason(self, token_id: int) -> str | None:
-        topics: list[str | None] = [TOPICS["CredentialRevoked"], _word(token_id)]
+        topics: list[str | None] = [topic(NAME, "CredentialRevoked"), word(token_id)]
         for log in self._logs(topics):
             (reason,) = decode(["string"], bytes(log["data"]))
             return str(reason)
@@ -303,31 +244,32 @@ class Registry:
     def revoked_token_ids(self) -> list[int]:
         return [
             int.from_bytes(log["topics"][1], "big")
-            for log in self._logs([TOPICS["CredentialRevoked"]])
+            for log in self._logs([topic(NAME, "CredentialRevoked")])
         ]
 
     def tokens_received(self, holder: str) -> list[int]:
         """Token ids ever transferred or issued to ``holder``, in order."""
-        topics: list[str | None] = [TOPICS["Transfer"], None, _word(holder)]
+        topics: list[str | None] = [topic(NAME, "Transfer"), None, word(holder)]
         seen: dict[int, None] = {}
         for log in self._logs(topics):
             seen[int.from_bytes(log["topics"][3], "big")] = None
         return list(seen)
 
-    def held_tokens(self, holder: str) -> list[int]:
-        """Token ids in ``holder``'s wallet now (active, suspended or expired),
-        increasing: the list `recover` needs for its new wallet."""
+    def held(self, holder: str) -> list[Credential]:
+        """The credentials in ``holder``'s wallet now (active, suspended or
+        expired), by increasing token id."""
         in_wallet = (Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED)
-        records = [self.credential(t) for t in self.tokens_received(holder)]
-        return sorted(
-            c.token_id
-            for c in records
-            if c.holder.lower() == holder.lower() and c.status in in_wallet
-        )
+        records = self.credentials(sorted(self.tokens_received(holder)))
+        return [c for c in records if c.holder.lower() == holder.lower() and c.status in in_wallet]
+
+    def held_tokens(self, holder: str) -> list[int]:
+        """Token ids in ``holder``'s wallet now, increasing: the list
+        `recover` needs for its new wallet."""
+        return [c.token_id for c in self.held(holder)]
 
     def classes_created(self, issuer: str) -> dict[str, int]:
         """name -> class id for the classes ``issuer`` created (first wins)."""
-        topics: list[str | None] = [TOPICS["ClassCreated"], None, _word(issuer)]
+        topics: list[str | None] = [topic(NAME, "ClassCreated"), None, word(issuer)]
         found: dict[str, int] = {}
         for log in self._logs(topics):
             name = decode(
