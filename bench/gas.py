@@ -19,8 +19,10 @@ from eth_utils import keccak, to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
-from credstack.governance import Governance, GovernanceConfig, deploy_governed
-from credstack.registry import created_class_id, deploy_registry, issued_token_ids
+from credstack.catalog import GovernanceConfig
+from credstack.deploy import deploy_governed, deploy_registry
+from credstack.governance import Governance
+from credstack.registry import created_class_id, issued_token_ids
 
 TX_GAS_CAP = 16_777_216
 RESULTS = Path(__file__).with_name("results.json")

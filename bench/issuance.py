@@ -26,9 +26,10 @@ from rich.console import Console
 from rich.table import Table
 
 from credstack.anvil import plain_anvil
+from credstack.deploy import deploy_registry
 from credstack.issuance import Issuance, validate, write_receipts
 from credstack.journal import Journal
-from credstack.registry import ISSUER_ROLE, Registry, created_class_id, deploy_registry
+from credstack.registry import ISSUER_ROLE, Registry, created_class_id
 
 RESULTS = Path(__file__).with_name("results.json")
 CREDENTIALS = 10_000

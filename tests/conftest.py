@@ -15,7 +15,8 @@ import pytest
 
 # Ids come from events (see created_class_id); tests check return values with
 # `.call()` before sending.
-from credstack.registry import created_class_id, deploy_registry, issued_token_ids
+from credstack.deploy import deploy_registry
+from credstack.registry import created_class_id, issued_token_ids
 from tests.constants import DAY, EVIDENCE
 
 

@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from eth_utils.address import is_checksum_address
 
 from credstack.errors import CatalogError
-from credstack.governance import GovernanceConfig, parse_duration
-from credstack.units import DAY, format_percent, parse_percent
+from credstack.inputs import address_problem
+from credstack.units import DAY, format_percent, parse_duration, parse_percent
 
+# The council's limit (Council.vy).
+MAX_MEMBERS = 16
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 OB3_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -151,8 +152,8 @@ def _issuer(entry: Any, index: int) -> Issuer:
     if not SLUG.match(ident):
         raise CatalogError(where, "id", ident, "lowercase letters, digits and '-'")
     address = _text(entry, where, "address")
-    if not is_checksum_address(address):
-        raise CatalogError(where, "address", address, "not an EIP-55 checksummed address")
+    if problem := address_problem(address):
+        raise CatalogError(where, "address", address, problem)
     return Issuer(ident, _text(entry, where, "name"), address, _text(entry, where, "url", ""))
 
 
@@ -217,6 +218,39 @@ def _class(entry: Any, index: int, issuers: dict[str, Issuer]) -> ClassSpec:
         active=_flag(entry, where, "active", True),
         alignments=tuple(_alignment(a, where) for a in alignments),
     )
+
+
+@dataclass(frozen=True)
+class GovernanceConfig:
+    """Who governs a deployment: council members, approvals needed, the
+    timelock's delay in seconds, and the guardian who may pause at once."""
+
+    members: tuple[str, ...]
+    threshold: int
+    delay: int
+    guardian: str | None = None
+
+    def problems(self) -> list[tuple[str, object, str]]:
+        """(field, value, reason) for each thing wrong; empty when usable."""
+        found: list[tuple[str, object, str]] = []
+        if not self.members:
+            found.append(("members", [], "at least one council member"))
+        if len(self.members) > MAX_MEMBERS:
+            found.append(("members", len(self.members), f"at most {MAX_MEMBERS}"))
+        seen: set[str] = set()
+        for member in self.members:
+            if problem := address_problem(member):
+                found.append(("members", member, problem))
+            elif member.lower() in seen:
+                found.append(("members", member, "listed twice"))
+            seen.add(member.lower())
+        if not 1 <= self.threshold <= max(1, len(self.members)):
+            found.append(("threshold", self.threshold, f"1 to {len(self.members)} (the members)"))
+        if self.delay < 0:
+            found.append(("delay", self.delay, "not negative"))
+        if self.guardian is not None and (problem := address_problem(self.guardian)):
+            found.append(("guardian", self.guardian, problem))
+        return found
 
 
 def _governance(entry: Any) -> GovernanceConfig:

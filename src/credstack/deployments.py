@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,10 @@ class Deployment:
     registry: str
     renderer: str
     deployer: str
-    admin: str
     block_number: int
     block_hash: str
     classes: dict[str, ClassRecord] = field(default_factory=dict)
-    # Governance: the council, the timelock that holds the admin role, the
+    # Governance: the council, the timelock (the registry's only admin), the
     # guardian who may pause, and the council's rules at deployment.
     council: str | None = None
     timelock: str | None = None
@@ -57,7 +56,10 @@ class Deployment:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Deployment:
         classes = {k: ClassRecord(**v) for k, v in data.get("classes", {}).items()}
-        return cls(**{**data, "classes": classes})
+        known = {f.name for f in fields(cls)} - {"classes"}
+        # Files from earlier versions may carry fields since dropped ("admin",
+        # always the timelock): ignored, not an error.
+        return cls(**{k: v for k, v in data.items() if k in known}, classes=classes)
 
 
 def path_for(chain_id: int) -> Path:

@@ -1,4 +1,6 @@
-"""Scores are percentages for people (``87.5``) and basis points on chain (8750)."""
+"""Units for people and for the chain: scores are percentages for people
+(``87.5``) and basis points on chain (8750); durations are ``48h`` or ``2d``
+for people and seconds on chain; times are UTC."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import re
 from datetime import UTC, datetime
 
 DAY = 86_400
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": DAY}
 _PERCENT = re.compile(r"^(?:100(?:\.0{1,2})?|\d{1,2}(?:\.\d{1,2})?)$")
 
 
@@ -28,3 +32,23 @@ def format_time(timestamp: int) -> str:
     if timestamp == 0:
         return "never"
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def parse_duration(text: str) -> int:
+    """``"48h"`` -> 172800; plain digits are seconds. ValueError otherwise."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError("a whole number of seconds, or with s, m, h or d (e.g. 48h, 2d)")
+    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def format_duration(seconds: int) -> str:
+    """``90061`` -> ``"1 d 1 h"``: days and hours, or hours and minutes."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, DAY)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours)
+    if not days:
+        parts += [f"{minutes} min"] * bool(minutes or not hours)
+    return " ".join(parts)

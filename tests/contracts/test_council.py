@@ -7,7 +7,9 @@ from typing import Any
 import ape
 import pytest
 
-from credstack.governance import Governance, GovernanceConfig, State, deploy_governed
+from credstack.catalog import GovernanceConfig
+from credstack.deploy import deploy_governed
+from credstack.governance import Governance, State
 from tests.constants import DAY, EVIDENCE, ROLE_MISSING, ZERO_ADDRESS
 
 DELAY = 2 * DAY

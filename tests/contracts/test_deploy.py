@@ -5,7 +5,8 @@ from typing import Any
 import ape
 import pytest
 
-from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL, deploy_registry
+from credstack.deploy import deploy_registry
+from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL
 from tests.constants import INTERFACE_IDS, ZERO_ADDRESS
 
 

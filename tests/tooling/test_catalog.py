@@ -74,7 +74,7 @@ def _edit(data: dict[str, Any], where: str, key: str, value: Any) -> dict[str, A
     [
         ("issuers:0", "address", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
          "catalog issuers[0]: field 'address' = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8': "
-         "not an EIP-55 checksummed address"),
+         "no EIP-55 checksum (all one case): copy the address as the wallet shows it"),
         ("issuers:1", "id", "northwind", "catalog issuers[1]: field 'id' = 'northwind': duplicate"),
         ("classes:0", "slug", "Bad Slug",
          "catalog classes[0]: field 'slug' = 'Bad Slug': "
@@ -245,7 +245,7 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     [
         ("threshold", 4, "catalog governance: field 'threshold' = 4: 1 to 3 (the members)"),
         ("delay", "soon", "catalog governance: field 'delay' = 'soon': a whole number of seconds"),
-        ("guardian", "0xabc", "catalog governance: field 'guardian' = '0xabc': not an EIP-55"),
+        ("guardian", "0xabc", "catalog governance: field 'guardian' = '0xabc': not an address (0x and 40 hex digits)"),
         ("quorum", 2, "catalog governance: field 'quorum' = 2: unknown field"),
         (
             "council",

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from credstack.cli import governance as gov_cli
-from credstack.governance import Governance, contract_address, parse_duration
+from credstack.deploy import contract_address
+from credstack.governance import Governance
+from credstack.units import parse_duration
 from tests.tooling.conftest import COUNCIL, DELAY, wallet
 
 # Deploy before the first test, so ape snapshots the module with it in place.
@@ -113,7 +115,7 @@ def test_propose__several_calls_and_conversions(
         (("registry", "grantRole", "OWNER_ROLE", "registry"),
          "error: registry.grantRole: argument 'role' = 'OWNER_ROLE': "),
         (("council", "add_member", "0xabc"),
-         "error: council.add_member: argument 'member' = '0xabc': an EIP-55"),
+         "error: council.add_member: argument 'member' = '0xabc': not an address (0x and 40 hex digits); or one of council, timelock, registry"),
     ],
 )  # fmt: skip
 def test_propose__bad_call__clear_error_nothing_sent(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from credstack.errors import InputError
-from credstack.issuance import read_rows, validate, wallet_problem
+from credstack.inputs import address_problem
+from credstack.issuance import read_rows, validate
 from credstack.registry import ClassInfo
 from tests.tooling.conftest import digest, wallet, write_csv
 
@@ -199,13 +200,13 @@ def test_skip_invalid__bad_header_still_fails(tmp_path: Path) -> None:
     ],
 )
 def test_wallet_problem__checksummed__none(address: str) -> None:
-    assert wallet_problem(address) is None
+    assert address_problem(address) is None
 
 
 def test_checksummed__agrees_with_eth_utils() -> None:
     from eth_utils import keccak, to_checksum_address
 
-    from credstack.issuance import checksummed
+    from credstack.inputs import checksummed
 
     for i in range(500):
         address = to_checksum_address(keccak(text=f"addr-{i}")[:20])
