@@ -1,10 +1,16 @@
-"""The pieces a command needs once connected: the deployment, the registry,
-a class by slug, and where its journal and receipts live."""
+"""What a command works on once connected: the deployment, its registry,
+governance and pathway registry (each made on first use), a class by slug,
+and where journals and receipts live.
+
+Commands receive one with ``@pass_context`` (credstack.cli.common), as ape's
+own commands receive ``cli_ctx``; nothing touches the chain until a command
+asks for something, so input checks run first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credstack import deployments
 from credstack.config import out_dir
@@ -13,19 +19,45 @@ from credstack.errors import DeploymentError, UnknownClassError
 from credstack.journal import Journal
 from credstack.registry import ClassInfo, Registry
 
+if TYPE_CHECKING:
+    from credstack.governance import Governance
+    from credstack.pathways import Pathways
 
-@dataclass
+
 class Context:
-    deployment: Deployment
-    registry: Registry
+    def __init__(self, deployment: Deployment | None = None) -> None:
+        if deployment is not None:
+            self.__dict__["deployment"] = deployment
 
     @classmethod
     def connect(cls) -> Context:
-        """For the connected chain; DeploymentError if it has no deployment."""
+        """A context whose deployment is read now (DeploymentError if none)."""
+        ctx = cls()
+        _ = ctx.deployment
+        return ctx
+
+    @cached_property
+    def deployment(self) -> Deployment:
+        """The connected chain's deployment; DeploymentError if it has none."""
         from ape import chain
 
-        deployment = deployments.load_live(chain)
-        return cls(deployment, Registry.at(deployment.registry, deployment.block_number))
+        return deployments.load_live(chain)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry.at(self.deployment.registry, self.deployment.block_number)
+
+    @cached_property
+    def governance(self) -> Governance:
+        from credstack.governance import Governance
+
+        return Governance.for_deployment(self.deployment)
+
+    @cached_property
+    def pathways(self) -> Pathways:
+        from credstack.pathways import Pathways
+
+        return Pathways.for_deployment(self.deployment, self.registry)
 
     @property
     def chain_dir(self) -> Path:

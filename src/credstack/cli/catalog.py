@@ -10,19 +10,19 @@ from rich.table import Table
 
 from credstack import catalog as catalog_mod
 from credstack import deployments
-from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, apply, plan
+from credstack.catalog_sync import DRIFT, IN_SYNC, NEEDS, Step, execute, plan
 from credstack.cli.common import (
-    CredstackCommand,
     account_option,
     confirm,
     console,
-    quiet_by_default,
+    credstack_group,
+    pass_context,
     yes_option,
 )
 from credstack.config import out_dir
+from credstack.context import Context
 from credstack.governance import Governance
 from credstack.pathways import Pathways
-from credstack.registry import Registry
 from credstack.units import format_percent
 
 CATALOG_ARG = click.argument(
@@ -33,9 +33,17 @@ CATALOG_ARG = click.argument(
 )
 
 
-@click.group()
+@credstack_group()
 def cli() -> None:
     """Apply a catalog of issuers, classes and pathways to chain, or show it beside the chain."""
+
+
+def _optional(ctx: Context) -> tuple[Governance | None, Pathways | None]:
+    """The deployment's governance and pathway registry, where it has them
+    (a deployment from before either has not)."""
+    governance = ctx.governance if ctx.deployment.council else None
+    pathways = ctx.pathways if ctx.deployment.pathways else None
+    return governance, pathways
 
 
 def _describe(step: Step) -> str:
@@ -44,23 +52,19 @@ def _describe(step: Step) -> str:
     return f"  [{mark.get(step.state, step.state)}] {step.subject}: {step.action}{who}"
 
 
-@cli.command("apply", cls=CredstackCommand)
-@quiet_by_default()
+@cli.command("apply")
 @CATALOG_ARG
 @account_option()
 @click.option("--dry-run", is_flag=True, help="list the steps, send nothing")
 @yes_option()
-def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
+@pass_context
+def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
     """Onboard issuers (a council member proposes the grants) and create or
     update classes (each issuer its own), as far as ACCOUNT may."""
-    from ape import chain
-
     out = console()
     catalog = catalog_mod.load(catalog_path)
-    deployment = deployments.load_live(chain)
-    registry = Registry.at(deployment.registry, deployment.block_number)
-    governance = Governance.for_deployment(deployment) if deployment.council else None
-    pathways = Pathways.for_deployment(deployment, registry) if deployment.pathways else None
+    deployment, registry = ctx.deployment, ctx.registry
+    governance, pathways = _optional(ctx)
     planned = plan(registry, catalog, deployment, account.address, governance, pathways)
     steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
@@ -70,12 +74,12 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
         out.print(f"{len(to_send)} transaction(s) to send" + ("; dry run" if dry_run else ""))
         if not dry_run:
             # Nothing to send: still record slug -> id for classes found on chain.
-            apply(registry, catalog, deployment, account, planned=planned, pathways=pathways)
+            execute(registry, catalog, deployment, account, planned=planned, pathways=pathways)
             deployments.write(deployment)
         return
     confirm(f"Send {len(to_send)} transaction(s) from {account.address}?", yes)
     paths = catalog_mod.write_metadata(catalog, out_dir() / "metadata")
-    apply(
+    execute(
         registry,
         catalog,
         deployment,
@@ -88,21 +92,17 @@ def apply_(catalog_path: Path, account: Any, dry_run: bool, yes: bool) -> None:
     out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
+@cli.command()
 @CATALOG_ARG
-def show(catalog_path: Path) -> None:
+@pass_context
+def show(ctx: Context, catalog_path: Path) -> None:
     """The catalog's classes and their state on chain."""
-    from ape import chain
-
     out = console()
     catalog = catalog_mod.load(catalog_path)
-    deployment = deployments.load_live(chain)
-    registry = Registry.at(deployment.registry, deployment.block_number)
+    deployment, registry = ctx.deployment, ctx.registry
     # Planned for an account that may send nothing, every difference is
     # reported as drift or as a step another key must send.
-    governance = Governance.for_deployment(deployment) if deployment.council else None
-    pathways = Pathways.for_deployment(deployment, registry) if deployment.pathways else None
+    governance, pathways = _optional(ctx)
     steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40, governance, pathways)
     drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")

@@ -3,6 +3,7 @@ connects, the account option, and one clear line per error."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from ape.logging import logger
 from rich.console import Console
 
 from credstack.config import ACCOUNT_VAR, check_network_env, load_env, require
+from credstack.context import Context
 from credstack.errors import CredstackError
 
 load_env()
@@ -68,10 +70,48 @@ def quiet_by_default() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def credstack_command(**kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A command of its own script (deploy, issue, verify...)."""
+
     def decorate(f: Callable[..., Any]) -> click.Command:
         return click.command(cls=CredstackCommand, **kwargs)(quiet_by_default()(f))
 
     return decorate
+
+
+class CredstackGroup(click.Group):
+    """A script with subcommands (catalog, governance, pathway): each
+    subcommand is a CredstackCommand with the quiet verbosity option."""
+
+    def command(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
+        kwargs.setdefault("cls", CredstackCommand)
+        make: Callable[[Callable[..., Any]], click.Command] = super().command(*args, **kwargs)
+
+        def decorate(f: Callable[..., Any]) -> click.Command:
+            return make(quiet_by_default()(f))
+
+        return decorate
+
+
+def credstack_group(**kwargs: Any) -> Callable[[Callable[..., Any]], CredstackGroup]:
+    def decorate(f: Callable[..., Any]) -> CredstackGroup:
+        group: CredstackGroup = click.group(cls=CredstackGroup, **kwargs)(f)
+        return group
+
+    return decorate
+
+
+def pass_context(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Hand the command a ``ctx`` (credstack.context.Context) as its first
+    argument, as ape's ``ape_cli_context()`` hands ``cli_ctx``. It connects
+    to the deployment on first use, so input checks come first."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return f(Context(), *args, **kwargs)
+
+    return wrapper
 
 
 def _load_account(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

@@ -9,11 +9,12 @@ import click
 
 from credstack import catalog as catalog_mod
 from credstack import deployments
+from credstack.catalog import GovernanceConfig
 from credstack.cli.common import account_option, console, credstack_command
 from credstack.deploy import ensure_deployed
 from credstack.errors import ConfigError
-from credstack.governance import GovernanceConfig, format_duration, parse_duration
 from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL
+from credstack.units import format_duration, parse_duration
 
 
 def governance_config(

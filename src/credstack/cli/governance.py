@@ -15,31 +15,25 @@ from typing import Any
 import click
 from rich.table import Table
 
-from credstack import deployments
 from credstack.cli.common import (
-    CredstackCommand,
     account_option,
     confirm,
     console,
-    quiet_by_default,
+    credstack_group,
+    pass_context,
     yes_option,
 )
+from credstack.context import Context
 from credstack.governance import (
+    MAX_CALLS,
     Call,
     Governance,
     GovernanceError,
     Proposal,
     State,
-    format_duration,
+    split_calls,
 )
-from credstack.units import format_time
-
-
-def _connect() -> tuple[Any, Governance]:
-    from ape import chain
-
-    deployment = deployments.load_live(chain)
-    return deployment, Governance.for_deployment(deployment)
+from credstack.units import format_duration, format_time
 
 
 def _when(gov: Governance, proposal: Proposal) -> str:
@@ -72,13 +66,12 @@ def _print_proposal(gov: Governance, proposal: Proposal) -> None:
     out.print(f"  state {_state(proposal)}; executable {_when(gov, proposal)}")
 
 
-@click.group()
+@credstack_group()
 def cli() -> None:
     """Council governance: propose, approve, execute, status."""
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
+@cli.command()
 @click.argument("target")
 @click.argument("function")
 @click.argument("args", nargs=-1)
@@ -91,7 +84,9 @@ def cli() -> None:
 @click.option("--description", "-d", default="", help="what and why, for members and auditors")
 @account_option()
 @yes_option()
+@pass_context
 def propose(
+    ctx: Context,
     target: str,
     function: str,
     args: tuple[str, ...],
@@ -101,8 +96,9 @@ def propose(
     yes: bool,
 ) -> None:
     """Propose TARGET.FUNCTION(ARGS) (and --call ...) to the council; counts as
-    ACCOUNT's approval."""
-    _, gov = _connect()
+    ACCOUNT's approval. More calls than a proposal holds go in several
+    proposals, which members then approve and execute together."""
+    gov = ctx.governance
     calls: list[Call] = [gov.encode(target, function, list(args))]
     for text in more:
         parts = shlex.split(text)
@@ -114,65 +110,77 @@ def propose(
         out.print(f"  call  {gov.describe(call)}")
     if not gov.council.is_member(account.address):
         raise GovernanceError(f"{account.address} is not a council member")
+    count = len(split_calls(calls))
+    if count > 1:
+        out.print(
+            f"{len(calls)} calls: a proposal holds at most {MAX_CALLS}, so they go in {count} "
+            "proposals, to be approved and executed together"
+        )
     confirm(f"Propose {len(calls)} call(s) from {account.address}?", yes)
-    proposal_id = gov.propose(calls, description, account)
-    proposal = gov.proposal(proposal_id)
-    _print_proposal(gov, proposal)
-    if proposal.state == State.APPROVING:
-        out.print(f"next: other members run `ape run governance approve {proposal_id}`")
+    proposal_ids = gov.propose_all(calls, description, account)
+    proposals = [gov.proposal(i) for i in proposal_ids]
+    for proposal in proposals:
+        _print_proposal(gov, proposal)
+    waiting = [str(p.proposal_id) for p in proposals if p.state == State.APPROVING]
+    if waiting:
+        out.print(f"next: other members run `ape run governance approve {' '.join(waiting)}`")
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
-@click.argument("proposal_id", type=int)
+@cli.command()
+@click.argument("proposal_ids", metavar="ID...", type=int, nargs=-1, required=True)
 @account_option()
 @yes_option()
-def approve(proposal_id: int, account: Any, yes: bool) -> None:
-    """Approve a proposal; the approval that reaches the threshold schedules it."""
-    _, gov = _connect()
-    _print_proposal(gov, gov.proposal(proposal_id))
-    confirm(f"Approve proposal {proposal_id} from {account.address}?", yes)
-    proposal = gov.approve(proposal_id, account)
-    _print_proposal(gov, proposal)
-    if proposal.state != State.APPROVING:
-        when = format_time(proposal.ready_at)
-        console().print(f"scheduled: `ape run governance execute {proposal_id}` from {when}")
+@pass_context
+def approve(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool) -> None:
+    """Approve proposals; the approval that reaches the threshold schedules one.
+    Every proposal is checked before any approval is sent."""
+    gov = ctx.governance
+    for proposal_id in proposal_ids:
+        _print_proposal(gov, gov.check_approve(proposal_id, account))
+    listed = ", ".join(map(str, proposal_ids))
+    confirm(f"Approve proposal(s) {listed} from {account.address}?", yes)
+    for proposal_id in proposal_ids:
+        proposal = gov.approve(proposal_id, account)
+        _print_proposal(gov, proposal)
+        if proposal.state != State.APPROVING:
+            when = format_time(proposal.ready_at)
+            console().print(f"scheduled: `ape run governance execute {proposal_id}` from {when}")
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
-@click.argument("proposal_id", type=int)
+@cli.command()
+@click.argument("proposal_ids", metavar="ID...", type=int, nargs=-1, required=True)
 @account_option()
 @yes_option()
-def execute(proposal_id: int, account: Any, yes: bool) -> None:
-    """Run a scheduled proposal whose delay has passed."""
-    _, gov = _connect()
-    proposal = gov.proposal(proposal_id)
-    _print_proposal(gov, proposal)
-    if proposal.state == State.READY:
-        confirm(f"Execute proposal {proposal_id} from {account.address}?", yes)
-    receipt = gov.execute(proposal_id, account)
-    console().print(f"executed proposal {proposal_id} in transaction {receipt.txn_hash}")
+@pass_context
+def execute(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool) -> None:
+    """Run scheduled proposals whose delay has passed, in the order given.
+    Every proposal is checked before any is executed."""
+    gov = ctx.governance
+    for proposal_id in proposal_ids:
+        _print_proposal(gov, gov.check_execute(proposal_id, account))
+    listed = ", ".join(map(str, proposal_ids))
+    confirm(f"Execute proposal(s) {listed} from {account.address}?", yes)
+    for proposal_id in proposal_ids:
+        receipt = gov.execute(proposal_id, account)
+        console().print(f"executed proposal {proposal_id} in transaction {receipt.txn_hash}")
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
+@cli.command()
 @click.argument("proposal_id", type=int, required=False)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--all", "show_all", is_flag=True, help="include executed and stale proposals")
-def status(proposal_id: int | None, as_json: bool, show_all: bool) -> None:
+@pass_context
+def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool) -> None:
     """The council, and the queue: each proposal's calls, approvals, state and
     the time it becomes executable."""
-    from ape import project
-
-    deployment, gov = _connect()
+    gov = ctx.governance
     if proposal_id is not None:
         proposals = [gov.proposal(proposal_id)]
     else:
         proposals = [
             p for p in gov.proposals() if show_all or p.state not in (State.EXECUTED, State.STALE)
         ]
-    registry = project.CredentialRegistry.at(deployment.registry)
+    registry = ctx.registry.contract
     members = gov.members()
     threshold = int(gov.council.threshold())
     delay = int(gov.timelock.get_minimum_delay())

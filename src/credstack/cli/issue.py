@@ -10,7 +10,14 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credstack.cli.common import account_option, confirm, console, credstack_command, yes_option
+from credstack.cli.common import (
+    account_option,
+    confirm,
+    console,
+    credstack_command,
+    pass_context,
+    yes_option,
+)
 from credstack.context import Context
 from credstack.errors import CredstackError
 from credstack.issuance import Issuance, Plan, validate, write_receipts
@@ -47,7 +54,9 @@ def describe_plan(plan: Plan, slug: str) -> list[str]:
 @click.option("--skip-invalid", is_flag=True, help="issue the valid rows, report the rest")
 @click.option("--batch-size", type=click.IntRange(min=1), help="at most this many per transaction")
 @yes_option()
+@pass_context
 def cli(
+    ctx: Context,
     slug: str,
     csv_path: Path,
     account: Any,
@@ -58,7 +67,6 @@ def cli(
 ) -> None:
     """Issue credentials of one class to every wallet in a CSV."""
     out = console()
-    ctx = Context.connect()
     klass = ctx.klass(slug)
     started = time.perf_counter()
     rows, skipped = validate(csv_path, klass, skip_invalid)

@@ -14,6 +14,7 @@ from credstack.cli.common import (
     console,
     credstack_command,
     fail,
+    pass_context,
     yes_option,
 )
 from credstack.context import Context
@@ -42,7 +43,9 @@ def make_command(action: str) -> click.Command:
     @account_option()
     @click.option("--dry-run", is_flag=True, help="check and list, send nothing")
     @yes_option()
+    @pass_context
     def command(
+        ctx: Context,
         token: str | None,
         csv_path: Path | None,
         account: Any,
@@ -52,10 +55,9 @@ def make_command(action: str) -> click.Command:
     ) -> None:
         out = console()
         requests, errors = _requests(action, token, csv_path, extra)
-        ctx = Context.connect()
         source = str(csv_path) if csv_path else "--token"
         try:
-            tasks, done = lifecycle.check(
+            tasks, done = lifecycle.plan(
                 ctx.registry, action, requests, account.address, source, errors
             )
         except InputError as err:
@@ -71,7 +73,7 @@ def make_command(action: str) -> click.Command:
             out.print(f"{len(tasks)} to send" + ("; dry run" if dry_run else ""))
             return
         confirm(f"{action.capitalize()} {len(tasks)} credential(s) from {account.address}?", yes)
-        sent = lifecycle.run(
+        sent = lifecycle.execute(
             ctx.registry,
             action,
             tasks,

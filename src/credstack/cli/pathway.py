@@ -9,23 +9,18 @@ from typing import Any
 import click
 
 from credstack.cli.common import (
-    CredstackCommand,
     account_option,
     confirm,
     console,
-    quiet_by_default,
+    credstack_group,
+    pass_context,
     yes_option,
 )
 from credstack.context import Context
 from credstack.errors import CredstackError, InputError, RowError
-from credstack.issuance import wallet_problem
+from credstack.inputs import address_problem
 from credstack.pathways import PART_REASONS, Pathways, Progress
 from credstack.units import format_percent
-
-
-def _connect() -> tuple[Context, Pathways]:
-    ctx = Context.connect()
-    return ctx, Pathways.for_deployment(ctx.deployment, ctx.registry)
 
 
 def _pathway_ids(ctx: Context, pathway: str | None) -> list[tuple[str, int]]:
@@ -43,7 +38,7 @@ def _pathway_ids(ctx: Context, pathway: str | None) -> list[tuple[str, int]]:
 
 
 def _holder(value: str) -> str:
-    if problem := wallet_problem(value):
+    if problem := address_problem(value):
         raise InputError("--holder", [RowError(0, "--holder", value, problem)])
     return value
 
@@ -130,21 +125,21 @@ def print_progress(doc: dict[str, Any]) -> None:
     out.print("  (* cross-credit: another issuer's class)")
 
 
-@click.group()
+@credstack_group()
 def cli() -> None:
     """Pathways: a learner's progress, and the claim."""
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
+@cli.command()
 @click.option("--holder", required=True, help="the learner's wallet")
 @click.option("--pathway", help="catalog slug or pathway id (default: every recorded pathway)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-def progress(holder: str, pathway: str | None, as_json: bool) -> None:
+@pass_context
+def progress(ctx: Context, holder: str, pathway: str | None, as_json: bool) -> None:
     """Which groups HOLDER meets and what is missing; the wallet's tokens are
     found from the chain's events."""
     holder = _holder(holder)
-    ctx, pathways = _connect()
+    pathways = ctx.pathways
     docs = [
         describe(ctx, pathways, label, pathways.progress(pathway_id, holder))
         for label, pathway_id in _pathway_ids(ctx, pathway)
@@ -156,17 +151,17 @@ def progress(holder: str, pathway: str | None, as_json: bool) -> None:
         print_progress(doc)
 
 
-@cli.command(cls=CredstackCommand)
-@quiet_by_default()
+@cli.command()
 @click.option("--pathway", required=True, help="catalog slug or pathway id")
 @click.option("--holder", help="claim for this learner (the output class's issuer or delegate)")
 @account_option()
 @yes_option()
-def claim(pathway: str, holder: str | None, account: Any, yes: bool) -> None:
+@pass_context
+def claim(ctx: Context, pathway: str, holder: str | None, account: Any, yes: bool) -> None:
     """Claim the pathway credential: as the learner (default), or for --holder
     as the output class's issuer or a delegate, so the learner needs no gas."""
     holder = _holder(holder) if holder else account.address
-    ctx, pathways = _connect()
+    pathways = ctx.pathways
     [(label, pathway_id)] = _pathway_ids(ctx, pathway)
     progress = pathways.progress(pathway_id, holder)
     print_progress(describe(ctx, pathways, label, progress))

@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from credstack import recovery
-from credstack.cli.common import account_option, confirm, console, credstack_command, yes_option
+from credstack.cli.common import (
+    account_option,
+    confirm,
+    console,
+    credstack_command,
+    pass_context,
+    yes_option,
+)
 from credstack.context import Context
 from credstack.registry import STATUS_NAMES
 
@@ -19,14 +26,20 @@ from credstack.registry import STATUS_NAMES
 @account_option()
 @click.option("--dry-run", is_flag=True, help="check and list, send nothing")
 @yes_option()
+@pass_context
 def cli(
-    old: str, new: str, tokens: tuple[int, ...], account: Any, dry_run: bool, yes: bool
+    ctx: Context,
+    old: str,
+    new: str,
+    tokens: tuple[int, ...],
+    account: Any,
+    dry_run: bool,
+    yes: bool,
 ) -> None:
     """Key recovery: re-bind the credentials of --from in ACCOUNT's classes to
     --to. Refused (before sending) where --to already holds the class, or a
     restricted class has not allowlisted --to."""
     out = console()
-    ctx = Context.connect()
     moves = recovery.plan(ctx.registry, old, new, account.address, tokens)
     if not moves:
         out.print(f"nothing to recover: {old} holds no credential of {account.address}'s classes")
@@ -38,7 +51,7 @@ def cli(
         out.print(f"{len(moves)} to recover; dry run")
         return
     confirm(f"Move {len(moves)} credential(s) from {old} to {new}?", yes)
-    sent = recovery.run(
+    sent = recovery.execute(
         ctx.registry,
         moves,
         new,

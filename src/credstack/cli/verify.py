@@ -9,11 +9,11 @@ from typing import Any
 import click
 from rich.table import Table
 
-from credstack.cli.common import console, credstack_command, fail
+from credstack.cli.common import console, credstack_command, fail, pass_context
 from credstack.context import Context
 from credstack.errors import CredstackError
 from credstack.evidence import parse_hex32
-from credstack.issuance import wallet_problem
+from credstack.inputs import address_problem
 from credstack.verify import verify_holder, verify_token
 
 FIELDS = (
@@ -44,7 +44,9 @@ FIELDS = (
 )
 @click.option("--salt", help="the salt from the issuer's receipt (0x + 64 hex)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@pass_context
 def cli(
+    ctx: Context,
     token_id: int | None,
     holder: str | None,
     evidence: Path | None,
@@ -59,13 +61,12 @@ def cli(
     salt_bytes = None
     if salt is not None and (salt_bytes := parse_hex32(salt)) is None:
         raise CredstackError(f"--salt {salt!r}: expected 0x + 64 hex digits")
-    ctx = Context.connect()
     records: list[dict[str, Any]]
     if token_id is not None:
         records = [verify_token(ctx.registry, token_id, evidence, salt_bytes)]
     else:
         assert holder is not None
-        if problem := wallet_problem(holder):
+        if problem := address_problem(holder):
             raise CredstackError(f"--holder {holder!r}: {problem}")
         records = verify_holder(ctx.registry, holder)
     missing = token_id is not None and not records[0]["exists"]
