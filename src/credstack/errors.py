@@ -68,9 +68,5 @@ class InputError(CredstackError):
         super().__init__("\n".join(lines))
 
 
-class AbortedError(CredstackError):
-    """The user declined the confirmation."""
-
-
 class JournalError(CredstackError):
     """The journal disagrees with the chain in a way that needs a person."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
-from credstack.inputs import address_problem
+from credstack.inputs import FATAL_FIELDS, address_problem, read_table
 from credstack.journal import Journal
 from credstack.registry import (
     MAX_BATCH,
@@ -62,95 +62,52 @@ def read_rows(path: Path, klass: ClassInfo) -> tuple[list[IssueRow], list[RowErr
     """Every valid row and every error, checked against the class."""
     rows: list[IssueRow] = []
     errors: list[RowError] = []
-    try:
-        f = path.open(newline="", encoding="utf-8-sig")
-    except OSError as err:
-        return [], [RowError(0, "file", str(path), f"cannot read ({err.strerror})")]
-    with f:
-        reader = csv.reader(f, strict=True)
+    seen_wallets: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    digests: dict[str, bytes | str] = {}
+    for record in read_table(path, CSV_FIELDS):
+        if isinstance(record, RowError):
+            errors.append(record)
+            continue
+        line, cell = record.row, record.cells
+        bad = len(errors)
+
+        wallet = cell["wallet"]
+        if problem := address_problem(wallet):
+            errors.append(RowError(line, "wallet", wallet, problem))
+        elif wallet.lower() in seen_wallets:
+            first = seen_wallets[wallet.lower()]
+            errors.append(RowError(line, "wallet", wallet, f"duplicate of row {first}"))
+        else:
+            seen_wallets[wallet.lower()] = line
+
+        score = 0
         try:
-            header = next(reader, None)
-            if header is None:
-                return [], [RowError(1, "header", "", "empty file")]
-            names = [h.strip() for h in header]
-            if sorted(names) != sorted(CSV_FIELDS):
-                return [], [
-                    RowError(
-                        1,
-                        "header",
-                        ",".join(header),
-                        f"expected the columns {','.join(CSV_FIELDS)}",
-                    )
-                ]
-            index = {name: names.index(name) for name in CSV_FIELDS}
-            seen_wallets: dict[str, int] = {}
-            seen_ids: dict[str, int] = {}
-            digests: dict[str, bytes | str] = {}
-            for record in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in record):
-                    continue
-                if len(record) != len(CSV_FIELDS):
-                    errors.append(
-                        RowError(
-                            line,
-                            "columns",
-                            ",".join(record),
-                            f"expected {len(CSV_FIELDS)} fields, found {len(record)}",
-                        )
-                    )
-                    continue
-                cell = {name: record[i].strip() for name, i in index.items()}
-                bad = len(errors)
+            score = parse_percent(cell["score"])
+        except ValueError as err:
+            errors.append(RowError(line, "score", cell["score"], f"out of range: {err}"))
+        else:
+            if score < klass.min_score:
+                minimum = format_percent(klass.min_score)
+                errors.append(
+                    RowError(line, "score", cell["score"], f"below the class minimum of {minimum}")
+                )
 
-                wallet = cell["wallet"]
-                if problem := address_problem(wallet):
-                    errors.append(RowError(line, "wallet", wallet, problem))
-                elif wallet.lower() in seen_wallets:
-                    first = seen_wallets[wallet.lower()]
-                    errors.append(RowError(line, "wallet", wallet, f"duplicate of row {first}"))
-                else:
-                    seen_wallets[wallet.lower()] = line
+        digest = _evidence_digest(cell["evidence"], path.parent, digests)
+        if isinstance(digest, str):
+            errors.append(RowError(line, "evidence", cell["evidence"], digest))
 
-                score = 0
-                try:
-                    score = parse_percent(cell["score"])
-                except ValueError as err:
-                    errors.append(RowError(line, "score", cell["score"], f"out of range: {err}"))
-                else:
-                    if score < klass.min_score:
-                        errors.append(
-                            RowError(
-                                line,
-                                "score",
-                                cell["score"],
-                                f"below the class minimum of {format_percent(klass.min_score)}",
-                            )
-                        )
+        external_id = cell["external_id"]
+        if not external_id:
+            errors.append(RowError(line, "external_id", "", "missing"))
+        elif external_id in seen_ids:
+            first = seen_ids[external_id]
+            errors.append(RowError(line, "external_id", external_id, f"duplicate of row {first}"))
+        else:
+            seen_ids[external_id] = line
 
-                digest = _evidence_digest(cell["evidence"], path.parent, digests)
-                if isinstance(digest, str):
-                    errors.append(RowError(line, "evidence", cell["evidence"], digest))
-
-                external_id = cell["external_id"]
-                if not external_id:
-                    errors.append(RowError(line, "external_id", "", "missing"))
-                elif external_id in seen_ids:
-                    first = seen_ids[external_id]
-                    errors.append(
-                        RowError(line, "external_id", external_id, f"duplicate of row {first}")
-                    )
-                else:
-                    seen_ids[external_id] = line
-
-                if len(errors) == bad and isinstance(digest, bytes):
-                    rows.append(IssueRow(line, wallet, score, digest, external_id))
-        except csv.Error as err:
-            errors.append(RowError(reader.line_num, "csv", path.name, f"malformed CSV ({err})"))
-        except UnicodeDecodeError:
-            errors.append(RowError(reader.line_num + 1, "csv", path.name, "not UTF-8 text"))
-    if not rows and not errors:
-        errors.append(RowError(2, "rows", "", "no data rows after the header"))
+        if len(errors) == bad and isinstance(digest, bytes):
+            rows.append(IssueRow(line, wallet, score, digest, external_id))
     return rows, errors
 
 
@@ -535,6 +492,6 @@ def validate(
 ) -> tuple[list[IssueRow], list[RowError]]:
     """Rows to issue; raises InputError unless ``skip_invalid``."""
     rows, errors = read_rows(path, klass)
-    if errors and (not skip_invalid or any(e.field in ("header", "csv", "file") for e in errors)):
+    if errors and (not skip_invalid or any(e.field in FATAL_FIELDS for e in errors)):
         raise InputError(str(path), errors)
     return rows, errors

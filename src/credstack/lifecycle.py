@@ -11,7 +11,6 @@ validity counted from today).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from credstack.errors import CredstackError, InputError, RowError
+from credstack.inputs import FATAL_FIELDS, read_table
 from credstack.registry import Credential, Registry, Status
 from credstack.send import as_sender
 from credstack.units import DAY, format_time
@@ -71,59 +71,42 @@ def check_reason(reason: str) -> str | None:
 
 
 def read_csv(path: Path, action: str) -> tuple[list[Request], list[RowError]]:
-    """Parse a CSV of requests: the good ones and every bad row (InputError
-    at once for an unreadable file or a wrong header)."""
-    columns = COLUMNS[action]
+    """Parse a CSV of requests: the good ones and every bad row. InputError
+    at once when the file as a whole cannot be read (unreadable, wrong
+    header, not UTF-8, malformed)."""
     errors: list[RowError] = []
     requests: list[Request] = []
-    try:
-        f = path.open(newline="", encoding="utf-8-sig")
-    except OSError as err:
-        raise InputError(str(path), [RowError(0, "file", str(path), err.strerror or "")]) from None
-    with f:
-        reader = csv.DictReader(f, strict=True)
+    seen: dict[int, int] = {}
+    for record in read_table(path, COLUMNS[action]):
+        if isinstance(record, RowError):
+            if record.field in FATAL_FIELDS:
+                raise InputError(str(path), [record])
+            errors.append(record)
+            continue
+        line, cell = record.row, record.cells
         try:
-            names = [n.strip() for n in reader.fieldnames or []]
-            if sorted(names) != sorted(columns):
-                raise InputError(
-                    str(path),
-                    [RowError(1, "header", ",".join(names), f"expected {','.join(columns)}")],
-                )
-            seen: dict[int, int] = {}
-            for record in reader:
-                line = reader.line_num
-                cell = {k.strip(): (v or "").strip() for k, v in record.items() if k}
-                if None in record:
-                    errors.append(RowError(line, "columns", str(record[None]), "extra fields"))
-                    continue
-                try:
-                    token_id = parse_token_id(cell["token_id"])
-                except ValueError as err:
-                    errors.append(RowError(line, "token_id", cell["token_id"], str(err)))
-                    continue
-                if token_id in seen:
-                    errors.append(
-                        RowError(
-                            line, "token_id", str(token_id), f"duplicate of row {seen[token_id]}"
-                        )
-                    )
-                    continue
-                seen[token_id] = line
-                reason, until = cell.get("reason", ""), 0
-                if action == "revoke" and (problem := check_reason(reason)):
-                    errors.append(RowError(line, "reason", reason, problem))
-                    continue
-                if action == "renew" and cell.get("until"):
-                    try:
-                        until = parse_until(cell["until"])
-                    except ValueError as err:
-                        errors.append(RowError(line, "until", cell["until"], str(err)))
-                        continue
-                requests.append(Request(line, token_id, reason, until))
-        except csv.Error as err:
-            errors.append(RowError(reader.line_num, "csv", path.name, f"malformed CSV ({err})"))
-    if not requests and not errors:
-        raise InputError(str(path), [RowError(2, "rows", "", "no data rows after the header")])
+            token_id = parse_token_id(cell["token_id"])
+        except ValueError as err:
+            errors.append(RowError(line, "token_id", cell["token_id"], str(err)))
+            continue
+        if token_id in seen:
+            why = f"duplicate of row {seen[token_id]}"
+            errors.append(RowError(line, "token_id", str(token_id), why))
+            continue
+        seen[token_id] = line
+        reason, until = cell.get("reason", ""), 0
+        if action == "revoke" and (problem := check_reason(reason)):
+            errors.append(RowError(line, "reason", reason, problem))
+            continue
+        if action == "renew" and cell.get("until"):
+            try:
+                until = parse_until(cell["until"])
+            except ValueError as err:
+                errors.append(RowError(line, "until", cell["until"], str(err)))
+                continue
+        requests.append(Request(line, token_id, reason, until))
+    if not requests and errors and all(e.field == "rows" for e in errors):
+        raise InputError(str(path), errors)
     return requests, errors
 
 

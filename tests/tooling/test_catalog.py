@@ -245,7 +245,11 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     [
         ("threshold", 4, "catalog governance: field 'threshold' = 4: 1 to 3 (the members)"),
         ("delay", "soon", "catalog governance: field 'delay' = 'soon': a whole number of seconds"),
-        ("guardian", "0xabc", "catalog governance: field 'guardian' = '0xabc': not an address (0x and 40 hex digits)"),
+        (
+            "guardian",
+            "0xabc",
+            "catalog governance: field 'guardian' = '0xabc': not an address (0x and 40 hex digits)",
+        ),
         ("quorum", 2, "catalog governance: field 'quorum' = 2: unknown field"),
         (
             "council",

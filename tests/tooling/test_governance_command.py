@@ -115,7 +115,8 @@ def test_propose__several_calls_and_conversions(
         (("registry", "grantRole", "OWNER_ROLE", "registry"),
          "error: registry.grantRole: argument 'role' = 'OWNER_ROLE': "),
         (("council", "add_member", "0xabc"),
-         "error: council.add_member: argument 'member' = '0xabc': not an address (0x and 40 hex digits); or one of council, timelock, registry"),
+         "error: council.add_member: argument 'member' = '0xabc': not an address (0x and 40 hex "
+         "digits); or one of council, timelock, registry"),
     ],
 )  # fmt: skip
 def test_propose__bad_call__clear_error_nothing_sent(

@@ -128,7 +128,7 @@ def test_lifecycle__wrong_header__one_error(invoke: Any, tokens: Any, tmp_path: 
     result = invoke(SUSPEND, "--csv", path, "--account", NORTHWIND, "--yes")
     assert result.output.splitlines() == [
         f"error: {path}: 1 error; nothing was sent",
-        "  row 1: header = 'token': expected token_id",
+        "  row 1: header = 'token': expected the columns token_id",
     ]
 
 

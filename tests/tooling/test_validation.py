@@ -159,7 +159,9 @@ def test_empty_and_header_only__reported(tmp_path: Path) -> None:
 def test_not_utf8__reported(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(b"wallet,score,evidence,external_id\n\xff\xfe,80,x,y\n")
-    assert [e.reason for e in read_rows(path, KLASS)[1]] == ["not UTF-8 text"]
+    assert [str(e) for e in read_rows(path, KLASS)[1]] == [
+        "row 2: csv = 'in.csv': not UTF-8 text: save the file as UTF-8"
+    ]
 
 
 def test_every_error_at_once__in_row_order(tmp_path: Path) -> None:
