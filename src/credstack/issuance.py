@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from credstack.registry import (
     Registry,
     issued_token_ids,
 )
-from credstack.send import as_sender
+from credstack.send import Pending, as_sender
 from credstack.units import format_percent, parse_percent
 
 CSV_FIELDS = ("wallet", "score", "evidence", "external_id")
@@ -44,6 +45,8 @@ CSV_FIELDS = ("wallet", "score", "evidence", "external_id")
 GAS_HEADROOM = 0.95
 # How long a resumed run waits for a transaction an earlier run left pending.
 PENDING_WAIT = 120
+# At most this many batch transactions broadcast and not yet mined.
+MAX_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,13 @@ class Plan:
     gas_price: int
     gas_limit: int  # the cap a batch must stay under: min(tx cap, block gas limit)
     settled: list[str] = field(default_factory=list)
+    batches_per_block: int = 1  # how many batches one block holds
+
+    @property
+    def in_flight(self) -> int:
+        """Batches kept broadcast and unmined at once: two blocks' worth, so
+        the next block's batches wait in the pool when one is mined."""
+        return min(MAX_IN_FLIGHT, 2 * self.batches_per_block)
 
     @property
     def gas_total(self) -> int:
@@ -261,10 +271,15 @@ class Issuance:
         self._prepare(new)
         block_limit = int(chain.blocks.head.gas_limit)
         cap = min(TX_GAS_CAP, block_limit)
+        # Batches sized to pack blocks: as many equal batches per block as
+        # the transaction cap needs (two of 15M fill a 30M block, where one
+        # of 16.7M would leave it half empty).
+        per_block = -(-block_limit // TX_GAS_CAP)
+        target = min(cap, block_limit // per_block)
         self.timings.planning += time.perf_counter() - started
 
         fixed, per = self._gas_model(new)
-        size = min(MAX_BATCH, max(1, int((cap * GAS_HEADROOM - fixed) // max(per, 1))))
+        size = min(MAX_BATCH, max(1, int((target * GAS_HEADROOM - fixed) // max(per, 1))))
         if batch_size is not None:
             size = max(1, min(size, batch_size))
         batches = [new[i : i + size] for i in range(0, len(new), size)]
@@ -279,6 +294,7 @@ class Issuance:
             gas_price=int(chain.provider.gas_price),
             gas_limit=cap,
             settled=settled,
+            batches_per_block=per_block,
         )
 
     def issued_by_wallet(self) -> dict[str, IssuedEvent]:
@@ -365,9 +381,19 @@ class Issuance:
 
     # Sending
 
-    def execute(self, plan: Plan, on_progress: Callable[[int], None] | None = None) -> Outcome:
-        """Send every batch of the plan, journalling each transaction before
-        it is broadcast and after it is mined."""
+    def execute(
+        self,
+        plan: Plan,
+        on_progress: Callable[[int], None] | None = None,
+        in_flight: int | None = None,
+    ) -> Outcome:
+        """Send every batch of the plan, up to ``in_flight`` (default: the
+        plan's) broadcast at once with consecutive nonces, so a block can
+        take several. Each transaction is journalled (hash and nonce) before
+        it is broadcast and again once mined; receipts are read in nonce
+        order. Killed anywhere, the same command finishes the work: `plan`
+        settles whatever the journal says was sent."""
+        from ape import chain
         from ape.exceptions import ContractLogicError
 
         if self._unjournalled:
@@ -376,55 +402,74 @@ class Issuance:
         issued: list[tuple[IssueRow, int]] = []
         transactions: list[str] = []
         gas_used = 0
-        queue = list(plan.batches)
-        while queue:
-            batch = queue.pop(0)
-            args = self._batch_args(batch)
-            started = time.perf_counter()
-            estimate = self._estimate(batch)
-            self.timings.estimating += time.perf_counter() - started
-            if estimate > plan.gas_limit * GAS_HEADROOM and len(batch) > 1:
-                half = len(batch) // 2
-                queue[:0] = [batch[:half], batch[half:]]
-                continue
-            gas_limit = min(estimate + estimate // 10, plan.gas_limit)
-
-            broadcast: list[str] = []
-
-            def journal(
-                tx: str, nonce: int, wallets: list[str] = args[1], seen: list[str] = broadcast
-            ) -> None:
-                self.journal.append([{"t": "sent", "tx": tx, "nonce": nonce, "wallets": wallets}])
-                seen.append(tx)
-
-            try:
-                receipt = self.sender.send(
+        queue = deque(plan.batches)
+        flight: deque[tuple[list[IssueRow], Pending]] = deque()
+        # The embedded chain mines as it is sent: nothing to overlap.
+        limit = 1 if self.sender.mines_on_send else max(1, in_flight or plan.in_flight)
+        web3 = chain.provider.web3
+        nonce = int(web3.eth.get_transaction_count(self.sender.address, "pending"))
+        sent: list[str] = []
+        while queue or flight:
+            while queue and len(flight) < limit:
+                batch = queue.popleft()
+                started = time.perf_counter()
+                estimate = self._estimate(batch)
+                self.timings.estimating += time.perf_counter() - started
+                if estimate > plan.gas_limit * GAS_HEADROOM and len(batch) > 1:
+                    half = len(batch) // 2
+                    queue.extendleft([batch[half:], batch[:half]])
+                    continue
+                args = self._batch_args(batch)
+                txn, what = self.sender.prepare(
                     self.registry.contract.issue_batch,
                     *args,
-                    gas_limit=gas_limit,
-                    before_broadcast=journal,
+                    gas_limit=min(estimate + estimate // 10, plan.gas_limit),
+                    nonce=nonce,
                 )
+
+                def journal(
+                    tx: str, nonce: int, wallets: list[str] = args[1], seen: list[str] = sent
+                ) -> None:
+                    record = {"t": "sent", "tx": tx, "nonce": nonce, "wallets": wallets}
+                    self.journal.append([record])
+                    seen.append(tx)
+
+                try:
+                    pending = self.sender.submit(txn, what, before_broadcast=journal)
+                except ContractLogicError as err:  # the embedded chain mines on send
+                    self.journal.append([{"t": "failed", "tx": sent[-1]}])
+                    raise self._reverted(err, sent[-1]) from None
+                self.timings.signing += pending.signing
+                flight.append((batch, pending))
+                nonce += 1
+            batch, pending = flight.popleft()
+            try:
+                receipt = self.sender.wait(pending)
             except ContractLogicError as err:
-                if not broadcast:  # refused by the node's estimate: nothing was sent
-                    raise CredstackError(f"the node refused the batch: {err.message}") from None
-                self.journal.append([{"t": "failed", "tx": broadcast[0]}])
-                raise CredstackError(
-                    f"batch transaction {broadcast[0]} reverted: {err.message}"
-                ) from None
+                self.journal.append([{"t": "failed", "tx": pending.tx}])
+                raise self._reverted(err, pending.tx) from None
             assert self.sender.last is not None
-            tx = self.sender.last.tx
-            self.timings.signing += self.sender.last.signing
             self.timings.node += self.sender.last.node
             ids = issued_token_ids(self.registry.contract, receipt)
             if len(ids) != len(batch):
-                raise JournalError(f"{tx}: expected {len(batch)} credentials, saw {len(ids)}")
-            self.journal.append([{"t": "mined", "tx": tx, "token_ids": ids}])
+                raise JournalError(
+                    f"{pending.tx}: expected {len(batch)} credentials, saw {len(ids)}"
+                )
+            self.journal.append([{"t": "mined", "tx": pending.tx, "token_ids": ids}])
             issued += list(zip(batch, ids, strict=True))
-            transactions.append(tx)
+            transactions.append(pending.tx)
             gas_used += int(receipt.gas_used)
             if on_progress is not None:
                 on_progress(len(batch))
         return Outcome(issued, transactions, gas_used, self.timings)
+
+    def _reverted(self, err: Any, tx: str = "") -> CredstackError:
+        """A batch the chain refused; later batches already broadcast are
+        settled by the next run."""
+        which = f"batch transaction {tx}" if tx else "a batch transaction"
+        return CredstackError(
+            f"{which} reverted: {err.message}; run the same command again to settle the rest"
+        )
 
     # Receipts
 

@@ -6,6 +6,15 @@ deploy) sends through a ``Sender``; none calls a contract method with
 ``sender=`` itself. So waiting for the chain, and counting what was sent,
 live here and nowhere else: the pilot's ledger is a listener, and every
 receipt of the pilot passes it.
+
+Waiting. On ape's embedded chain a transaction is mined as it is sent. On
+any other chain (anvil, a testnet, an L2) the transaction is broadcast raw
+and its receipt polled for until ``timeout`` seconds pass, then until
+``confirmations`` more blocks are on top of it: a chain that mines on its
+own schedule is waited for, never read too early. (ape's own send does not
+wait on a node that is not automining: it hands back a receipt "not in a
+block" at once.) A receipt that says the transaction reverted is replayed
+with ``eth_call`` for the contract's message, as ape does.
 """
 
 from __future__ import annotations
@@ -20,6 +29,38 @@ from credstack.errors import CredstackError
 # Called with the transaction's hash and nonce after signing, before the
 # broadcast: a journal writes both down so an interrupted run can settle it.
 BeforeBroadcast = Callable[[str, int], None]
+
+
+class TimeoutError_(CredstackError):
+    """A transaction was broadcast but no receipt came within the timeout.
+    It may still be mined: the journal (where there is one) settles it on
+    the next run; elsewhere the command's own re-run check finds it."""
+
+    def __init__(self, tx: str, timeout: float) -> None:
+        self.tx = tx
+        super().__init__(
+            f"transaction {tx} was sent but not mined within {timeout:g} s (--timeout); it may "
+            "still be mined: look it up, or run the same command again, which finds what is done"
+        )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How long to wait for a receipt, and for how many blocks on top."""
+
+    confirmations: int | None = None  # None: the network's (ape's required_confirmations)
+    timeout: float | None = None  # None: the network's transaction_acceptance_timeout
+    poll: float | None = None  # None: a quarter of the block time, 0.05 to 1 s
+
+
+# The command line's --confirmations and --timeout (credstack.cli.common).
+_default = Waiting()
+
+
+def configure(waiting: Waiting) -> None:
+    """Set what every Sender made without its own Waiting uses."""
+    global _default
+    _default = waiting
 
 
 @dataclass(frozen=True)
@@ -38,20 +79,40 @@ class Sent:
 Listener = Callable[[Sent], None]
 
 
+@dataclass
+class Pending:
+    """A transaction signed and broadcast, its receipt not yet read."""
+
+    tx: str
+    nonce: int
+    what: str
+    txn: Any  # ape's signed TransactionAPI
+    signing: float
+    sent_at: float
+
+
 class Sender:
     """An ape account with the send path around it. ``listeners`` hear every
     transaction this sender has mined (the pilot's ledger is one)."""
 
-    def __init__(self, account: Any, listeners: tuple[Listener, ...] = ()) -> None:
+    def __init__(
+        self,
+        account: Any,
+        listeners: tuple[Listener, ...] = (),
+        waiting: Waiting | None = None,
+    ) -> None:
         if isinstance(account, Sender):
             raise TypeError("already a Sender")
         self.account = account
         self.address: str = str(account.address)
         self.listeners = listeners
+        self._waiting = waiting
         self.last: Sent | None = None  # the latest transaction, for its timings
 
     def __repr__(self) -> str:
         return f"<Sender {self.address}>"
+
+    # The whole path
 
     def send(
         self,
@@ -60,17 +121,12 @@ class Sender:
         gas_limit: int | None = None,
         before_broadcast: BeforeBroadcast | None = None,
     ) -> Any:
-        """Call a contract's mutable ``method`` with ``args``; its receipt.
-        A revert raises ape's ContractLogicError with the contract's message
-        (when the node's estimate already reverts, before anything is sent)."""
-        extra = {} if gas_limit is None else {"gas_limit": gas_limit}
-        # What ape's own ``method(*args, sender=...)`` does, with one gas
-        # estimate (ape's public ``as_transaction`` prepares twice).
-        call = method._as_transaction(*args)
-        txn = self.account.prepare_transaction(
-            call.serialize_transaction(*args, sender=self.account, **extra)
-        )
-        return self._sign_and_send(txn, call.abi.name, before_broadcast)
+        """Call a contract's mutable ``method`` with ``args`` and wait for it;
+        its receipt. A revert raises ape's ContractLogicError with the
+        contract's message (when the node's estimate already reverts, before
+        anything is sent)."""
+        txn, what = self.prepare(method, *args, gas_limit=gas_limit)
+        return self.wait(self.submit(txn, what, before_broadcast))
 
     def deploy(self, container: Any, *args: Any) -> Any:
         """Deploy a contract from ape's ``project.<Name>``; its instance."""
@@ -79,7 +135,7 @@ class Sender:
         txn = container(*args)
         txn.sender = self.address
         txn = self.account.prepare_transaction(txn)
-        receipt = self._sign_and_send(txn, f"deploy {container.contract_type.name}")
+        receipt = self.wait(self.submit(txn, f"deploy {container.contract_type.name}"))
         if not receipt.contract_address:
             raise CredstackError(f"{receipt.txn_hash} did not create a contract")
         return chain.contracts.instance_from_receipt(receipt, container.contract_type)
@@ -92,11 +148,40 @@ class Sender:
             sender=self.address, receiver=to, value=value, data=b""
         )
         txn = self.account.prepare_transaction(txn)
-        return self._sign_and_send(txn, "transfer")
+        return self.wait(self.submit(txn, "transfer"))
 
-    def _sign_and_send(
+    # The steps, for callers that keep several transactions in flight
+
+    @property
+    def mines_on_send(self) -> bool:
+        """Whether the chain mines each transaction as it arrives (ape's
+        embedded chain), so keeping several in flight gains nothing."""
+        return _embedded()
+
+    def prepare(
+        self, method: Any, *args: Any, gas_limit: int | None = None, nonce: int | None = None
+    ) -> tuple[Any, str]:
+        """The unsigned transaction calling ``method(*args)``, and its name.
+        Without ``gas_limit`` the node estimates it (a revert shows here,
+        before anything is sent); without ``nonce`` the account's next."""
+        extra: dict[str, Any] = {}
+        if gas_limit is not None:
+            extra["gas_limit"] = gas_limit
+        if nonce is not None:
+            extra["nonce"] = nonce
+        # What ape's own ``method(*args, sender=...)`` does, with one gas
+        # estimate (ape's public ``as_transaction`` prepares twice).
+        call = method._as_transaction(*args)
+        txn = self.account.prepare_transaction(
+            call.serialize_transaction(*args, sender=self.account, **extra)
+        )
+        return txn, str(call.abi.name)
+
+    def submit(
         self, txn: Any, what: str, before_broadcast: BeforeBroadcast | None = None
-    ) -> Any:
+    ) -> Pending:
+        """Sign, tell ``before_broadcast``, broadcast; nothing is waited for
+        (on the embedded chain it is mined here)."""
         from ape import chain
 
         started = time.perf_counter()
@@ -107,14 +192,91 @@ class Sender:
         signing = time.perf_counter() - started
         if before_broadcast is not None:
             before_broadcast(tx, int(signed.nonce))
-        started = time.perf_counter()
-        receipt = chain.provider.send_transaction(signed)
-        node = time.perf_counter() - started
-        sent = Sent(self.address, what, tx, int(receipt.gas_used), receipt, signing, node)
+        pending = Pending(tx, int(signed.nonce), what, signed, signing, time.perf_counter())
+        if _embedded():
+            pending.txn = chain.provider.send_transaction(signed)  # mined; its receipt
+        else:
+            chain.provider.web3.eth.send_raw_transaction(bytes(signed.serialize_transaction()))
+        return pending
+
+    def wait(self, pending: Pending) -> Any:
+        """The receipt of ``pending`` once mined (and confirmed); listeners
+        hear of it. ContractLogicError if it reverted; TimeoutError_ if no
+        receipt came in time."""
+        receipt = pending.txn if _embedded() else self._receipt(pending)
+        sent = Sent(
+            self.address,
+            pending.what,
+            pending.tx,
+            int(receipt.gas_used),
+            receipt,
+            pending.signing,
+            time.perf_counter() - pending.sent_at,
+        )
         self.last = sent
         for listener in self.listeners:
             listener(sent)
         return receipt
+
+    def _receipt(self, pending: Pending) -> Any:
+        from ape import chain
+        from web3.exceptions import TimeExhausted
+
+        waiting = self._waiting or _default
+        network = chain.provider.network
+        timeout = waiting.timeout
+        if timeout is None:
+            timeout = float(network.transaction_acceptance_timeout)
+        confirmations = waiting.confirmations
+        if confirmations is None:
+            confirmations = int(network.required_confirmations)
+        poll = waiting.poll if waiting.poll is not None else _poll_interval(network)
+        web3 = chain.provider.web3
+        deadline = pending.sent_at + timeout
+        try:
+            raw = web3.eth.wait_for_transaction_receipt(
+                pending.tx, timeout=max(deadline - time.perf_counter(), 0.1), poll_latency=poll
+            )
+        except TimeExhausted:
+            raise TimeoutError_(pending.tx, timeout) from None
+        mined_in = int(raw["blockNumber"])
+        while confirmations and int(web3.eth.block_number) < mined_in + confirmations:
+            if time.perf_counter() > deadline:
+                raise TimeoutError_(pending.tx, timeout)
+            time.sleep(poll)
+        receipt = chain.provider.get_receipt(pending.tx, transaction=pending.txn)
+        if int(raw["status"]) != 1:
+            _raise_revert(pending, receipt)
+        return receipt
+
+
+def _embedded() -> bool:
+    """ape's in-process chain (eth-tester): mined on send, nothing to wait for."""
+    from ape import chain
+
+    return str(chain.provider.name) == "test"
+
+
+def _poll_interval(network: Any) -> float:
+    block_time = float(getattr(network, "block_time", 0) or 0)
+    return min(max(block_time / 4, 0.05), 1.0)
+
+
+def _raise_revert(pending: Pending, receipt: Any) -> None:
+    """Replay a reverted transaction as a call for the contract's message
+    (as ape does for its own sends) and raise it."""
+    from ape import chain
+    from ape.exceptions import ContractLogicError
+
+    provider = chain.provider
+    data = pending.txn.model_dump(by_alias=True, mode="json")
+    for key in ("nonce", "signature", "type", "chainId"):
+        data.pop(key, None)
+    try:
+        provider.web3.eth.call(data, block_identifier=int(receipt.block_number) - 1)
+    except Exception as err:
+        raise provider.get_virtual_machine_error(err, txn=pending.txn) from None
+    raise ContractLogicError(f"transaction {pending.tx} reverted (no message)")
 
 
 def as_sender(account: Any) -> Sender:
