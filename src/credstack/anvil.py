@@ -49,9 +49,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def plain_anvil() -> Iterator[Anvil]:
+def plain_anvil(block_time: float | None = None) -> Iterator[Anvil]:
     """An anvil on a free port (cancun, the default test mnemonic), stopped
-    on exit. Found on PATH or in ./node_modules/.bin (`make setup`)."""
+    on exit. Found on PATH or in ./node_modules/.bin (`make setup`). With
+    ``block_time`` it mines a block every that many seconds, as testnets and
+    L2s do, instead of one per transaction."""
     binary = shutil.which("anvil") or shutil.which(
         "anvil", path=str(Path.cwd() / "node_modules" / ".bin")
     )
@@ -59,7 +61,8 @@ def plain_anvil() -> Iterator[Anvil]:
         raise CredstackError("anvil not found: `make setup` installs it (npm @foundry-rs/anvil)")
     port = _free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--hardfork", "cancun", "--silent"],
+        [binary, "--port", str(port), "--hardfork", "cancun", "--silent"]
+        + (["--block-time", f"{block_time:g}"] if block_time else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -49,10 +49,11 @@ class Waiting:
     """How long to wait for a receipt, and for how many blocks on top."""
 
     confirmations: int | None = None  # None: the network's (ape's required_confirmations)
-    timeout: float | None = None  # None: the network's transaction_acceptance_timeout
+    timeout: float | None = None  # None: the network's acceptance timeout, at least 120 s
     poll: float | None = None  # None: a quarter of the block time, 0.05 to 1 s
 
 
+DEFAULT_TIMEOUT = 120.0
 # The command line's --confirmations and --timeout (credstack.cli.common).
 _default = Waiting()
 
@@ -225,8 +226,8 @@ class Sender:
         waiting = self._waiting or _default
         network = chain.provider.network
         timeout = waiting.timeout
-        if timeout is None:
-            timeout = float(network.transaction_acceptance_timeout)
+        if timeout is None:  # ape's local default (20 s) is too short for 12 s blocks
+            timeout = max(float(network.transaction_acceptance_timeout), DEFAULT_TIMEOUT)
         confirmations = waiting.confirmations
         if confirmations is None:
             confirmations = int(network.required_confirmations)

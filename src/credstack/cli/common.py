@@ -17,6 +17,7 @@ from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 from rich.console import Console
 
+from credstack import send
 from credstack.config import ACCOUNT_VAR, check_network_env, load_env, require
 from credstack.context import Context
 from credstack.errors import CredstackError
@@ -69,11 +70,44 @@ def quiet_by_default() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return verbosity_option(logger, default="WARNING")
 
 
+def _set_waiting(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta[f"credstack.{param.name}"] = value
+    send.configure(
+        send.Waiting(
+            confirmations=ctx.meta.get("credstack.confirmations"),
+            timeout=ctx.meta.get("credstack.timeout"),
+        )
+    )
+    return value
+
+
+def waiting_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--confirmations N`` and ``--timeout SECONDS``, for every command:
+    how the send path waits for each transaction (credstack.send). They set
+    the process's default and are not passed to the command."""
+    f = click.option(
+        "--confirmations",
+        type=click.IntRange(min=0),
+        expose_value=False,
+        callback=_set_waiting,
+        help="blocks on top of a transaction before it counts as done (default: the "
+        "network's; 0 on local chains)",
+    )(f)
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=1),
+        expose_value=False,
+        callback=_set_waiting,
+        help=f"seconds to wait for each transaction's receipt (default "
+        f"{send.DEFAULT_TIMEOUT:g}, or the network's if longer)",
+    )(f)
+
+
 def credstack_command(**kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
     """A command of its own script (deploy, issue, verify...)."""
 
     def decorate(f: Callable[..., Any]) -> click.Command:
-        return click.command(cls=CredstackCommand, **kwargs)(quiet_by_default()(f))
+        return click.command(cls=CredstackCommand, **kwargs)(quiet_by_default()(waiting_options(f)))
 
     return decorate
 
@@ -89,7 +123,7 @@ class CredstackGroup(click.Group):
         make: Callable[[Callable[..., Any]], click.Command] = super().command(*args, **kwargs)
 
         def decorate(f: Callable[..., Any]) -> click.Command:
-            return make(quiet_by_default()(f))
+            return make(quiet_by_default()(waiting_options(f)))
 
         return decorate
 
