@@ -128,19 +128,20 @@ def plan(
     errors = list(errors or [])
     tasks: list[Task] = []
     done: list[tuple[Request, str]] = []
-    classes: dict[int, Any] = {}
+    classes: dict[int, tuple[Any, bool]] = {}  # class id -> (info, signer may operate)
     paused = bool(registry.contract.paused())
-    for request in requests:
+    credentials = registry.credentials([r.token_id for r in requests])
+    for request, credential in zip(requests, credentials, strict=True):
         where = (request.row, "token_id", str(request.token_id))
-        credential = registry.credential(request.token_id)
         if not credential.exists:
             errors.append(RowError(*where, "no such token"))
             continue
         if credential.class_id not in classes:
-            classes[credential.class_id] = registry.class_info(credential.class_id)
-        klass = classes[credential.class_id]
+            info = registry.class_info(credential.class_id)
+            classes[credential.class_id] = (info, registry.may_operate(info, signer))
+        klass, may_operate = classes[credential.class_id]
         status = credential.status
-        if not registry.may_operate(klass, signer):
+        if not may_operate:
             errors.append(
                 RowError(*where, f"{signer} may not manage class {klass.class_id} ({klass.name})")
             )

@@ -180,18 +180,23 @@ def trade_passes(world: World, ledger: Ledger, rng: random.Random, week: int) ->
 # Issuers
 
 
-def lifecycle_act(
-    world: World, action: str, token_id: int, reason: str = "", until: int = 0
-) -> None:
-    """One act through the lifecycle engine, as `ape run <action> --token`
-    does: checked against the chain, then sent."""
-    signer = world.issuer_of(_slug_of(world, token_id))
-    request = lifecycle.Request(0, token_id, reason, until)
-    source = f"pilot: {action} token {token_id}"
-    tasks, done = lifecycle.plan(world.registry, action, [request], signer.address, source)
-    if done:
-        raise AssertionError(f"pilot: token {token_id}: {action} {done[0][1]}")
-    lifecycle.execute(world.registry, action, tasks, signer)
+def lifecycle_acts(world: World, action: str, requests: list[lifecycle.Request]) -> None:
+    """Acts of one kind through the lifecycle engine, as `ape run <action>
+    --csv` does: each issuer's tokens checked against the chain, then sent.
+    The simulation expects every one to be sent: one the engine finds
+    already done is a wrong prediction, and fails the run."""
+    by_issuer: dict[str, list[lifecycle.Request]] = {}
+    for request in requests:
+        slug = _slug_of(world, request.token_id)
+        by_issuer.setdefault(world.catalog.classes[slug].issuer, []).append(request)
+    for issuer, mine in by_issuer.items():
+        signer = world.issuers[issuer]
+        source = f"pilot: {action} by {issuer}"
+        tasks, done = lifecycle.plan(world.registry, action, mine, signer.address, source)
+        if done:
+            request, why = done[0]
+            raise AssertionError(f"pilot: token {request.token_id}: {action}: {why}")
+        lifecycle.execute(world.registry, action, tasks, signer)
 
 
 def _slug_of(world: World, token_id: int) -> str:
@@ -199,15 +204,17 @@ def _slug_of(world: World, token_id: int) -> str:
     return slug
 
 
-def revoke(world: World, ledger: Ledger, rng: random.Random, token_id: int) -> None:
-    reason = rng.choice(REVOCATION_REASONS)
-    lifecycle_act(world, "revoke", token_id, reason=reason)
-    ledger.revoke(token_id, _slug_of(world, token_id), reason)
-
-
 def investigate(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
     """Issuers suspend a few credentials while they check a complaint,
-    then reinstate or revoke; a few others are revoked outright."""
+    then reinstate or revoke; a few others are revoked outright. The
+    week's decisions are made first, then sent, one engine run per act."""
+    acts: dict[str, list[lifecycle.Request]] = {"reinstate": [], "revoke": [], "suspend": []}
+
+    def revoke(token_id: int) -> None:
+        reason = rng.choice(REVOCATION_REASONS)
+        acts["revoke"].append(lifecycle.Request(0, token_id, reason))
+        ledger.revoke(token_id, _slug_of(world, token_id), reason)
+
     for token_id, decide_week in list(ledger.suspended.items()):
         if week < decide_week:
             continue
@@ -215,9 +222,9 @@ def investigate(world: World, ledger: Ledger, rng: random.Random, week: int) -> 
         del ledger.suspended[token_id]
         if rng.random() < 0.3:
             # A suspended credential is revoked as it is (status suspended).
-            revoke(world, ledger, rng, token_id)
+            revoke(token_id)
         else:
-            lifecycle_act(world, "reinstate", token_id)
+            acts["reinstate"].append(lifecycle.Request(0, token_id))
             ledger.tally.reinstated[slug] += 1
     for token_id, (slug, _) in list(ledger.tokens.items()):
         spec = world.catalog.classes[slug]
@@ -225,23 +232,27 @@ def investigate(world: World, ledger: Ledger, rng: random.Random, week: int) -> 
             continue
         roll = rng.random()
         if roll < 0.003:
-            revoke(world, ledger, rng, token_id)
+            revoke(token_id)
         elif roll < 0.006:
-            lifecycle_act(world, "suspend", token_id)
+            acts["suspend"].append(lifecycle.Request(0, token_id))
             ledger.suspended[token_id] = week + 2 * WINDOW
             ledger.tally.suspended[slug] += 1
+    for action, requests in acts.items():
+        lifecycle_acts(world, action, requests)
 
 
 def renew_passes(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
     """Lumen extends about a third of the expired passes by 90 days."""
     now = world.head_time()
+    renewals = []
     for token_id, (slug, _) in list(ledger.tokens.items()):
         if slug != PASS or ledger.status(token_id, now) != Status.EXPIRED:
             continue
         if rng.random() < 0.34:
-            lifecycle_act(world, "renew", token_id, until=now + 90 * DAY)
+            renewals.append(lifecycle.Request(0, token_id, until=now + 90 * DAY))
             ledger.expires[token_id] = now + 90 * DAY
             ledger.tally.renewed[slug] += 1
+    lifecycle_acts(world, "renew", renewals)
 
 
 # Governance
