@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 
 from credstack.errors import CredstackError
 
@@ -42,12 +43,18 @@ def word(value: int | str) -> str:
     return "0x" + value.to_bytes(32, "big").hex()
 
 
+def as_bytes(value: Any) -> bytes:
+    """A topic or data field as bytes, whether the node's JSON gave hex text
+    or web3 gave bytes."""
+    return bytes(HexBytes(value))
+
+
 def topic_int(log: Any, index: int) -> int:
-    return int.from_bytes(bytes(log["topics"][index]), "big")
+    return int.from_bytes(as_bytes(log["topics"][index]), "big")
 
 
 def topic_address(log: Any, index: int) -> str:
-    return to_checksum_address(bytes(log["topics"][index])[12:])
+    return to_checksum_address(as_bytes(log["topics"][index])[12:])
 
 
 def receipt_logs(receipt: Any, address: str, topic0: str) -> list[Any]:
@@ -58,7 +65,7 @@ def receipt_logs(receipt: Any, address: str, topic0: str) -> list[Any]:
         log
         for log in receipt.logs
         if log["topics"]
-        and bytes(log["topics"][0]) == wanted
+        and as_bytes(log["topics"][0]) == wanted
         and str(log["address"]).lower() == address
     ]
 

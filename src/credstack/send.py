@@ -221,7 +221,6 @@ class Sender:
 
     def _receipt(self, pending: Pending) -> Any:
         from ape import chain
-        from web3.exceptions import TimeExhausted
 
         waiting = self._waiting or _default
         network = chain.provider.network
@@ -234,21 +233,36 @@ class Sender:
         poll = waiting.poll if waiting.poll is not None else _poll_interval(network)
         web3 = chain.provider.web3
         deadline = pending.sent_at + timeout
-        try:
-            raw = web3.eth.wait_for_transaction_receipt(
-                pending.tx, timeout=max(deadline - time.perf_counter(), 0.1), poll_latency=poll
-            )
-        except TimeExhausted:
-            raise TimeoutError_(pending.tx, timeout) from None
-        mined_in = int(raw["blockNumber"])
+        # Raw JSON-RPC: web3's formatting of a receipt with 300 logs takes
+        # 0.8 s, the request itself 0.02 s; ape decodes the raw form.
+        while (raw := _raw_receipt(web3, pending.tx)) is None:
+            if time.perf_counter() > deadline:
+                raise TimeoutError_(pending.tx, timeout)
+            time.sleep(poll)
+        mined_in = int(raw["blockNumber"], 16)
         while confirmations and int(web3.eth.block_number) < mined_in + confirmations:
             if time.perf_counter() > deadline:
                 raise TimeoutError_(pending.tx, timeout)
             time.sleep(poll)
-        receipt = chain.provider.get_receipt(pending.tx, transaction=pending.txn)
-        if int(raw["status"]) != 1:
+        # ape's receipt from the one already fetched (ape's get_receipt would
+        # fetch it again, through web3's formatting).
+        data = pending.txn.model_dump(by_alias=True, mode="json")
+        data["signature"] = pending.txn.signature
+        receipt = network.ecosystem.decode_receipt(
+            {"provider": chain.provider, "required_confirmations": 0, **data, **raw}
+        )
+        if int(raw["status"], 16) != 1:
             _raise_revert(pending, receipt)
         return receipt
+
+
+def _raw_receipt(web3: Any, tx: str) -> dict[str, Any] | None:
+    """The node's receipt as JSON (hex strings), or None while not mined."""
+    reply = web3.provider.make_request("eth_getTransactionReceipt", [tx])
+    if reply.get("error"):
+        raise CredstackError(f"the node refused eth_getTransactionReceipt: {reply['error']}")
+    result: dict[str, Any] | None = reply.get("result")
+    return result
 
 
 def _embedded() -> bool:
