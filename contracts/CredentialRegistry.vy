@@ -52,6 +52,12 @@ from ethereum.ercs import IERC165
 implements: IERC165
 
 
+# @dev credstack's own surface (see the file for what it leaves out), so the
+# compiler catches drift between this contract and what its callers use.
+from .interfaces import ICredentialRegistry
+implements: ICredentialRegistry
+
+
 # @dev Only for the `Transfer`, `Approval` and `ApprovalForAll` events.
 # We do not declare `implements: IERC721`: the built-in interface marks the
 # transfer functions `payable`, and ether sent along with a credential
@@ -72,6 +78,11 @@ from snekmate.tokens.interfaces import IERC721Receiver
 # add the ERC-721, ERC-5192 and ERC-4906 identifiers.
 from snekmate.auth import access_control
 initializes: access_control
+
+
+# @dev The roles' interface, so the compiler checks the exports below.
+from snekmate.auth.interfaces import IAccessControl
+implements: IAccessControl
 
 
 # @dev Draws `tokenURI`. Metadata lives in its own contract so that this
@@ -188,28 +199,9 @@ renderer: public(immutable(ICredentialRenderer))
 # STRUCTS #
 
 
-struct ClassInfo:
-    issuer: address
-    name: String[64]
-    uri: String[256]
-    transferable: bool
-    revocable: bool
-    validity: uint256
-    min_score: uint256
-    active: bool
-
-
-struct ClassRules:
-    restricted: bool
-    issue_until: uint256
-
-
-struct Credential:
-    holder: address
-    class_id: uint256
-    score: uint256
-    expires_at: uint256
-    status: uint8
+# @dev `ClassInfo`, `ClassRules` and `Credential`, which the views return,
+# are declared in `ICredentialRegistry`: `implements` accepts the interface's
+# own struct types only.
 
 
 # STATE #
@@ -897,7 +889,7 @@ def total_issued() -> uint256:
 
 @external
 @view
-def class_info(class_id: uint256) -> ClassInfo:
+def class_info(class_id: uint256) -> ICredentialRegistry.ClassInfo:
     """
     @notice Everything known about a class.
     @param class_id The class id.
@@ -905,7 +897,7 @@ def class_info(class_id: uint256) -> ClassInfo:
             min_score, active.
     """
     word: uint256 = self._class_word(class_id)
-    return ClassInfo(
+    return ICredentialRegistry.ClassInfo(
         issuer=self._issuer_of(word),
         name=self._class_names[class_id],
         uri=self._class_uris[class_id],
@@ -919,7 +911,7 @@ def class_info(class_id: uint256) -> ClassInfo:
 
 @external
 @view
-def class_rules(class_id: uint256) -> ClassRules:
+def class_rules(class_id: uint256) -> ICredentialRegistry.ClassRules:
     """
     @notice The closed-pilot rules of a class (see `set_class_rules`).
     @param class_id The class id.
@@ -927,7 +919,7 @@ def class_rules(class_id: uint256) -> ClassRules:
             issuance time (0 for none).
     """
     word: uint256 = self._class_word(class_id)
-    return ClassRules(
+    return ICredentialRegistry.ClassRules(
         restricted=word & _RESTRICTED_BIT != 0, issue_until=word >> _ISSUE_UNTIL_SHIFT
     )
 
@@ -958,7 +950,7 @@ def status_of(token_id: uint256) -> uint8:
 
 @external
 @view
-def credential(token_id: uint256) -> Credential:
+def credential(token_id: uint256) -> ICredentialRegistry.Credential:
     """
     @notice The record of a credential, kept after revocation or burning.
             All zero for an id never issued.
@@ -967,7 +959,7 @@ def credential(token_id: uint256) -> Credential:
             id, score, expires_at (0 = never) and status as `status_of`.
     """
     word: uint256 = self._tokens[token_id]
-    return Credential(
+    return ICredentialRegistry.Credential(
         holder=credential_word._holder(word),
         class_id=credential_word._class_id(word),
         score=(word >> credential_word.SCORE_SHIFT) & credential_word.SCORE_MASK,
