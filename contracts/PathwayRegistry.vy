@@ -31,32 +31,17 @@
 """
 
 
+# @dev The registry: its classes, the parts' words, and issuance and renewal
+# of the pathway credential (this contract is the output class's delegate).
+from .interfaces import ICredentialRegistry
+
+
 # @dev Decodes the registry's credential words (see `credential_words`).
 # Stateless, so it needs no `initializes`. The claim's loop over the parts
 # decodes in place from the module's constants (an internal call there would
 # cost every part about 40 gas per field); the refusal path and `progress`
 # call its decoders.
 from .utils import credential_word
-
-
-# @dev The registry's class record, as `class_info` returns it.
-struct ClassInfo:
-    issuer: address
-    name: String[64]
-    uri: String[256]
-    transferable: bool
-    revocable: bool
-    validity: uint256
-    min_score: uint256
-    active: bool
-
-
-interface ICredentialRegistry:
-    def credential_words(token_ids: DynArray[uint256, MAX_PARTS]) -> DynArray[uint256, MAX_PARTS]: view
-    def class_info(class_id: uint256) -> ClassInfo: view
-    def is_delegate(issuer: address, delegate: address) -> bool: view
-    def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32) -> uint256: nonpayable
-    def renew(token_id: uint256, expires_at: uint256): nonpayable
 
 
 # CONSTANTS #
