@@ -625,6 +625,8 @@ def issue_batch(
     expires_at: uint256 = self._expiry_of(klass)
     first: uint256 = (supply & _U64) + 1
     for i: uint256 in range(count, bound=MAX_BATCH):
+        # Cannot overflow: `first` is at most 2**64 (a 64-bit counter plus
+        # one) and `i` is below `MAX_BATCH`.
         self._mint(
             klass, class_id, expires_at, unsafe_add(first, i), holders[i], scores[i], evidence_hashes[i]
         )
@@ -1232,6 +1234,8 @@ def _mint(
     if soulbound:
         word |= credential_word.LOCKED_BIT
     self._tokens[token_id] = word
+    # Cannot overflow: a wallet holds at most every token ever issued, a
+    # 64-bit count.
     self._balances[to] = unsafe_add(self._balances[to], 1)
     log IERC721.Transfer(sender=empty(address), receiver=to, token_id=token_id)
     if soulbound:
@@ -1275,7 +1279,12 @@ def _remove(holder: address, token_id: uint256):
     @param holder The holder.
     @param token_id The token id.
     """
+    # Cannot underflow: every caller has checked that the token is held
+    # (`_check_held`), so it is counted in the holder's balance.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    # Cannot carry into the paused bit: a token leaves a wallet at most once
+    # (revoked and burned are final), so the removed count (bits 64..127)
+    # never exceeds the issued count, which fits in 64 bits.
     self._supply = unsafe_add(self._supply, _REMOVED_ONE)
     log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
 
@@ -1330,7 +1339,11 @@ def _move(holder: address, to: address, token_id: uint256, word: uint256):
     @param word The credential's storage word.
     """
     self._approvals[token_id] = empty(address)
+    # Cannot underflow: both callers have checked that the token is held
+    # (`_check_valid`, `_held_class_of`), so `holder`'s balance counts it.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    # Cannot overflow: a wallet holds at most every token ever issued, a
+    # 64-bit count.
     self._balances[to] = unsafe_add(self._balances[to], 1)
     # `credential_word._with_holder`, inline (see the import).
     self._tokens[token_id] = (word & credential_word.HOLDER_CLEAR) | convert(to, uint256)

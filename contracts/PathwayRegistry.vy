@@ -558,6 +558,7 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             raise "pathway: tokens not increasing"
         previous = token_id
         word: uint256 = records[i]
+        # Cannot overflow: one step per token id, at most `MAX_PARTS`.
         i = unsafe_add(i, 1)
         class_id: uint256 = (word >> credential_word.CLASS_SHIFT) & credential_word.CLASS_MASK
         entry: uint256 = max_value(uint256)
@@ -582,7 +583,12 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             elif reason == PART_COUNTED:
                 reason = PART_BELOW_MINIMUM
             self._refuse(reason)
+        # Cannot overflow, nor carry from one group's byte into the next: a
+        # counted part's group (`entry >> 48`) is below `MAX_GROUPS` (checked
+        # at creation), so the shift is at most 56, and at most `MAX_PARTS`
+        # (16) parts add one each to a byte.
         counted = unsafe_add(counted, 1 << (8 * (entry >> 48)))
+        # Cannot overflow: at most 16 scores of 16 bits each.
         score_sum = unsafe_add(score_sum, score)
         if expires_at != 0 and expires_at < earliest:
             earliest = expires_at
