@@ -7,6 +7,7 @@ from typing import Any
 import ape
 import pytest
 
+from credstack import Status
 from credstack.governance import Governance, GovernanceConfig, State, deploy_governed
 from tests.constants import DAY, EVIDENCE, ROLE_MISSING, ZERO_ADDRESS
 
@@ -188,7 +189,7 @@ def test_flow__forced_revocation_needs_m_approvals_and_the_delay(
     tx = council.execute(proposal_id, targets, payloads, sender=members[1])
     [revoked] = registry.CredentialRevoked.from_receipt(tx)
     assert (revoked.token_id, revoked.reason) == (token, "fraud: impersonation")
-    assert registry.status_of(token) == 3
+    assert registry.status_of(token) == Status.REVOKED
 
 
 def test_flow__threshold_one_schedules_at_proposal(
