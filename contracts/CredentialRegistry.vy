@@ -92,12 +92,12 @@ from .interfaces import ICredentialRenderer
 
 # @dev The layout of a credential's storage word, with its decoders and
 # encoders; shared with the `PathwayRegistry`, which reads the words raw.
-# Stateless, so it needs no `initializes`. Where this contract decoded a
-# field through an internal call, it calls the module's decoder; where a
-# transaction (or a view other contracts may call) built or tested a field
-# in place, it still does, from the module's constants: Vyper 0.4.3 does
-# not inline internal calls, and one would cost 40 to 110 gas there. The
-# property tests check these writes against the module's encoders.
+# Stateless, so it needs no `initializes`. Holder, class, expiry and status
+# are read through its decoders; words are written, and the score and lock
+# bit read, inline from its constants, because Vyper 0.4.3 does not inline
+# internal calls and each would cost issuance, the lifecycle and transfers
+# 40 to 110 gas. `tests/properties/test_credential_word.py` checks these
+# writes against the module's encoders.
 from .utils import credential_word
 
 
