@@ -52,6 +52,12 @@ from ethereum.ercs import IERC165
 implements: IERC165
 
 
+# @dev credstack's own surface (see the file for what it leaves out), so the
+# compiler catches drift between this contract and what its callers use.
+from .interfaces import ICredentialRegistry
+implements: ICredentialRegistry
+
+
 # @dev Only for the `Transfer`, `Approval` and `ApprovalForAll` events.
 # We do not declare `implements: IERC721`: the built-in interface marks the
 # transfer functions `payable`, and ether sent along with a credential
@@ -74,9 +80,25 @@ from snekmate.auth import access_control
 initializes: access_control
 
 
+# @dev The roles' interface, so the compiler checks the exports below.
+from snekmate.auth.interfaces import IAccessControl
+implements: IAccessControl
+
+
 # @dev Draws `tokenURI`. Metadata lives in its own contract so that this
 # one keeps room under the 24,576-byte code limit for governance features.
 from .interfaces import ICredentialRenderer
+
+
+# @dev The layout of a credential's storage word, with its decoders and
+# encoders; shared with the `PathwayRegistry`, which reads the words raw.
+# Stateless, so it needs no `initializes`. Holder, class, expiry and status
+# are read through its decoders; words are written, and the score and lock
+# bit read, inline from its constants, because Vyper 0.4.3 does not inline
+# internal calls and each would cost issuance, the lifecycle and transfers
+# 40 to 110 gas. `tests/properties/test_credential_word.py` checks these
+# writes against the module's encoders.
+from .utils import credential_word
 
 
 exports: (
@@ -104,9 +126,9 @@ MAX_BATCH: public(constant(uint256)) = 512
 # @dev A class's validity, at most 100 years, keeps expiries in 40 bits.
 MAX_VALIDITY: public(constant(uint256)) = 100 * 365 * 86_400
 # @dev Largest expiry a credential can hold (40 bits: year 36812).
-_MAX_EXPIRY: constant(uint256) = (1 << 40) - 1
+_MAX_EXPIRY: constant(uint256) = credential_word.EXPIRY_MASK
 # @dev Class ids are stored in 32 bits of a credential's word.
-_MAX_CLASS_ID: constant(uint256) = (1 << 32) - 1
+_MAX_CLASS_ID: constant(uint256) = credential_word.CLASS_MASK
 # @dev Latest last-issuance date a class can hold (36 bits: year 4147).
 _MAX_ISSUE_UNTIL: constant(uint256) = (1 << 36) - 1
 # @dev Accounts per `set_allowlist` call: what fits in one timelock call
@@ -116,29 +138,15 @@ ALLOWLIST_CHUNK: public(constant(uint256)) = 27
 MAX_RECOVERY_TOKENS: public(constant(uint256)) = 64
 
 # @dev `status_of` values. Expired (4) is derived from time, never stored.
-STATUS_NONE: public(constant(uint8)) = 0
-STATUS_ACTIVE: public(constant(uint8)) = 1
-STATUS_SUSPENDED: public(constant(uint8)) = 2
-STATUS_REVOKED: public(constant(uint8)) = 3
-STATUS_EXPIRED: public(constant(uint8)) = 4
-STATUS_BURNED: public(constant(uint8)) = 5
+STATUS_NONE: public(constant(uint8)) = credential_word.STATUS_NONE
+STATUS_ACTIVE: public(constant(uint8)) = credential_word.STATUS_ACTIVE
+STATUS_SUSPENDED: public(constant(uint8)) = credential_word.STATUS_SUSPENDED
+STATUS_REVOKED: public(constant(uint8)) = credential_word.STATUS_REVOKED
+STATUS_EXPIRED: public(constant(uint8)) = credential_word.STATUS_EXPIRED
+STATUS_BURNED: public(constant(uint8)) = credential_word.STATUS_BURNED
 
-# @dev A credential's storage word:
-#   bits   0..159  holder
-#   bits 160..191  class id
-#   bits 192..231  expires_at (0 = never)
-#   bits 232..247  score (basis points)
-#   bits 248..251  stored status (active, suspended, revoked, burned)
-#   bit  255       locked (soulbound); fixed at issue, as the class is
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-_CLASS_SHIFT: constant(uint256) = 160
-_EXPIRY_SHIFT: constant(uint256) = 192
-_SCORE_SHIFT: constant(uint256) = 232
-_STATUS_SHIFT: constant(uint256) = 248
-_LOCKED_BIT: constant(uint256) = 1 << 255
-_STATUS_CLEAR: constant(uint256) = ~(15 << 248)
-_HOLDER_CLEAR: constant(uint256) = ~((1 << 160) - 1)
-_EXPIRY_CLEAR: constant(uint256) = ~(((1 << 40) - 1) << 192)
+# @dev A credential's storage word (holder, class id, expiry, score, stored
+# status, lock bit) is laid out, decoded and encoded by `credential_word`.
 
 # @dev A class's storage word:
 #   bits   0..159  issuer
@@ -149,6 +157,7 @@ _EXPIRY_CLEAR: constant(uint256) = ~(((1 << 40) - 1) << 192)
 #   bits 220..255  last issuance date (0 = none)
 # The closed-pilot rules share the word, so a class without them costs
 # issuance nothing more.
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _VALIDITY_SHIFT: constant(uint256) = 160
 _MIN_SCORE_SHIFT: constant(uint256) = 200
 _ACTIVE_BIT: constant(uint256) = 1 << 216
@@ -190,28 +199,9 @@ renderer: public(immutable(ICredentialRenderer))
 # STRUCTS #
 
 
-struct ClassInfo:
-    issuer: address
-    name: String[64]
-    uri: String[256]
-    transferable: bool
-    revocable: bool
-    validity: uint256
-    min_score: uint256
-    active: bool
-
-
-struct ClassRules:
-    restricted: bool
-    issue_until: uint256
-
-
-struct Credential:
-    holder: address
-    class_id: uint256
-    score: uint256
-    expires_at: uint256
-    status: uint8
+# @dev `ClassInfo`, `ClassRules` and `Credential`, which the views return,
+# are declared in `ICredentialRegistry`: `implements` accepts the interface's
+# own struct types only.
 
 
 # STATE #
@@ -635,6 +625,8 @@ def issue_batch(
     expires_at: uint256 = self._expiry_of(klass)
     first: uint256 = (supply & _U64) + 1
     for i: uint256 in range(count, bound=MAX_BATCH):
+        # Cannot overflow: `first` is at most 2**64 (a 64-bit counter plus
+        # one) and `i` is below `MAX_BATCH`.
         self._mint(
             klass, class_id, expires_at, unsafe_add(first, i), holders[i], scores[i], evidence_hashes[i]
         )
@@ -670,10 +662,12 @@ def suspend(token_id: uint256):
     word: uint256 = self._tokens[token_id]
     klass: uint256 = self._operated_class(self._held_class_of(word))
     assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
-    assert self._stored_status(word) == STATUS_ACTIVE, "credential: already suspended"
+    assert credential_word._stored_status(word) == STATUS_ACTIVE, "credential: already suspended"
     self._set_status(token_id, word, STATUS_SUSPENDED)
     log CredentialSuspended(
-        token_id=token_id, class_id=self._class_of(word), holder=self._holder_of(word)
+        token_id=token_id,
+        class_id=credential_word._class_id(word),
+        holder=credential_word._holder(word),
     )
     log IERC4906.MetadataUpdate(_tokenId=token_id)
 
@@ -686,10 +680,12 @@ def reinstate(token_id: uint256):
     """
     word: uint256 = self._tokens[token_id]
     self._operated_class(self._held_class_of(word))
-    assert self._stored_status(word) == STATUS_SUSPENDED, "credential: not suspended"
+    assert credential_word._stored_status(word) == STATUS_SUSPENDED, "credential: not suspended"
     self._set_status(token_id, word, STATUS_ACTIVE)
     log CredentialReinstated(
-        token_id=token_id, class_id=self._class_of(word), holder=self._holder_of(word)
+        token_id=token_id,
+        class_id=credential_word._class_id(word),
+        holder=credential_word._holder(word),
     )
     log IERC4906.MetadataUpdate(_tokenId=token_id)
 
@@ -709,11 +705,14 @@ def renew(token_id: uint256, expires_at: uint256):
     assert klass & _ACTIVE_BIT != 0, "credential: class inactive"
     assert expires_at > block.timestamp, "credential: expiry not in future"
     assert expires_at <= _MAX_EXPIRY, "credential: expiry too large"
-    self._tokens[token_id] = (word & _EXPIRY_CLEAR) | (expires_at << _EXPIRY_SHIFT)
+    # `credential_word._with_expiry`, inline (see the import).
+    self._tokens[token_id] = (word & credential_word.EXPIRY_CLEAR) | (
+        expires_at << credential_word.EXPIRY_SHIFT
+    )
     log CredentialRenewed(
         token_id=token_id,
-        class_id=self._class_of(word),
-        holder=self._holder_of(word),
+        class_id=credential_word._class_id(word),
+        holder=credential_word._holder(word),
         expires_at=expires_at,
     )
     log IERC4906.MetadataUpdate(_tokenId=token_id)
@@ -728,11 +727,14 @@ def burn(token_id: uint256):
     """
     word: uint256 = self._tokens[token_id]
     self._check_held(word)
-    holder: address = self._holder_of(word)
+    holder: address = credential_word._holder(word)
     assert msg.sender == holder, "credential: not holder"
-    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_BURNED, uint256) << _STATUS_SHIFT)
+    # `credential_word._with_status`, inline (see the import).
+    self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
+        convert(STATUS_BURNED, uint256) << credential_word.STATUS_SHIFT
+    )
     self._remove(holder, token_id)
-    log CredentialBurned(token_id=token_id, class_id=self._class_of(word), holder=holder)
+    log CredentialBurned(token_id=token_id, class_id=credential_word._class_id(word), holder=holder)
 
 
 @external
@@ -756,7 +758,7 @@ def recover(token_id: uint256, new_holder: address, new_holder_tokens: DynArray[
     word: uint256 = self._tokens[token_id]
     class_id: uint256 = self._held_class_of(word)
     klass: uint256 = self._operated_class(class_id)
-    old_holder: address = self._holder_of(word)
+    old_holder: address = credential_word._holder(word)
     assert new_holder != empty(address), "credential: zero address"
     assert new_holder != old_holder, "credential: same holder"
     self._check_receiver(klass, class_id, new_holder)
@@ -766,11 +768,11 @@ def recover(token_id: uint256, new_holder: address, new_holder_tokens: DynArray[
         assert held > previous, "credential: token list not increasing"
         previous = held
         other: uint256 = self._tokens[held]
-        status: uint8 = self._stored_status(other)
-        assert self._holder_of(other) == new_holder and (
+        status: uint8 = credential_word._stored_status(other)
+        assert credential_word._holder(other) == new_holder and (
             status == STATUS_ACTIVE or status == STATUS_SUSPENDED
         ), "credential: token not held"
-        assert self._class_of(other) != class_id, "credential: holder has class"
+        assert credential_word._class_id(other) != class_id, "credential: holder has class"
     self._move(old_holder, new_holder, token_id, word)
     log CredentialRecovered(
         token_id=token_id, old_holder=old_holder, new_holder=new_holder, class_id=class_id
@@ -789,9 +791,9 @@ def approve(to: address, token_id: uint256):
     @param token_id The token id.
     """
     word: uint256 = self._tokens[token_id]
-    assert word & _LOCKED_BIT == 0, "credential: soulbound"
+    assert word & credential_word.LOCKED_BIT == 0, "credential: soulbound"
     self._check_valid(word)
-    holder: address = self._holder_of(word)
+    holder: address = credential_word._holder(word)
     assert msg.sender == holder or self._operators[holder][msg.sender], "credential: not approved"
     self._approvals[token_id] = to
     log IERC721.Approval(owner=holder, approved=to, token_id=token_id)
@@ -889,7 +891,7 @@ def total_issued() -> uint256:
 
 @external
 @view
-def class_info(class_id: uint256) -> ClassInfo:
+def class_info(class_id: uint256) -> ICredentialRegistry.ClassInfo:
     """
     @notice Everything known about a class.
     @param class_id The class id.
@@ -897,7 +899,7 @@ def class_info(class_id: uint256) -> ClassInfo:
             min_score, active.
     """
     word: uint256 = self._class_word(class_id)
-    return ClassInfo(
+    return ICredentialRegistry.ClassInfo(
         issuer=self._issuer_of(word),
         name=self._class_names[class_id],
         uri=self._class_uris[class_id],
@@ -911,7 +913,7 @@ def class_info(class_id: uint256) -> ClassInfo:
 
 @external
 @view
-def class_rules(class_id: uint256) -> ClassRules:
+def class_rules(class_id: uint256) -> ICredentialRegistry.ClassRules:
     """
     @notice The closed-pilot rules of a class (see `set_class_rules`).
     @param class_id The class id.
@@ -919,7 +921,7 @@ def class_rules(class_id: uint256) -> ClassRules:
             issuance time (0 for none).
     """
     word: uint256 = self._class_word(class_id)
-    return ClassRules(
+    return ICredentialRegistry.ClassRules(
         restricted=word & _RESTRICTED_BIT != 0, issue_until=word >> _ISSUE_UNTIL_SHIFT
     )
 
@@ -950,7 +952,7 @@ def status_of(token_id: uint256) -> uint8:
 
 @external
 @view
-def credential(token_id: uint256) -> Credential:
+def credential(token_id: uint256) -> ICredentialRegistry.Credential:
     """
     @notice The record of a credential, kept after revocation or burning.
             All zero for an id never issued.
@@ -959,11 +961,11 @@ def credential(token_id: uint256) -> Credential:
             id, score, expires_at (0 = never) and status as `status_of`.
     """
     word: uint256 = self._tokens[token_id]
-    return Credential(
-        holder=self._holder_of(word),
-        class_id=self._class_of(word),
-        score=(word >> _SCORE_SHIFT) & 65_535,
-        expires_at=self._expires_of(word),
+    return ICredentialRegistry.Credential(
+        holder=credential_word._holder(word),
+        class_id=credential_word._class_id(word),
+        score=(word >> credential_word.SCORE_SHIFT) & credential_word.SCORE_MASK,
+        expires_at=credential_word._expires_at(word),
         status=self._status(word),
     )
 
@@ -974,11 +976,11 @@ def credential_words(token_ids: DynArray[uint256, 16]) -> DynArray[uint256, 16]:
     """
     @notice The raw storage words of up to 16 credentials, for contracts that
             read many at once (a pathway claim reads its parts with it).
-    @dev The layout is the one documented at `_ADDRESS_MASK` above: holder
-         (bits 0..159), class id (160..191), expires_at (192..231), score
-         (232..247), stored status (248..251: 1 active, 2 suspended,
-         3 revoked, 5 burned; expiry is not applied), lock bit (255). Zero
-         for an id never issued.
+    @dev The layout is the one documented in `utils/credential_word.vy`,
+         which also decodes it: holder (bits 0..159), class id (160..191),
+         expires_at (192..231), score (232..247), stored status (248..251:
+         1 active, 2 suspended, 3 revoked, 5 burned; expiry is not
+         applied), lock bit (255). Zero for an id never issued.
     @param token_ids The token ids.
     @return DynArray The words, in the same order.
     """
@@ -1010,7 +1012,7 @@ def ownerOf(token_id: uint256) -> address:
     """
     word: uint256 = self._tokens[token_id]
     self._check_held(word)
-    return self._holder_of(word)
+    return credential_word._holder(word)
 
 
 @external
@@ -1048,7 +1050,7 @@ def locked(token_id: uint256) -> bool:
     """
     word: uint256 = self._tokens[token_id]
     self._check_held(word)
-    return word & _LOCKED_BIT != 0
+    return word & credential_word.LOCKED_BIT != 0
 
 
 @external
@@ -1066,7 +1068,7 @@ def tokenURI(token_id: uint256) -> String[1_500]:
     word: uint256 = self._tokens[token_id]
     status: uint8 = self._status(word)
     assert status != STATUS_NONE, "credential: nonexistent token"
-    class_id: uint256 = self._class_of(word)
+    class_id: uint256 = credential_word._class_id(word)
     return staticcall renderer.render(
         token_id,
         class_id,
@@ -1074,8 +1076,8 @@ def tokenURI(token_id: uint256) -> String[1_500]:
         self._class_uris[class_id],
         self._issuer_of(self._classes[class_id]),
         status,
-        (word >> _SCORE_SHIFT) & 65_535,
-        self._expires_of(word),
+        (word >> credential_word.SCORE_SHIFT) & credential_word.SCORE_MASK,
+        credential_word._expires_at(word),
     )
 
 
@@ -1220,17 +1222,20 @@ def _mint(
     self._check_receiver(klass, class_id, to)
     assert score <= MAX_SCORE, "credential: score out of range"
     assert score >= (klass >> _MIN_SCORE_SHIFT) & 65_535, "credential: score below minimum"
+    # `credential_word._pack`, inline (see the import).
     word: uint256 = (
         convert(to, uint256)
-        | (class_id << _CLASS_SHIFT)
-        | (expires_at << _EXPIRY_SHIFT)
-        | (score << _SCORE_SHIFT)
-        | (convert(STATUS_ACTIVE, uint256) << _STATUS_SHIFT)
+        | (class_id << credential_word.CLASS_SHIFT)
+        | (expires_at << credential_word.EXPIRY_SHIFT)
+        | (score << credential_word.SCORE_SHIFT)
+        | (convert(STATUS_ACTIVE, uint256) << credential_word.STATUS_SHIFT)
     )
     soulbound: bool = klass & _TRANSFERABLE_BIT == 0
     if soulbound:
-        word |= _LOCKED_BIT
+        word |= credential_word.LOCKED_BIT
     self._tokens[token_id] = word
+    # Cannot overflow: a wallet holds at most every token ever issued, a
+    # 64-bit count.
     self._balances[to] = unsafe_add(self._balances[to], 1)
     log IERC721.Transfer(sender=empty(address), receiver=to, token_id=token_id)
     if soulbound:
@@ -1255,11 +1260,14 @@ def _revoke(token_id: uint256, word: uint256, reason: String[256]):
     @param reason Why (required).
     """
     assert len(reason) != 0, "credential: empty reason"
-    holder: address = self._holder_of(word)
-    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(STATUS_REVOKED, uint256) << _STATUS_SHIFT)
+    holder: address = credential_word._holder(word)
+    # `credential_word._with_status`, inline (see the import).
+    self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
+        convert(STATUS_REVOKED, uint256) << credential_word.STATUS_SHIFT
+    )
     self._remove(holder, token_id)
     log CredentialRevoked(
-        token_id=token_id, class_id=self._class_of(word), holder=holder, reason=reason
+        token_id=token_id, class_id=credential_word._class_id(word), holder=holder, reason=reason
     )
     log IERC4906.MetadataUpdate(_tokenId=token_id)
 
@@ -1271,7 +1279,12 @@ def _remove(holder: address, token_id: uint256):
     @param holder The holder.
     @param token_id The token id.
     """
+    # Cannot underflow: every caller has checked that the token is held
+    # (`_check_held`), so it is counted in the holder's balance.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    # Cannot carry into the paused bit: a token leaves a wallet at most once
+    # (revoked and burned are final), so the removed count (bits 64..127)
+    # never exceeds the issued count, which fits in 64 bits.
     self._supply = unsafe_add(self._supply, _REMOVED_ONE)
     log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
 
@@ -1284,7 +1297,10 @@ def _set_status(token_id: uint256, word: uint256, status: uint8):
     @param word The credential's current storage word.
     @param status The new stored status.
     """
-    self._tokens[token_id] = (word & _STATUS_CLEAR) | (convert(status, uint256) << _STATUS_SHIFT)
+    # `credential_word._with_status`, inline (see the import).
+    self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
+        convert(status, uint256) << credential_word.STATUS_SHIFT
+    )
 
 
 @internal
@@ -1297,9 +1313,9 @@ def _transfer(_from: address, to: address, token_id: uint256):
     @param token_id The token id.
     """
     word: uint256 = self._tokens[token_id]
-    assert word & _LOCKED_BIT == 0, "credential: soulbound"
+    assert word & credential_word.LOCKED_BIT == 0, "credential: soulbound"
     self._check_valid(word)
-    holder: address = self._holder_of(word)
+    holder: address = credential_word._holder(word)
     assert _from == holder, "credential: from not holder"
     assert to != empty(address), "credential: zero address"
     assert (
@@ -1307,7 +1323,7 @@ def _transfer(_from: address, to: address, token_id: uint256):
         or self._operators[holder][msg.sender]
         or self._approvals[token_id] == msg.sender
     ), "credential: not approved"
-    class_id: uint256 = self._class_of(word)
+    class_id: uint256 = credential_word._class_id(word)
     self._check_receiver(self._classes[class_id], class_id, to)
     self._move(holder, to, token_id, word)
 
@@ -1323,21 +1339,15 @@ def _move(holder: address, to: address, token_id: uint256, word: uint256):
     @param word The credential's storage word.
     """
     self._approvals[token_id] = empty(address)
+    # Cannot underflow: both callers have checked that the token is held
+    # (`_check_valid`, `_held_class_of`), so `holder`'s balance counts it.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
+    # Cannot overflow: a wallet holds at most every token ever issued, a
+    # 64-bit count.
     self._balances[to] = unsafe_add(self._balances[to], 1)
-    self._tokens[token_id] = (word & _HOLDER_CLEAR) | convert(to, uint256)
+    # `credential_word._with_holder`, inline (see the import).
+    self._tokens[token_id] = (word & credential_word.HOLDER_CLEAR) | convert(to, uint256)
     log IERC721.Transfer(sender=holder, receiver=to, token_id=token_id)
-
-
-@internal
-@pure
-def _holder_of(word: uint256) -> address:
-    """
-    @dev The holder field of a credential word.
-    @param word The credential's storage word.
-    @return address The (last) holder.
-    """
-    return convert(word & _ADDRESS_MASK, address)
 
 
 @internal
@@ -1350,40 +1360,7 @@ def _held_class_of(word: uint256) -> uint256:
     @return uint256 The class id.
     """
     self._check_held(word)
-    return self._class_of(word)
-
-
-@internal
-@pure
-def _class_of(word: uint256) -> uint256:
-    """
-    @dev The class field of a credential word.
-    @param word The credential's storage word.
-    @return uint256 The class id.
-    """
-    return (word >> _CLASS_SHIFT) & _MAX_CLASS_ID
-
-
-@internal
-@pure
-def _expires_of(word: uint256) -> uint256:
-    """
-    @dev The expiry field of a credential word.
-    @param word The credential's storage word.
-    @return uint256 The expiry (0 = never).
-    """
-    return (word >> _EXPIRY_SHIFT) & _MAX_EXPIRY
-
-
-@internal
-@pure
-def _stored_status(word: uint256) -> uint8:
-    """
-    @dev The stored status field (never expired, which is derived).
-    @param word The credential's storage word.
-    @return uint8 The stored status.
-    """
-    return convert((word >> _STATUS_SHIFT) & 15, uint8)
+    return credential_word._class_id(word)
 
 
 @internal
@@ -1394,9 +1371,9 @@ def _status(word: uint256) -> uint8:
     @param word The credential's storage word.
     @return uint8 The status as `status_of` reports it.
     """
-    status: uint8 = self._stored_status(word)
+    status: uint8 = credential_word._stored_status(word)
     if status == STATUS_ACTIVE:
-        expires_at: uint256 = self._expires_of(word)
+        expires_at: uint256 = credential_word._expires_at(word)
         if expires_at != 0 and block.timestamp >= expires_at:
             return STATUS_EXPIRED
     return status
@@ -1410,7 +1387,7 @@ def _check_held(word: uint256):
          expired), with the reason it is not.
     @param word The credential's storage word.
     """
-    status: uint8 = self._stored_status(word)
+    status: uint8 = credential_word._stored_status(word)
     assert status != STATUS_NONE, "credential: nonexistent token"
     assert status != STATUS_REVOKED, "credential: revoked"
     assert status != STATUS_BURNED, "credential: burned"

@@ -31,24 +31,17 @@
 """
 
 
-# @dev The registry's class record, as `class_info` returns it.
-struct ClassInfo:
-    issuer: address
-    name: String[64]
-    uri: String[256]
-    transferable: bool
-    revocable: bool
-    validity: uint256
-    min_score: uint256
-    active: bool
+# @dev The registry: its classes, the parts' words, and issuance and renewal
+# of the pathway credential (this contract is the output class's delegate).
+from .interfaces import ICredentialRegistry
 
 
-interface ICredentialRegistry:
-    def credential_words(token_ids: DynArray[uint256, MAX_PARTS]) -> DynArray[uint256, MAX_PARTS]: view
-    def class_info(class_id: uint256) -> ClassInfo: view
-    def is_delegate(issuer: address, delegate: address) -> bool: view
-    def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32) -> uint256: nonpayable
-    def renew(token_id: uint256, expires_at: uint256): nonpayable
+# @dev Decodes the registry's credential words (see `credential_words`).
+# Stateless, so it needs no `initializes`. The claim's loop over the parts
+# decodes in place from the module's constants (an internal call there would
+# cost every part about 40 gas per field); the refusal path and `progress`
+# call its decoders.
+from .utils import credential_word
 
 
 # CONSTANTS #
@@ -73,15 +66,13 @@ PART_NOT_IN_PATHWAY: public(constant(uint8)) = 7
 PART_BELOW_MINIMUM: public(constant(uint8)) = 8
 PART_USED_TWICE: public(constant(uint8)) = 9
 
-# @dev The registry's credential word (see `credential_words`): holder,
-# class id, expiry, score, stored status (1 active, 2 suspended,
-# 3 revoked, 5 burned; expiry is derived from time).
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-_U32: constant(uint256) = (1 << 32) - 1
-_U40: constant(uint256) = (1 << 40) - 1
-_STORED_ACTIVE: constant(uint256) = 1
-_STORED_SUSPENDED: constant(uint256) = 2
-_STORED_REVOKED: constant(uint256) = 3
+# @dev A class id in a pathway's words (32 bits, as in the registry's).
+_U32: constant(uint256) = credential_word.CLASS_MASK
+# @dev The holder and status fields of a credential word together: a part
+# counts only if they hold its claimant and `STATUS_ACTIVE` (one test).
+_HOLDER_STATUS_MASK: constant(uint256) = credential_word.HOLDER_MASK | (
+    credential_word.STATUS_MASK << credential_word.STATUS_SHIFT
+)
 
 # @dev A pathway's first word:
 #   bits   0..31   output class id
@@ -379,10 +370,10 @@ def progress(
                 reason = PART_USED_TWICE
         entry: uint256 = 0
         if reason == PART_COUNTED:
-            entry = self._find(options, count, (records[i] >> 160) & _U32)
+            entry = self._find(options, count, credential_word._class_id(records[i]))
             if entry == max_value(uint256):
                 reason = PART_NOT_IN_PATHWAY
-            elif (records[i] >> 232) & 65_535 < (entry >> 32) & 65_535:
+            elif credential_word._score(records[i]) < (entry >> 32) & 65_535:
                 reason = PART_BELOW_MINIMUM
         if reason == PART_COUNTED:
             counts[entry >> 48] += 1
@@ -493,19 +484,18 @@ def _part_reason(word: uint256, holder: address) -> uint8:
     @param holder The claimant.
     @return uint8 A PART_ reason.
     """
-    stored: uint256 = (word >> 248) & 15
-    if stored == 0:
+    stored: uint8 = credential_word._stored_status(word)
+    if stored == credential_word.STATUS_NONE:
         return PART_UNKNOWN
-    if convert(word & _ADDRESS_MASK, address) != holder:
+    if credential_word._holder(word) != holder:
         return PART_NOT_HOLDER
-    if stored == _STORED_ACTIVE:
-        expires_at: uint256 = (word >> 192) & _U40
-        if expires_at != 0 and block.timestamp >= expires_at:
+    if stored == credential_word.STATUS_ACTIVE:
+        if credential_word._is_expired(word):
             return PART_EXPIRED
         return PART_COUNTED
-    if stored == _STORED_SUSPENDED:
+    if stored == credential_word.STATUS_SUSPENDED:
         return PART_SUSPENDED
-    if stored == _STORED_REVOKED:
+    if stored == credential_word.STATUS_REVOKED:
         return PART_REVOKED
     return PART_BURNED
 
@@ -568,19 +558,21 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             raise "pathway: tokens not increasing"
         previous = token_id
         word: uint256 = records[i]
+        # Cannot overflow: one step per token id, at most `MAX_PARTS`.
         i = unsafe_add(i, 1)
-        class_id: uint256 = (word >> 160) & _U32
+        class_id: uint256 = (word >> credential_word.CLASS_SHIFT) & credential_word.CLASS_MASK
         entry: uint256 = max_value(uint256)
         for j: uint256 in range(count, bound=MAX_OPTIONS):
             if options[j] & _U32 == class_id:
                 entry = options[j]
                 break
-        score: uint256 = (word >> 232) & 65_535
-        expires_at: uint256 = (word >> 192) & _U40
+        score: uint256 = (word >> credential_word.SCORE_SHIFT) & credential_word.SCORE_MASK
+        expires_at: uint256 = (word >> credential_word.EXPIRY_SHIFT) & credential_word.EXPIRY_MASK
         # Held by the claimant, stored active, not expired, an option, at
         # or above its minimum; otherwise find out why.
         if (
-            word & (_ADDRESS_MASK | (15 << 248)) != convert(holder, uint256) | (_STORED_ACTIVE << 248)
+            word & _HOLDER_STATUS_MASK
+            != convert(holder, uint256) | credential_word.STATUS_ACTIVE_BITS
             or (expires_at != 0 and block.timestamp >= expires_at)
             or entry == max_value(uint256)
             or score < (entry >> 32) & 65_535
@@ -591,7 +583,12 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             elif reason == PART_COUNTED:
                 reason = PART_BELOW_MINIMUM
             self._refuse(reason)
+        # Cannot overflow, nor carry from one group's byte into the next: a
+        # counted part's group (`entry >> 48`) is below `MAX_GROUPS` (checked
+        # at creation), so the shift is at most 56, and at most `MAX_PARTS`
+        # (16) parts add one each to a byte.
         counted = unsafe_add(counted, 1 << (8 * (entry >> 48)))
+        # Cannot overflow: at most 16 scores of 16 bits each.
         score_sum = unsafe_add(score_sum, score)
         if expires_at != 0 and expires_at < earliest:
             earliest = expires_at
@@ -602,7 +599,9 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
     )
     self.claimed_token[pathway_id][holder] = token
     if head & _INHERIT_BIT != 0 and earliest != max_value(uint256):
-        issued_expiry: uint256 = ((staticcall registry.credential_words([token]))[0] >> 192) & _U40
+        issued_expiry: uint256 = (
+            (staticcall registry.credential_words([token]))[0] >> credential_word.EXPIRY_SHIFT
+        ) & credential_word.EXPIRY_MASK
         if issued_expiry == 0 or earliest < issued_expiry:
             extcall registry.renew(token, earliest)
     log PathwayClaimed(pathway_id=pathway_id, holder=holder, token_id=token)

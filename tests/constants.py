@@ -1,11 +1,27 @@
-"""Constants the tests share, mirrored once from the contracts."""
+"""Constants the tests share: the package's own, imported from it, and the
+rest mirrored once from the contracts.
 
-DAY = 86_400
+Statuses are `credstack.Status` (and `credstack.STATUS_NAMES`); tests import
+them from the package directly."""
+
+from credstack.registry import MAX_SCORE, ZERO_ADDRESS
+from credstack.units import DAY
+
+__all__ = [
+    "DAY",
+    "EVIDENCE",
+    "INTERFACE_IDS",
+    "MAX_EXPIRY",
+    "MAX_SCORE",
+    "MAX_VALIDITY",
+    "ROLE_MISSING",
+    "YEAR",
+    "ZERO_ADDRESS",
+]
+
 YEAR = 365 * DAY
-MAX_SCORE = 10_000
 MAX_VALIDITY = 100 * YEAR
 MAX_EXPIRY = 2**40 - 1
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 EVIDENCE = b"\x5a" * 32
 
 INTERFACE_IDS = {

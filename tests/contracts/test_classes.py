@@ -6,7 +6,7 @@ from typing import Any
 import ape
 import pytest
 
-from tests.constants import DAY, MAX_SCORE, MAX_VALIDITY, ROLE_MISSING
+from tests.constants import DAY, MAX_SCORE, MAX_VALIDITY, ROLE_MISSING, ZERO_ADDRESS
 
 
 def test_create_class__stores_rules_and_emits(registry: Any, issuer: Any) -> None:
@@ -196,7 +196,7 @@ def test_set_delegate__not_issuer__reverts(registry: Any, stranger: Any, learner
 
 def test_set_delegate__zero__reverts(registry: Any, issuer: Any) -> None:
     with ape.reverts("credential: zero address"):
-        registry.set_delegate("0x0000000000000000000000000000000000000000", True, sender=issuer)
+        registry.set_delegate(ZERO_ADDRESS, True, sender=issuer)
 
 
 def test_delegate__of_one_issuer_cannot_manage_another(

@@ -7,6 +7,7 @@ from typing import Any
 import ape
 import pytest
 
+from credstack import Status
 from credstack.catalog import GovernanceConfig
 from credstack.deploy import deploy_governed
 from credstack.governance import Governance, State
@@ -190,7 +191,7 @@ def test_flow__forced_revocation_needs_m_approvals_and_the_delay(
     tx = council.execute(proposal_id, targets, payloads, sender=members[1])
     [revoked] = registry.CredentialRevoked.from_receipt(tx)
     assert (revoked.token_id, revoked.reason) == (token, "fraud: impersonation")
-    assert registry.status_of(token) == 3
+    assert registry.status_of(token) == Status.REVOKED
 
 
 def test_flow__threshold_one_schedules_at_proposal(

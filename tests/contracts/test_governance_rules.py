@@ -9,6 +9,7 @@ from typing import Any
 import ape
 import pytest
 
+from credstack import Status
 from tests.constants import DAY, EVIDENCE, ZERO_ADDRESS
 
 REVOKED, EXPIRED = 3, 4
@@ -254,7 +255,7 @@ def test_recover__by_delegate_keeps_suspension_and_clears_approval(
     registry.approve(employer, transferable_token, sender=learner)
     registry.suspend(transferable_token, sender=issuer)
     registry.recover(transferable_token, stranger, [], sender=delegate)
-    assert registry.status_of(transferable_token) == 2
+    assert registry.status_of(transferable_token) == Status.SUSPENDED
     assert registry.getApproved(transferable_token) == ZERO_ADDRESS
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import ape
 import pytest
 
-from tests.constants import DAY
+from credstack import STATUS_NAMES
+from tests.constants import DAY, MAX_EXPIRY, MAX_SCORE
 
 PREFIX = "data:application/json;base64,"
 
@@ -99,21 +100,18 @@ def test_token_uri__longest_fields_fit(
 ) -> None:
     name = "Ä" * 32  # 64 bytes of UTF-8
     uri = "https://" + "u" * 248
-    class_id = create_class(name=name, uri=uri, min_score=10_000)
-    token_id = issue(class_id, learner, score=10_000)
+    class_id = create_class(name=name, uri=uri, min_score=MAX_SCORE)
+    token_id = issue(class_id, learner, score=MAX_SCORE)
     document = decode(registry.tokenURI(token_id))
     assert document["name"] == f"{name} #{token_id}"
     assert document["external_url"] == uri
-    assert attributes(document)["score"] == 10_000
+    assert attributes(document)["score"] == MAX_SCORE
 
 
-@pytest.mark.parametrize(
-    ("status", "name"),
-    [(1, "active"), (2, "suspended"), (3, "revoked"), (4, "expired"), (5, "burned"), (0, "none")],
-)
+@pytest.mark.parametrize(("status", "name"), sorted(STATUS_NAMES.items()))
 def test_renderer__status_names(registry: Any, project: Any, status: int, name: str) -> None:
     renderer = project.CredentialRenderer.at(registry.renderer())
-    uri = renderer.render(2**64 - 1, 2**32 - 1, "C", "u", registry.address, status, 0, 2**40 - 1)
+    uri = renderer.render(2**64 - 1, 2**32 - 1, "C", "u", registry.address, status, 0, MAX_EXPIRY)
     document = decode(uri)
     assert document["name"] == f"C #{2**64 - 1}"
     assert attributes(document) == {
@@ -121,7 +119,7 @@ def test_renderer__status_names(registry: Any, project: Any, status: int, name: 
         "score": 0,
         "class": 2**32 - 1,
         "issuer": registry.address.lower(),
-        "expires_at": 2**40 - 1,
+        "expires_at": MAX_EXPIRY,
     }
 
 

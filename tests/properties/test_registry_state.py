@@ -13,13 +13,15 @@ Checked after every step:
 - a pathway claim (k of n groups, a cross-credit option, minimum scores,
   expiry from the parts) succeeds exactly when the model says, with the
   model's message otherwise; each wallet's claimed credential agrees.
+
+The model and its predictions are in ``model.py``; the deployment and boa's
+set-up in ``world.py``. This file keeps the state machine: the rules, which
+drive the chain and the model together, and the invariants.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boa
@@ -33,20 +35,23 @@ from hypothesis.stateful import (
     rule,
 )
 
-from tests.constants import MAX_SCORE, ROLE_MISSING
+from credstack import Status
+from tests.constants import MAX_SCORE, ROLE_MISSING, ZERO_ADDRESS
+from tests.properties import world
+from tests.properties.model import (
+    ACTOR_COUNT,
+    ADMIN,
+    DELEGATE,
+    GUARDIAN,
+    ISSUER_A,
+    ISSUER_B,
+    LEARNERS,
+    STRANGER,
+    ClassModel,
+    Model,
+    PathwayModel,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-REGISTRY = boa.load_partial(str(ROOT / "contracts" / "CredentialRegistry.vy"))
-RENDERER = boa.load_partial(str(ROOT / "contracts" / "CredentialRenderer.vy"))
-PATHWAYS = boa.load_partial(str(ROOT / "contracts" / "PathwayRegistry.vy"))
-NONE, ACTIVE, SUSPENDED, REVOKED, EXPIRED, BURNED = range(6)
-
-# ADMIN stands for governance (the timelock); GUARDIAN may pause, nothing else.
-ADMIN, ISSUER_A, ISSUER_B, DELEGATE, STRANGER = range(5)
-LEARNERS = [5, 6, 7, 8]
-GUARDIAN = 9
-ACTOR_COUNT = 10
-ZERO = "0x0000000000000000000000000000000000000000"
 actors = st.integers(0, ACTOR_COUNT - 1)
 learners = st.sampled_from(LEARNERS)
 scores = st.one_of(st.integers(0, MAX_SCORE), st.just(MAX_SCORE + 1), st.sampled_from([0, 5_000]))
@@ -55,75 +60,8 @@ min_scores = st.sampled_from([0, 5_000, 9_000])
 seconds = st.integers(1, 3_000)
 
 
-def _deploy() -> tuple[list[str], Any, bytes, Any]:
-    addresses = [boa.env.generate_address(f"actor{i}") for i in range(ACTOR_COUNT)]
-    renderer = RENDERER.deploy()
-    registry = REGISTRY.deploy(
-        "credstack", "CRED", addresses[ADMIN], renderer.address, addresses[GUARDIAN]
-    )
-    role = registry.ISSUER_ROLE()
-    with boa.env.prank(addresses[ADMIN]):
-        registry.grantRole(role, addresses[ISSUER_A])
-        registry.grantRole(role, addresses[ISSUER_B])
-    pathways = PATHWAYS.deploy(registry.address)
-    with boa.env.prank(addresses[ISSUER_A]):
-        registry.set_delegate(addresses[DELEGATE], True)
-        registry.set_delegate(pathways.address, True)
-    return addresses, registry, role, pathways
-
-
-ADDRESSES, DEPLOYED, ISSUER_ROLE, PATHWAY_REGISTRY = _deploy()
-
-
-@dataclass
-class ClassModel:
-    issuer: int
-    transferable: bool
-    revocable: bool
-    validity: int
-    min_score: int
-    active: bool = True
-    restricted: bool = False
-    issue_until: int = 0
-
-
-@dataclass
-class TokenModel:
-    holder: int
-    class_id: int
-    score: int
-    expires_at: int
-    stored: int = ACTIVE
-    bound_holder: int = 0
-    approved: int | None = None
-    # Approved spenders whose approval a transfer should have cleared.
-    former_spenders: set[int] = field(default_factory=set)
-
-
-@dataclass
-class PathwayModel:
-    """One pathway of ISSUER_A: class -> (minimum score, group)."""
-
-    output: int
-    options: dict[int, tuple[int, int]]
-    required: list[int]
-    inherit: bool
-    active: bool = True
-    claimed: dict[int, int] = field(default_factory=dict)  # actor -> token
-
-
-@dataclass
-class Model:
-    classes: dict[int, ClassModel] = field(default_factory=dict)
-    tokens: dict[int, TokenModel] = field(default_factory=dict)
-    issuers: set[int] = field(default_factory=lambda: {ISSUER_A, ISSUER_B})
-    delegates: set[tuple[int, int]] = field(default_factory=lambda: {(ISSUER_A, DELEGATE)})
-    operators: set[tuple[int, int]] = field(default_factory=set)
-    paused: bool = False
-    ever_revoked: set[int] = field(default_factory=set)
-    # (class id, account) pairs on a class's allowlist.
-    allowlist: set[tuple[int, int]] = field(default_factory=set)
-    pathway: PathwayModel | None = None
+# Every example starts from this deployment (see `RegistryMachine.__init__`).
+WORLD = world.deploy()
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -133,10 +71,10 @@ class RegistryMachine(RuleBasedStateMachine):
         # anchor rolls the chain back to it when the example ends.
         self._anchor = boa.env.anchor()
         self._anchor.__enter__()
-        self.addr = ADDRESSES
-        self.reg = DEPLOYED
-        self.paths = PATHWAY_REGISTRY
-        self.issuer_role = ISSUER_ROLE
+        self.addr = WORLD.addresses
+        self.reg = WORLD.registry
+        self.paths = WORLD.pathways
+        self.issuer_role = WORLD.issuer_role
         self.m = Model()
         self.touched_tokens: set[int] = set()
         self.touched_classes: set[int] = set()
@@ -152,14 +90,6 @@ class RegistryMachine(RuleBasedStateMachine):
     @property
     def now(self) -> int:
         return int(boa.env.timestamp)
-
-    def status(self, token_id: int) -> int:
-        token = self.m.tokens.get(token_id)
-        if token is None:
-            return NONE
-        if token.stored == ACTIVE and token.expires_at and self.now >= token.expires_at:
-            return EXPIRED
-        return token.stored
 
     def digest(self) -> tuple[Any, ...]:
         """Counters a failed call must leave alone. Balances, credentials and
@@ -180,22 +110,6 @@ class RegistryMachine(RuleBasedStateMachine):
         assert self.digest() == before
         return None
 
-    def operator_error(self, actor: int, class_id: int) -> str | None:
-        issuer = self.m.classes[class_id].issuer
-        if actor != issuer and (issuer, actor) not in self.m.delegates:
-            return "credential: not class issuer"
-        if issuer not in self.m.issuers:
-            return "credential: issuer removed"
-        return None
-
-    def held_error(self, token_id: int) -> str | None:
-        stored = self.m.tokens[token_id].stored if token_id in self.m.tokens else NONE
-        return {
-            NONE: "credential: nonexistent token",
-            REVOKED: "credential: revoked",
-            BURNED: "credential: burned",
-        }.get(stored)
-
     def pick_actor(self, data: st.DataObject, rightful: list[int]) -> int:
         """Mostly someone allowed to act, so that success paths run often;
         otherwise anyone, so that every refusal is tried too."""
@@ -203,26 +117,6 @@ class RegistryMachine(RuleBasedStateMachine):
         if rightful and data.draw(st.integers(0, 3), label="anyone") < 3:
             return data.draw(st.sampled_from(rightful), label="actor")
         return data.draw(actors, label="actor")
-
-    def class_operators(self, class_id: int) -> list[int]:
-        klass = self.m.classes.get(class_id)
-        if klass is None:
-            return [ISSUER_A]
-        return [klass.issuer] + [d for i, d in self.m.delegates if i == klass.issuer]
-
-    def token_operators(self, token_id: int) -> list[int]:
-        token = self.m.tokens.get(token_id)
-        return self.class_operators(token.class_id) if token else [ISSUER_A]
-
-    def token_holder(self, token_id: int) -> list[int]:
-        """The holder first, then whoever may spend the token now, then former
-        spenders (who must be refused)."""
-        token = self.m.tokens.get(token_id)
-        if token is None:
-            return []
-        spenders = sorted(o for h, o in self.m.operators if h == token.holder)
-        approved = [] if token.approved is None else [token.approved]
-        return [token.holder, *spenders, *approved, *sorted(token.former_spenders)]
 
     @staticmethod
     def pick_id(data: st.DataObject, known: list[int], label: str) -> int:
@@ -248,48 +142,8 @@ class RegistryMachine(RuleBasedStateMachine):
         self.touched_tokens.add(token_id)
         return token_id
 
-    def transferable(self, token: TokenModel) -> bool:
-        return self.m.classes[token.class_id].transferable
-
-    def tradable(self, token: TokenModel) -> bool:
-        """Transferable and valid now: a transfer of it can succeed."""
-        if not self.transferable(token) or token.stored != ACTIVE:
-            return False
-        return token.expires_at == 0 or self.now < token.expires_at
-
-    def issue_error(self, actor: int, class_id: int) -> str | None:
-        if self.m.paused:
-            return "credential: paused"
-        if class_id not in self.m.classes:
-            return "credential: unknown class"
-        if err := self.operator_error(actor, class_id):
-            return err
-        klass = self.m.classes[class_id]
-        if not klass.active:
-            return "credential: class inactive"
-        if klass.issue_until and self.now > klass.issue_until:
-            return "credential: issuance closed"
-        return None
-
-    def receiver_error(self, class_id: int, receiver: int) -> str | None:
-        if self.m.classes[class_id].restricted and (class_id, receiver) not in self.m.allowlist:
-            return "credential: receiver not allowlisted"
-        return None
-
-    def entry_error(self, class_id: int, holder: int, score: int) -> str | None:
-        if err := self.receiver_error(class_id, holder):
-            return err
-        if score > MAX_SCORE:
-            return "credential: score out of range"
-        if score < self.m.classes[class_id].min_score:
-            return "credential: score below minimum"
-        return None
-
     def record_issue(self, class_id: int, holder: int, score: int) -> int:
-        klass = self.m.classes[class_id]
-        token_id = len(self.m.tokens) + 1
-        expires_at = self.now + klass.validity if klass.validity else 0
-        self.m.tokens[token_id] = TokenModel(holder, class_id, score, expires_at, ACTIVE, holder)
+        token_id = self.m.record_issue(class_id, holder, score, self.now)
         self.touched_tokens.add(token_id)
         return token_id
 
@@ -400,11 +254,11 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data(), active=st.booleans())
     def set_class_active(self, data: st.DataObject, active: bool) -> None:
         class_id = self.pick_class(data)
-        actor = self.pick_actor(data, self.class_operators(class_id))
+        actor = self.pick_actor(data, self.m.class_operators(class_id))
         if class_id not in self.m.classes:
             error: str | None = "credential: unknown class"
         else:
-            error = self.operator_error(actor, class_id)
+            error = self.m.operator_error(actor, class_id)
         self.call(actor, error, self.reg.set_class_active, class_id, active)
         if error is None:
             self.m.classes[class_id].active = active
@@ -455,8 +309,10 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data(), holder=learners, score=scores)
     def issue(self, data: st.DataObject, holder: int, score: int) -> None:
         class_id = self.pick_class(data)
-        actor = self.pick_actor(data, self.class_operators(class_id))
-        error = self.issue_error(actor, class_id) or self.entry_error(class_id, holder, score)
+        actor = self.pick_actor(data, self.m.class_operators(class_id))
+        error = self.m.issue_error(actor, class_id, self.now) or self.m.entry_error(
+            class_id, holder, score
+        )
         token_id = self.call(
             actor, error, self.reg.issue, class_id, self.addr[holder], score, b"\x01" * 32
         )
@@ -466,10 +322,10 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data(), entries=st.lists(st.tuples(learners, scores), min_size=1, max_size=4))
     def issue_batch(self, data: st.DataObject, entries: list[tuple[int, int]]) -> None:
         class_id = self.pick_class(data)
-        actor = self.pick_actor(data, self.class_operators(class_id))
-        error = self.issue_error(actor, class_id)
+        actor = self.pick_actor(data, self.m.class_operators(class_id))
+        error = self.m.issue_error(actor, class_id, self.now)
         if error is None:
-            error = next((e for h, s in entries if (e := self.entry_error(class_id, h, s))), None)
+            error = next((e for h, s in entries if (e := self.m.entry_error(class_id, h, s))), None)
         first = self.call(
             actor,
             error,
@@ -487,12 +343,12 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
     def revoke(self, data: st.DataObject, empty_reason: bool) -> None:
-        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
-        actor = self.pick_actor(data, self.token_operators(token_id))
-        error = self.held_error(token_id)
+        token_id = self.pick_token(data, lambda t: t.stored in (Status.ACTIVE, Status.SUSPENDED))
+        actor = self.pick_actor(data, self.m.token_operators(token_id))
+        error = self.m.held_error(token_id)
         if error is None:
             class_id = self.m.tokens[token_id].class_id
-            error = self.operator_error(actor, class_id)
+            error = self.m.operator_error(actor, class_id)
             if error is None and not self.m.classes[class_id].revocable:
                 error = "credential: not revocable"
             if error is None and empty_reason:
@@ -500,48 +356,48 @@ class RegistryMachine(RuleBasedStateMachine):
         reason = "" if empty_reason else "fraud"
         self.call(actor, error, self.reg.revoke, token_id, reason)
         if error is None:
-            self.m.tokens[token_id].stored = REVOKED
+            self.m.tokens[token_id].stored = Status.REVOKED
             self.m.ever_revoked.add(token_id)
 
     @rule(data=st.data())
     def suspend(self, data: st.DataObject) -> None:
         token_id = self.pick_token(data)
-        actor = self.pick_actor(data, self.token_operators(token_id))
-        error = self.held_error(token_id)
+        actor = self.pick_actor(data, self.m.token_operators(token_id))
+        error = self.m.held_error(token_id)
         if error is None:
             token = self.m.tokens[token_id]
-            error = self.operator_error(actor, token.class_id)
+            error = self.m.operator_error(actor, token.class_id)
             if error is None and not self.m.classes[token.class_id].revocable:
                 error = "credential: not revocable"
-            if error is None and token.stored != ACTIVE:
+            if error is None and token.stored != Status.ACTIVE:
                 error = "credential: already suspended"
         self.call(actor, error, self.reg.suspend, token_id)
         if error is None:
-            self.m.tokens[token_id].stored = SUSPENDED
+            self.m.tokens[token_id].stored = Status.SUSPENDED
 
     @rule(data=st.data())
     def reinstate(self, data: st.DataObject) -> None:
-        token_id = self.pick_token(data, lambda t: t.stored == SUSPENDED)
-        actor = self.pick_actor(data, self.token_operators(token_id))
-        error = self.held_error(token_id)
+        token_id = self.pick_token(data, lambda t: t.stored == Status.SUSPENDED)
+        actor = self.pick_actor(data, self.m.token_operators(token_id))
+        error = self.m.held_error(token_id)
         if error is None:
             token = self.m.tokens[token_id]
-            error = self.operator_error(actor, token.class_id)
-            if error is None and token.stored != SUSPENDED:
+            error = self.m.operator_error(actor, token.class_id)
+            if error is None and token.stored != Status.SUSPENDED:
                 error = "credential: not suspended"
         self.call(actor, error, self.reg.reinstate, token_id)
         if error is None:
-            self.m.tokens[token_id].stored = ACTIVE
+            self.m.tokens[token_id].stored = Status.ACTIVE
 
     @rule(data=st.data(), offset=st.integers(-100, 5_000))
     def renew(self, data: st.DataObject, offset: int) -> None:
         token_id = self.pick_token(data)
-        actor = self.pick_actor(data, self.token_operators(token_id))
+        actor = self.pick_actor(data, self.m.token_operators(token_id))
         expires_at = max(0, self.now + offset)
-        error = "credential: paused" if self.m.paused else self.held_error(token_id)
+        error = "credential: paused" if self.m.paused else self.m.held_error(token_id)
         if error is None:
             class_id = self.m.tokens[token_id].class_id
-            error = self.operator_error(actor, class_id)
+            error = self.m.operator_error(actor, class_id)
             if error is None and not self.m.classes[class_id].active:
                 error = "credential: class inactive"
             if error is None and expires_at <= self.now:
@@ -553,33 +409,21 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def burn(self, data: st.DataObject) -> None:
         token_id = self.pick_token(data)
-        actor = self.pick_actor(data, self.token_holder(token_id)[:1])
-        error = self.held_error(token_id)
+        actor = self.pick_actor(data, self.m.token_holder(token_id)[:1])
+        error = self.m.held_error(token_id)
         if error is None and self.m.tokens[token_id].holder != actor:
             error = "credential: not holder"
         self.call(actor, error, self.reg.burn, token_id)
         if error is None:
-            self.m.tokens[token_id].stored = BURNED
+            self.m.tokens[token_id].stored = Status.BURNED
 
     # rules: transfers #
 
-    def transfer_error(self, token_id: int) -> str | None:
-        """Checks shared by transfers and approvals, in the contract's order."""
-        token = self.m.tokens.get(token_id)
-        if token is not None and not self.m.classes[token.class_id].transferable:
-            return "credential: soulbound"
-        status = self.status(token_id)
-        if status == ACTIVE:
-            return None
-        return self.held_error(token_id) or (
-            "credential: suspended" if status == SUSPENDED else "credential: expired"
-        )
-
     @rule(data=st.data(), to=actors)
     def transfer(self, data: st.DataObject, to: int) -> None:
-        token_id = self.pick_token(data, self.tradable)
-        actor = self.pick_actor(data, self.token_holder(token_id))
-        error = self.transfer_error(token_id)
+        token_id = self.pick_token(data, lambda t: self.m.tradable(t, self.now))
+        actor = self.pick_actor(data, self.m.token_holder(token_id))
+        error = self.m.transfer_error(token_id, self.now)
         token = self.m.tokens.get(token_id)
         holder = token.holder if token else STRANGER
         if error is None:
@@ -588,7 +432,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 actor == holder or (holder, actor) in self.m.operators or token.approved == actor
             )
             error = None if allowed else "credential: not approved"
-            error = error or self.receiver_error(token.class_id, to)
+            error = error or self.m.receiver_error(token.class_id, to)
         self.call(actor, error, self.reg.transferFrom, self.addr[holder], self.addr[to], token_id)
         if error is None:
             assert token is not None
@@ -599,9 +443,9 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), spender=actors)
     def approve(self, data: st.DataObject, spender: int) -> None:
-        token_id = self.pick_token(data, self.tradable)
-        actor = self.pick_actor(data, self.token_holder(token_id)[:1])
-        error = self.transfer_error(token_id)
+        token_id = self.pick_token(data, lambda t: self.m.tradable(t, self.now))
+        actor = self.pick_actor(data, self.m.token_holder(token_id)[:1])
+        error = self.m.transfer_error(token_id, self.now)
         token = self.m.tokens.get(token_id)
         if error is None:
             assert token is not None
@@ -625,14 +469,14 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
     def force_revoke(self, data: st.DataObject, empty_reason: bool) -> None:
         """Governance revokes any held credential, revocable class or not."""
-        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
+        token_id = self.pick_token(data, lambda t: t.stored in (Status.ACTIVE, Status.SUSPENDED))
         actor = self.pick_actor(data, [ADMIN])
-        error = "credential: not admin" if actor != ADMIN else self.held_error(token_id)
+        error = "credential: not admin" if actor != ADMIN else self.m.held_error(token_id)
         if error is None and empty_reason:
             error = "credential: empty reason"
         self.call(actor, error, self.reg.force_revoke, token_id, "" if empty_reason else "fraud")
         if error is None:
-            self.m.tokens[token_id].stored = REVOKED
+            self.m.tokens[token_id].stored = Status.REVOKED
             self.m.ever_revoked.add(token_id)
 
     @rule(data=st.data(), restricted=st.booleans(), until=st.sampled_from([None, -10, 0, 500]))
@@ -668,20 +512,13 @@ class RegistryMachine(RuleBasedStateMachine):
                 pair = (class_id, account)
                 (self.m.allowlist.add if allowed else self.m.allowlist.discard)(pair)
 
-    def held_by(self, actor: int) -> list[int]:
-        return sorted(
-            i
-            for i, t in self.m.tokens.items()
-            if t.holder == actor and t.stored in (ACTIVE, SUSPENDED)
-        )
-
     @rule(data=st.data(), listing=st.sampled_from(["true"] * 6 + ["short", "reversed"]))
     def recover(self, data: st.DataObject, listing: str) -> None:
         """Key recovery by the class's issuer, to anyone or to a wallet that
         holds the class already, with the new wallet's token list given
         truly, short of one, or out of order."""
-        token_id = self.pick_token(data, lambda t: t.stored in (ACTIVE, SUSPENDED))
-        actor = self.pick_actor(data, self.token_operators(token_id))
+        token_id = self.pick_token(data, lambda t: t.stored in (Status.ACTIVE, Status.SUSPENDED))
+        actor = self.pick_actor(data, self.m.token_operators(token_id))
         token = self.m.tokens.get(token_id)
         same_class = sorted(
             {
@@ -694,24 +531,24 @@ class RegistryMachine(RuleBasedStateMachine):
             to = data.draw(st.sampled_from(same_class), label="to")
         else:
             to = data.draw(actors, label="to")
-        listed = self.held_by(to)
+        listed = self.m.held_by(to)
         if listing == "short":
             listed = listed[:-1]
         elif listing == "reversed":
             listed = listed[::-1]
-        error = "credential: paused" if self.m.paused else self.held_error(token_id)
+        error = "credential: paused" if self.m.paused else self.m.held_error(token_id)
         if error is None:
             assert token is not None
-            error = self.operator_error(actor, token.class_id)
+            error = self.m.operator_error(actor, token.class_id)
         if error is None:
             assert token is not None
             if to == token.holder:
                 error = "credential: same holder"
             else:
-                error = self.receiver_error(token.class_id, to)
+                error = self.m.receiver_error(token.class_id, to)
         if error is None:
             assert token is not None
-            error = self.listing_error(listed, to, token.class_id)
+            error = self.m.listing_error(listed, to, token.class_id)
         self.call(actor, error, self.reg.recover, token_id, self.addr[to], listed)
         if error is None:
             assert token is not None
@@ -721,113 +558,22 @@ class RegistryMachine(RuleBasedStateMachine):
                 token.former_spenders.add(token.approved)
             token.approved = None
 
-    def listing_error(self, listed: list[int], to: int, class_id: int) -> str | None:
-        """The contract's checks of the new wallet's token list, in order."""
-        if len(listed) != len(self.held_by(to)):
-            return "credential: token list incomplete"
-        previous = 0
-        for token_id in listed:
-            if token_id <= previous:
-                return "credential: token list not increasing"
-            previous = token_id
-            if self.m.tokens[token_id].class_id == class_id:
-                return "credential: holder has class"
-        return None
-
     # rules: pathway claims #
 
-    def part_error(self, token_id: int, actor: int) -> str | None:
-        token = self.m.tokens.get(token_id)
-        if token is None:
-            return "pathway: unknown token"
-        if token.holder != actor:
-            return "pathway: not holder"
-        return {
-            EXPIRED: "pathway: part expired",
-            SUSPENDED: "pathway: part suspended",
-            REVOKED: "pathway: part revoked",
-            BURNED: "pathway: part burned",
-        }.get(self.status(token_id))
-
-    def claim_error(self, actor: int, ids: list[int]) -> str | None:
-        """The contract's checks in its order: pathway, each part, the
-        groups, then the registry's issue as the pathway's delegate."""
-        p = self.m.pathway
-        assert p is not None
-        if not p.active:
-            return "pathway: inactive"
-        if actor in p.claimed:
-            return "pathway: already claimed"
-        counts = [0] * len(p.required)
-        previous = 0
-        for token_id in ids:
-            if token_id <= previous:
-                if token_id == previous:
-                    return "pathway: token used twice"
-                return "pathway: tokens not increasing"
-            previous = token_id
-            if err := self.part_error(token_id, actor):
-                return err
-            token = self.m.tokens[token_id]
-            option = p.options.get(token.class_id)
-            if option is None:
-                return "pathway: token not in pathway"
-            if token.score < option[0]:
-                return "pathway: score below minimum"
-            counts[option[1]] += 1
-        if any(c < k for c, k in zip(counts, p.required, strict=True)):
-            return "pathway: requirements not met"
-        if self.m.paused:
-            return "credential: paused"
-        if ISSUER_A not in self.m.issuers:
-            return "credential: issuer removed"
-        output = self.m.classes[p.output]
-        if not output.active:
-            return "credential: class inactive"
-        if output.issue_until and self.now > output.issue_until:
-            return "credential: issuance closed"
-        return self.receiver_error(p.output, actor)
-
-    def parts_of(self, actor: int, usable: bool = False) -> list[int]:
-        """The actor's tokens of the pathway's classes; with ``usable``, only
-        valid ones at or above their option's minimum."""
-        p = self.m.pathway
-        assert p is not None
-        return [
-            i
-            for i, t in self.m.tokens.items()
-            if t.holder == actor
-            and t.class_id in p.options
-            and (not usable or (self.status(i) == ACTIVE and t.score >= p.options[t.class_id][0]))
-        ]
-
-    def ready_claimers(self) -> list[int]:
-        """Learners who hold usable parts of every group and have not claimed."""
-        p = self.m.pathway
-        if p is None:
-            return []
-        return [
-            a
-            for a in LEARNERS
-            if a not in p.claimed
-            and len({p.options[self.m.tokens[i].class_id][1] for i in self.parts_of(a, True)})
-            == len(p.required)
-        ]
-
-    @precondition(lambda self: bool(self.ready_claimers()))
+    @precondition(lambda self: bool(self.m.ready_claimers(self.now)))
     @rule(data=st.data())
     def claim_ready(self, data: st.DataObject) -> None:
         """A learner who can complete claims with all their usable parts
         (mostly succeeds; the registry or pathway state may still refuse)."""
-        actor = data.draw(st.sampled_from(self.ready_claimers()), label="claimer")
-        self.do_claim(actor, sorted(self.parts_of(actor, True)))
+        actor = data.draw(st.sampled_from(self.m.ready_claimers(self.now)), label="claimer")
+        self.do_claim(actor, sorted(self.m.parts_of(actor, self.now, True)))
 
     @rule(data=st.data(), order=st.sampled_from(["sorted"] * 8 + ["reversed", "duplicate"]))
     def claim_any(self, data: st.DataObject, order: str) -> None:
         """Anyone, with their own parts or any tokens (or an unknown id), in
         order, reversed, or with the last one twice."""
         actor = self.pick_actor(data, LEARNERS)
-        own = self.parts_of(actor)
+        own = self.m.parts_of(actor, self.now)
         pool = (
             own
             if own and data.draw(st.booleans(), label="own")
@@ -849,7 +595,7 @@ class RegistryMachine(RuleBasedStateMachine):
         p = self.m.pathway
         assert p is not None
         self.touched_tokens.update(i for i in ids if i in self.m.tokens)
-        error = self.claim_error(actor, ids)
+        error = self.m.claim_error(actor, ids, self.now)
         token_id = self.call(actor, error, self.paths.claim, 1, ids)
         if error is None:
             scores = [self.m.tokens[i].score for i in ids]
@@ -904,8 +650,8 @@ class RegistryMachine(RuleBasedStateMachine):
         count = len(self.m.tokens)
         assert sorted(self.m.tokens) == list(range(1, count + 1))
         assert self.reg.total_issued() == count
-        assert self.reg.status_of(count + 1) == NONE
-        held = [t for t in self.m.tokens.values() if t.stored in (ACTIVE, SUSPENDED)]
+        assert self.reg.status_of(count + 1) == Status.NONE
+        held = [t for t in self.m.tokens.values() if t.stored in (Status.ACTIVE, Status.SUSPENDED)]
         balances = [self.reg.balanceOf(a) for a in self.addr]
         assert sum(balances) == self.reg.totalSupply() == len(held)
         for actor, balance in enumerate(balances):
@@ -917,11 +663,11 @@ class RegistryMachine(RuleBasedStateMachine):
         """`status_of` and `is_valid` of every token, after every step (time
         moves, so any token can change); a revoked one stays revoked."""
         for token_id, token in self.m.tokens.items():
-            status = self.status(token_id)
+            status = self.m.status(token_id, self.now)
             assert self.reg.status_of(token_id) == status
-            assert self.reg.is_valid(token_id) == (status == ACTIVE)
+            assert self.reg.is_valid(token_id) == (status == Status.ACTIVE)
             if token_id in self.m.ever_revoked:
-                assert status == REVOKED
+                assert status == Status.REVOKED
             if not self.m.classes[token.class_id].transferable:
                 assert token.holder == token.bound_holder
 
@@ -937,14 +683,14 @@ class RegistryMachine(RuleBasedStateMachine):
         for token_id in token_ids:
             token = self.m.tokens.get(token_id)
             expected = (
-                (ZERO, 0, 0, 0, NONE)
+                (ZERO_ADDRESS, 0, 0, 0, Status.NONE)
                 if token is None
                 else (
                     self.addr[token.holder],
                     token.class_id,
                     token.score,
                     token.expires_at,
-                    self.status(token_id),
+                    self.m.status(token_id, self.now),
                 )
             )
             assert tuple(self.reg.credential(token_id)) == expected
