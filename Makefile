@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 # ape-vyper finds the pip `vyper` on PATH (no compiler download); ape-foundry
 # finds `anvil` from the npm package.
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
-export PYTHONWARNINGS := ignore::UserWarning:pydantic_settings.sources.utils
 
 .PHONY: help setup test test-contracts test-properties demo bench lint layout clean
 
