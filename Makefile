@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 # ape-vyper finds the pip `vyper` on PATH (no compiler download); ape-foundry
 # finds `anvil` from the npm package.
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
-export PYTHONWARNINGS := ignore::UserWarning:pydantic_settings.sources.utils
+# `make anvil`: a plain anvil in the background for separate commands to share.
+ANVIL_PORT ?= 8545
+ANVIL_PID := .anvil.pid
 
-.PHONY: help setup test test-contracts test-properties demo bench lint layout clean
+.PHONY: help setup test test-contracts test-properties demo bench lint layout clean anvil anvil-stop
 
 help:
 	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
@@ -18,6 +20,8 @@ help:
 	@echo "make test    lint, then the whole test suite"
 	@echo "make bench   gas and 10,000-credential issuance on anvil: tables, bench/results.json"
 	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
+	@echo "make anvil   a plain anvil in the background on ANVIL_PORT (8545), its PID in $(ANVIL_PID)"
+	@echo "make anvil-stop  stop it; nothing is left listening"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -50,6 +54,12 @@ lint: setup
 	ruff check src scripts tests bench
 	ruff format --check src scripts tests bench
 	mypy
+
+anvil: setup
+	@$(BIN)/python -m credstack.anvil start --port $(ANVIL_PORT) --pid-file $(ANVIL_PID)
+
+anvil-stop:
+	@$(BIN)/python -m credstack.anvil stop --port $(ANVIL_PORT) --pid-file $(ANVIL_PID)
 
 layout: setup
 	vyper -f layout contracts/CredentialRegistry.vy | $(BIN)/python -m json.tool > contracts/layout/CredentialRegistry.json

@@ -43,6 +43,7 @@ class Cli:
             self.command(script, *args),
             cwd=ROOT,
             env=self.env,
+            stdin=subprocess.DEVNULL,  # a question nobody expected fails, never hangs
             capture_output=True,
             text=True,
             timeout=300,
@@ -56,6 +57,7 @@ class Cli:
             self.command(script, *args),
             cwd=ROOT,
             env=self.env,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -86,7 +88,7 @@ def deployed(cli: Cli, anvil: Anvil) -> Cli:
     anvil; it is executed; both issuers apply their classes: separate
     processes, one chain. (The early execution's refusal is tested in
     process, in tests/tooling/test_governance_command.py.)"""
-    cli.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)
+    cli.run("deploy", "--account", "TEST::0", "--catalog", CATALOG, "--yes")
     proposed = cli.run("catalog", "apply", "--account", "TEST::3", "--yes")
     assert "[done] northwind, lumen: propose to the council" in proposed.stdout
     approved = cli.run("governance", "approve", "1", "--account", "TEST::4", "--yes")

@@ -48,7 +48,7 @@ def test_every_sending_command__on_two_second_blocks(
 
     # Deploy and onboard under governance: deploy, a member proposes, a
     # second approves, the delay passes, a member executes, issuers apply.
-    deployed = run.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)
+    deployed = run.run("deploy", "--account", "TEST::0", "--catalog", CATALOG, "--yes")
     assert "credstack deployed on chain" in deployed.stdout
     run.run("catalog", "apply", "--account", "TEST::3", "--yes")
     approved = run.run("governance", "approve", "1", "--account", "TEST::4", "--yes")

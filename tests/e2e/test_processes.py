@@ -13,7 +13,7 @@ LEARNERS = ROOT / "examples" / "learners.csv"
 
 
 def test_deploy_catalog_issue_verify__as_separate_processes(deployed: Cli) -> None:
-    again = deployed.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)
+    again = deployed.run("deploy", "--account", "TEST::0", "--catalog", CATALOG)  # no --yes
     assert "already deployed; nothing sent" in again.stdout
 
     shown = deployed.run("catalog", "show")

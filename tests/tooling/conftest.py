@@ -104,7 +104,7 @@ def deployed(deployments_dir: Path, accounts: Any, chain: Any) -> dict[str, Any]
         result = runner.invoke(command, list(args), catch_exceptions=False)
         assert result.exit_code == 0, result.output
 
-    run(deploy_cli.cli, "--account", "TEST::0", "--catalog", str(CATALOG))
+    run(deploy_cli.cli, "--account", "TEST::0", "--catalog", str(CATALOG), "--yes")
     run(catalog_cli.cli, "apply", str(CATALOG), "--account", COUNCIL[0], "--yes")
     run(governance_cli.cli, "approve", "1", "--account", COUNCIL[1], "--yes")
     chain.pending_timestamp += DELAY

@@ -8,12 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from credstack import catalog as catalog_mod
 from credstack import deployments
 from credstack.cli import deploy as deploy_cli
 from credstack.errors import DeploymentError
 from tests.tooling.conftest import CATALOG
+
+
+def summary(output: str) -> list[str]:
+    """The lines from "credstack deployed ..." on (after the plan, if any)."""
+    lines = output.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("credstack ")) :]
 
 
 @pytest.fixture
@@ -25,11 +32,20 @@ def fresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_deploy__from_catalog__no_account_holds_any_role(
     invoke: Any, fresh_dir: Path, chain: Any, project: Any, accounts: Any
 ) -> None:
-    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
+    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG, "--yes")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("credstack deployed on chain ")
+    assert summary(result.output)[0].startswith("credstack deployed on chain ")
     assert "2 of 3" in result.output and "delay 2 d" in result.output
     record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
+    listed = {line.split()[0]: line.split()[1] for line in summary(result.output)[1:6]}
+    assert listed == {
+        "registry": record["registry"],
+        "pathways": record["pathways"],
+        "renderer": record["renderer"],
+        "council": record["council"],
+        "timelock": record["timelock"],
+    }
+    assert project.PathwayRegistry.at(record["pathways"]).registry() == record["registry"]
     registry = project.CredentialRegistry.at(record["registry"])
     timelock = project.Timelock.at(record["timelock"])
     council = project.Council.at(record["council"])
@@ -56,7 +72,7 @@ def test_deploy__options_override_catalog(
     members = f"{accounts[7].address},{accounts[8].address}"
     result = invoke(
         deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG,
-        "--council", members, "--threshold", "1", "--delay", "90m",
+        "--council", members, "--threshold", "1", "--delay", "90m", "--yes",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
@@ -90,28 +106,59 @@ def test_deploy__bad_governance__refused_before_sending(
     assert accounts[0].nonce == nonce
 
 
-def test_deploy__rerun__nothing_sent(invoke: Any, fresh_dir: Path, accounts: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
+def test_deploy__rerun__nothing_sent_nothing_asked(
+    invoke: Any, fresh_dir: Path, accounts: Any
+) -> None:
+    deploy = (deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
+    assert invoke(*deploy, "--yes").exit_code == 0
     nonce = accounts[0].nonce
-    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
+    result = invoke(*deploy)  # no --yes, and no question: nothing to send
     assert result.exit_code == 0
     assert "already deployed; nothing sent" in result.output.splitlines()[0]
+    assert "?" not in result.output
     assert accounts[0].nonce == nonce
 
 
+@pytest.mark.parametrize("answer", ["n\n", "\n"])
+def test_deploy__not_confirmed__nothing_sent(
+    fresh_dir: Path, accounts: Any, chain: Any, answer: str
+) -> None:
+    nonce = accounts[0].nonce
+    result = CliRunner(mix_stderr=False).invoke(
+        deploy_cli.cli, ["--account", "TEST::0", "--catalog", str(CATALOG)], input=answer
+    )
+    assert result.exit_code == 1
+    assert f"no credstack deployment on chain {chain.chain_id}" in result.stdout
+    assert "Deploy renderer, council, timelock, registry and pathway registry" in result.stdout
+    assert result.stderr == "error: stopped at the confirmation; nothing was sent\n"
+    assert accounts[0].nonce == nonce
+    assert not (fresh_dir / f"{chain.chain_id}.json").exists()
+
+
+def test_deploy__confirmed__deploys(invoke: Any, fresh_dir: Path, chain: Any) -> None:
+    result = CliRunner().invoke(
+        deploy_cli.cli, ["--account", "TEST::0", "--catalog", str(CATALOG)], input="y\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "credstack deployed on chain " in result.output
+    assert (fresh_dir / f"{chain.chain_id}.json").exists()
+
+
 def test_deploy__stale_file__deploys_again(invoke: Any, fresh_dir: Path, chain: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
+    deploy = (deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG, "--yes")
+    assert invoke(*deploy).exit_code == 0
     path = fresh_dir / f"{chain.chain_id}.json"
     record = json.loads(path.read_text())
     record["block_hash"] = "0x" + "ab" * 32  # a chain that has since been reset
     path.write_text(json.dumps(record))
-    result = invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG)
-    assert result.output.splitlines()[0].startswith("credstack deployed on chain ")
+    result = invoke(*deploy)
+    assert f"{path} is from a chain that was reset" in result.output.splitlines()[0]
+    assert summary(result.output)[0].startswith("credstack deployed on chain ")
     assert json.loads(path.read_text())["registry"] != record["registry"]
 
 
 def test_stale_file__commands_refuse(invoke: Any, fresh_dir: Path, chain: Any) -> None:
-    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG).exit_code == 0
+    assert invoke(deploy_cli.cli, "--account", "TEST::0", "--catalog", CATALOG, "-y").exit_code == 0
     path = fresh_dir / f"{chain.chain_id}.json"
     record = json.loads(path.read_text())
     record["registry"] = "0x" + "12" * 20

@@ -1,4 +1,5 @@
-"""`ape run deploy`: deploy renderer, council, timelock and registry; record them."""
+"""`ape run deploy`: deploy renderer, council, timelock, registry and pathway
+registry; record them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from credstack import catalog as catalog_mod
 from credstack import deployments
 from credstack.catalog import GovernanceConfig
-from credstack.cli.common import account_option, console, credstack_command
+from credstack.cli.common import account_option, confirm, console, credstack_command, yes_option
 from credstack.deploy import ensure_deployed
 from credstack.errors import ConfigError
 from credstack.registry import DEFAULT_NAME, DEFAULT_SYMBOL
@@ -69,6 +70,7 @@ def governance_config(
 @click.option("--guardian", help="address that may pause at once (default: none)")
 @click.option("--name", default=DEFAULT_NAME, show_default=True)
 @click.option("--symbol", default=DEFAULT_SYMBOL, show_default=True)
+@yes_option()
 def cli(
     account: Any,
     catalog_path: Path | None,
@@ -78,17 +80,32 @@ def cli(
     guardian: str | None,
     name: str,
     symbol: str,
+    yes: bool,
 ) -> None:
     """Deploy credstack under governance, or report the deployment it already has.
 
     The registry's admin is a timelock whose only proposer and executor is the
     council (M of N); the deploying account keeps no role anywhere."""
     config = governance_config(catalog_path, council, threshold, delay, guardian)
-    deployment, created = ensure_deployed(account, config, name=name, symbol=symbol)
     out = console()
+    if (why := _needs_deploying()) is not None:
+        members = ", ".join(config.members)
+        out.print(f"{why}: 5 contracts to deploy from {account.address}")
+        out.print(
+            f"  governed by {config.threshold} of {len(config.members)} ({members}); "
+            f"delay {format_duration(config.delay)}; guardian {config.guardian or 'none'}"
+        )
+        confirm(
+            f"Deploy renderer, council, timelock, registry and pathway registry "
+            f"(5 transactions) from {account.address}?",
+            yes,
+        )
+    deployment, created = ensure_deployed(account, config, name=name, symbol=symbol)
     verb = "deployed" if created else "already deployed; nothing sent"
     out.print(f"credstack {verb} on chain {deployment.chain_id} ({deployment.network})")
     out.print(f"  registry  {deployment.registry}")
+    pathways = deployment.pathways or "none (recorded before the pathway registry existed)"
+    out.print(f"  pathways  {pathways} (the pathway registry)")
     out.print(f"  renderer  {deployment.renderer}")
     out.print(f"  council   {deployment.council}")
     out.print(f"  timelock  {deployment.timelock} (holds the registry's admin role)")
@@ -101,3 +118,18 @@ def cli(
     out.print(f"  deployer  {deployment.deployer} (holds no role)")
     out.print(f"  block     {deployment.block_number}")
     out.print(f"  recorded in {deployments.path_for(deployment.chain_id)}")
+
+
+def _needs_deploying() -> str | None:
+    """Why ``ensure_deployed`` will send (no record for this chain, or a
+    record of a chain that was reset), or None: the deployment is live and a
+    re-run sends nothing, so it asks nothing."""
+    from ape import chain
+
+    chain_id = int(chain.chain_id)
+    existing = deployments.read(chain_id)
+    if existing is None:
+        return f"no credstack deployment on chain {chain_id}"
+    if not deployments.is_live(existing, chain):
+        return f"{deployments.path_for(chain_id)} is from a chain that was reset"
+    return None
