@@ -6,6 +6,7 @@ the hot readers (issued credentials) slice raw log data themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,9 @@ from credstack.errors import CredstackError
 
 # Blocks per eth_getLogs request; public RPCs refuse wide ranges.
 LOG_SPAN = 10_000
+# A streamed scan aims at about this many logs per request: a response is
+# held whole while it is parsed, so its size is the scan's memory.
+LOGS_PER_REQUEST = 5_000
 
 
 @cache
@@ -55,6 +59,11 @@ def topic_int(log: Any, index: int) -> int:
 
 def topic_address(log: Any, index: int) -> str:
     return to_checksum_address(as_bytes(log["topics"][index])[12:])
+
+
+def as_int(value: Any) -> int:
+    """A number from the node's JSON (hex text) or from web3 (int)."""
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def receipt_logs(receipt: Any, address: str, topic0: str) -> list[Any]:
@@ -181,3 +190,36 @@ class LogScanner:
         if not self._local:
             return self._fetch(tuple(topics))
         return _LOCAL.find(self.address, self.from_block, topics)
+
+    def stream(self, topics: list[str | None]) -> Iterator[dict[str, Any]]:
+        """Logs matching ``topics``, oldest first, as the node's raw JSON
+        (hex text), fetched a block range at a time and kept nowhere: for
+        scans too large to hold, such as every credential of a class. The
+        range grows while responses are small and shrinks when they are
+        large or the node refuses one, so memory stays flat."""
+        from ape import chain
+
+        if self._local is None:
+            self._local = chain.provider.name == "test"
+        if self._local:
+            yield from _LOCAL.find(self.address, self.from_block, topics)
+            return
+        web3 = chain.provider.web3
+        head = int(chain.blocks.height)
+        start, span = self.from_block, 1
+        while start <= head:
+            stop = min(head, start + span - 1)
+            query = {"address": self.address, "fromBlock": hex(start), "toBlock": hex(stop)}
+            reply = web3.provider.make_request("eth_getLogs", [{**query, "topics": topics}])
+            if reply.get("error"):
+                if span == 1:
+                    raise CredstackError(f"the node refused eth_getLogs: {reply['error']}")
+                span = max(1, span // 2)
+                continue
+            logs = reply["result"]
+            yield from logs
+            start = stop + 1
+            if len(logs) > LOGS_PER_REQUEST:
+                span = max(1, span // 2)
+            elif len(logs) < LOGS_PER_REQUEST // 4:
+                span = min(LOG_SPAN, span * 2)

@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
 from credstack.inputs import FATAL_FIELDS, address_problem, read_table
-from credstack.journal import Journal
+from credstack.journal import Journal, Prepared
 from credstack.registry import (
     MAX_BATCH,
     TX_GAS_CAP,
@@ -43,13 +43,17 @@ from credstack.units import format_percent, parse_percent
 CSV_FIELDS = ("wallet", "score", "evidence", "external_id")
 # Batches aim at this share of the gas cap; each is estimated before sending.
 GAS_HEADROOM = 0.95
+# A batch transaction's gas limit is its estimate plus this share.
+LIMIT_MARGIN = 1 / 32
 # How long a resumed run waits for a transaction an earlier run left pending.
 PENDING_WAIT = 120
+# Prepared salts are journalled (and fsynced) this many at a time.
+JOURNAL_CHUNK = 10_000
 # At most this many batch transactions broadcast and not yet mined.
 MAX_IN_FLIGHT = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssueRow:
     row: int
     wallet: str
@@ -142,7 +146,7 @@ class Plan:
     gas_fixed: int
     gas_per_credential: int
     gas_price: int
-    gas_limit: int  # the cap a batch must stay under: min(tx cap, block gas limit)
+    gas_limit: int  # a batch transaction's gas limit at most: min(tx cap, block / per block)
     settled: list[str] = field(default_factory=list)
     batches_per_block: int = 1  # how many batches one block holds
 
@@ -196,8 +200,9 @@ class Issuance:
         self.journal = journal
         self.timings = Timings()
         self._estimates: dict[tuple[str, ...], int] = {}
-        self._prepared: dict[str, dict[str, Any]] = {}
-        self._unjournalled: list[dict[str, Any]] = []
+        self._prepared: dict[str, Prepared] = {}
+        self._unjournalled: list[Prepared] = []
+        self._planned = False
 
     # Before anything is sent
 
@@ -270,16 +275,18 @@ class Issuance:
                 new.append(row)
         self._prepare(new)
         block_limit = int(chain.blocks.head.gas_limit)
-        cap = min(TX_GAS_CAP, block_limit)
         # Batches sized to pack blocks: as many equal batches per block as
         # the transaction cap needs (two of 15M fill a 30M block, where one
-        # of 16.7M would leave it half empty).
+        # of 16.7M would leave it half empty). A block takes a transaction
+        # while its gas *limit* fits, so the limits, not the estimates, must
+        # add up to at most the block's.
         per_block = -(-block_limit // TX_GAS_CAP)
-        target = min(cap, block_limit // per_block)
+        cap = min(TX_GAS_CAP, block_limit // per_block)
         self.timings.planning += time.perf_counter() - started
 
         fixed, per = self._gas_model(new)
-        size = min(MAX_BATCH, max(1, int((target * GAS_HEADROOM - fixed) // max(per, 1))))
+        target = cap * GAS_HEADROOM / (1 + LIMIT_MARGIN)
+        size = min(MAX_BATCH, max(1, int((target - fixed) // max(per, 1))))
         if batch_size is not None:
             size = max(1, min(size, batch_size))
         batches = [new[i : i + size] for i in range(0, len(new), size)]
@@ -310,30 +317,29 @@ class Issuance:
         row has not changed, else a fresh one. Fresh salts stay in memory
         (a dry run writes nothing) until `execute` journals them, before any
         transaction names them."""
-        state = self.journal.read()
-        self._prepared = dict(state.prepared)
+        self._prepared = self.journal.read().prepared
         self._unjournalled = []
+        self._planned = True
         for row in rows:
-            old = state.prepared.get(row.wallet)
-            if old is not None and (old["score"], old["digest"], old["external_id"]) == (
+            old = self._prepared.get(row.wallet)
+            if old is not None and (old.score, old.digest, old.external_id) == (
                 row.score,
-                row.digest.hex(),
+                row.digest,
                 row.external_id,
             ):
                 continue
             salt = new_salt()
-            record = {
-                "t": "prepared",
-                "wallet": row.wallet,
-                "row": row.row,
-                "score": row.score,
-                "digest": row.digest.hex(),
-                "external_id": row.external_id,
-                "salt": salt.hex(),
-                "hash": salted_hash(salt, row.digest).hex(),
-            }
-            self._prepared[row.wallet] = record
-            self._unjournalled.append(record)
+            prepared = Prepared(
+                row.wallet,
+                row.row,
+                row.score,
+                row.digest,
+                row.external_id,
+                salt,
+                salted_hash(salt, row.digest),
+            )
+            self._prepared[row.wallet] = prepared
+            self._unjournalled.append(prepared)
 
     def _gas_model(self, rows: list[IssueRow]) -> tuple[int, int]:
         """(fixed, per credential) gas from the node's estimates: one of the
@@ -371,7 +377,7 @@ class Issuance:
         return self._estimates[key]
 
     def _batch_args(self, rows: list[IssueRow]) -> tuple[int, list[str], list[int], list[bytes]]:
-        hashes = [bytes.fromhex(self._prepared[r.wallet]["hash"]) for r in rows]
+        hashes = [self._prepared[r.wallet].hash for r in rows]
         return (
             self.klass.class_id,
             [r.wallet for r in rows],
@@ -396,9 +402,9 @@ class Issuance:
         from ape import chain
         from ape.exceptions import ContractLogicError
 
-        if self._unjournalled:
-            self.journal.append(self._unjournalled)
-            self._unjournalled = []
+        for i in range(0, len(self._unjournalled), JOURNAL_CHUNK):
+            self.journal.append(self._unjournalled[i : i + JOURNAL_CHUNK])
+        self._unjournalled = []
         issued: list[tuple[IssueRow, int]] = []
         transactions: list[str] = []
         gas_used = 0
@@ -415,7 +421,7 @@ class Issuance:
                 started = time.perf_counter()
                 estimate = self._estimate(batch)
                 self.timings.estimating += time.perf_counter() - started
-                if estimate > plan.gas_limit * GAS_HEADROOM and len(batch) > 1:
+                if estimate * (1 + LIMIT_MARGIN) > plan.gas_limit and len(batch) > 1:
                     half = len(batch) // 2
                     queue.extendleft([batch[half:], batch[:half]])
                     continue
@@ -423,7 +429,7 @@ class Issuance:
                 txn, what = self.sender.prepare(
                     self.registry.contract.issue_batch,
                     *args,
-                    gas_limit=min(estimate + estimate // 10, plan.gas_limit),
+                    gas_limit=min(int(estimate * (1 + LIMIT_MARGIN)), plan.gas_limit),
                     nonce=nonce,
                 )
 
@@ -473,63 +479,64 @@ class Issuance:
 
     # Receipts
 
-    def receipts(self, rows: list[IssueRow]) -> list[dict[str, Any]]:
+    def receipts(self, rows: list[IssueRow]) -> Iterator[dict[str, Any]]:
         """One record per CSV row that is on chain, for the issuer to keep and
         hand to the learner: the salt is what lets the learner prove the
-        evidence later."""
-        state = self.journal.read()
+        evidence later. Made one at a time, as they are written."""
+        # After `plan`, the salts it loaded and made are the journal's.
+        prepared = self._prepared if self._planned else self.journal.read().prepared
         onchain = self.issued_by_wallet()
-        out = []
         for row in rows:
             event = onchain.get(row.wallet.lower())
             if event is None:
                 continue
-            prepared = state.prepared.get(row.wallet)
-            salt = ""
-            if prepared is not None and prepared["hash"] == event.evidence_hash.hex():
-                salt = prepared["salt"]
-            out.append(
-                {
-                    "wallet": row.wallet,
-                    "external_id": row.external_id,
-                    "class": self.slug,
-                    "class_id": self.klass.class_id,
-                    "token_id": event.token_id,
-                    "score": format_percent(event.score),
-                    "expires_at": event.expires_at,
-                    "document_sha256": "0x" + row.digest.hex(),
-                    "salt": "0x" + salt if salt else "",
-                    "evidence_hash": "0x" + event.evidence_hash.hex(),
-                    "transaction": event.tx_hash,
-                }
-            )
-        return out
+            promised = prepared.get(row.wallet)
+            salt = b""
+            if promised is not None and promised.hash == event.evidence_hash:
+                salt = promised.salt
+            yield {
+                "wallet": row.wallet,
+                "external_id": row.external_id,
+                "class": self.slug,
+                "class_id": self.klass.class_id,
+                "token_id": event.token_id,
+                "score": format_percent(event.score),
+                "expires_at": event.expires_at,
+                "document_sha256": "0x" + row.digest.hex(),
+                "salt": "0x" + salt.hex() if salt else "",
+                "evidence_hash": "0x" + event.evidence_hash.hex(),
+                "transaction": event.tx_hash,
+            }
 
 
-def write_receipts(records: list[dict[str, Any]], base: Path) -> tuple[Path, Path]:
-    """``base``.csv and ``base``.json, each written atomically."""
+RECEIPT_FIELDS = (
+    "wallet", "external_id", "class", "class_id", "token_id", "score", "expires_at",
+    "document_sha256", "salt", "evidence_hash", "transaction",
+)  # fmt: skip
+
+
+def write_receipts(records: Iterable[dict[str, Any]], base: Path) -> tuple[Path, Path]:
+    """``base``.csv and ``base``.json, written as the records come (nothing
+    is held whole) and each put in place atomically at the end."""
     base.parent.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = Path(f"{base}.csv"), Path(f"{base}.json")
-    fields = (
-        list(records[0])
-        if records
-        else ["wallet", "external_id", "class", "class_id", "token_id", "salt", "evidence_hash"]
-    )
-    for path, write in (
-        (csv_path, lambda f: _write_csv(f, fields, records)),
-        (json_path, lambda f: f.write(json.dumps(records, indent=2) + "\n")),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=base.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", newline="") as f:
-            write(f)
-        os.replace(tmp, path)
+    csv_fd, csv_tmp = tempfile.mkstemp(dir=base.parent, suffix=".tmp")
+    json_fd, json_tmp = tempfile.mkstemp(dir=base.parent, suffix=".tmp")
+    with os.fdopen(csv_fd, "w", newline="") as csv_file, os.fdopen(json_fd, "w") as json_file:
+        writer = csv.DictWriter(csv_file, fieldnames=RECEIPT_FIELDS)
+        writer.writeheader()
+        json_file.write("[")
+        written = 0
+        for record in records:
+            writer.writerow(record)
+            # The layout json.dumps(records, indent=2) would give, an item at a time.
+            item = json.dumps(record, indent=2).replace("\n", "\n  ")
+            json_file.write(("," if written else "") + "\n  " + item)
+            written += 1
+        json_file.write("\n]\n" if written else "]\n")
+    os.replace(csv_tmp, csv_path)
+    os.replace(json_tmp, json_path)
     return csv_path, json_path
-
-
-def _write_csv(f: Any, fields: list[str], records: list[dict[str, Any]]) -> None:
-    writer = csv.DictWriter(f, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(records)
 
 
 def validate(

@@ -17,9 +17,47 @@ from pathlib import Path
 from typing import Any
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A credential's salt, promised before any transaction names it: the
+    row it came from, and the salted evidence hash the chain will hold."""
+
+    wallet: str
+    row: int
+    score: int  # basis points
+    digest: bytes  # SHA-256 of the evidence document
+    external_id: str
+    salt: bytes
+    hash: bytes  # keccak256(salt || digest)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "t": "prepared",
+            "wallet": self.wallet,
+            "row": self.row,
+            "score": self.score,
+            "digest": self.digest.hex(),
+            "external_id": self.external_id,
+            "salt": self.salt.hex(),
+            "hash": self.hash.hex(),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Prepared:
+        return cls(
+            wallet=record["wallet"],
+            row=int(record["row"]),
+            score=int(record["score"]),
+            digest=bytes.fromhex(record["digest"]),
+            external_id=record["external_id"],
+            salt=bytes.fromhex(record["salt"]),
+            hash=bytes.fromhex(record["hash"]),
+        )
+
+
 @dataclass
 class JournalState:
-    prepared: dict[str, dict[str, Any]] = field(default_factory=dict)  # wallet -> latest
+    prepared: dict[str, Prepared] = field(default_factory=dict)  # wallet -> latest
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # tx hash -> record
     settled: set[str] = field(default_factory=set)  # tx hashes mined, failed or dropped
 
@@ -42,8 +80,9 @@ class Journal:
                 record = json.loads(line)
                 kind = record["t"]
                 if kind == "prepared":
-                    state.prepared[record["wallet"]] = record
+                    state.prepared[record["wallet"]] = Prepared.from_record(record)
                 elif kind == "sent":
+                    record.pop("wallets", None)  # for people reading the file
                     state.sent[record["tx"]] = record
                 elif kind in ("mined", "failed", "dropped"):
                     state.settled.add(record["tx"])
@@ -57,10 +96,12 @@ class Journal:
             with self.path.open("r+b") as f:
                 f.truncate(data.rfind(b"\n") + 1)
 
-    def append(self, records: Iterable[dict[str, Any]]) -> None:
+    def append(self, records: Iterable[dict[str, Any] | Prepared]) -> None:
+        """Write records and fsync once, after the last."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
             for record in records:
-                f.write(json.dumps(record, separators=(",", ":")) + "\n")
+                data = record.record() if isinstance(record, Prepared) else record
+                f.write(json.dumps(data, separators=(",", ":")) + "\n")
             f.flush()
             os.fsync(f.fileno())

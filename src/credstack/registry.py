@@ -7,6 +7,7 @@ transaction, so a counter reads one too high.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -15,7 +16,16 @@ from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from credstack.events import LogScanner, receipt_logs, topic, topic_int, word
+from credstack.events import (
+    LogScanner,
+    as_bytes,
+    as_int,
+    receipt_logs,
+    topic,
+    topic_address,
+    topic_int,
+    word,
+)
 from credstack.inputs import ZERO_ADDRESS
 
 DEFAULT_NAME = "credstack Credentials"
@@ -99,7 +109,7 @@ class Credential:
         return self.class_id != 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssuedEvent:
     token_id: int
     class_id: int
@@ -112,18 +122,19 @@ class IssuedEvent:
 
 
 def _issued(log: Any) -> IssuedEvent:
-    """A CredentialIssued log; its data is three static words, sliced
-    directly (ABI decoding costs more than the query for 10,000 logs)."""
-    t, data = log["topics"], bytes(log["data"])
+    """A CredentialIssued log (raw JSON or web3's); its data is three static
+    words, sliced directly (ABI decoding costs more than the query for
+    10,000 logs)."""
+    data = as_bytes(log["data"])
     return IssuedEvent(
-        token_id=int.from_bytes(t[1], "big"),
-        class_id=int.from_bytes(t[2], "big"),
-        holder=to_checksum_address(bytes(t[3])[12:]),
+        token_id=topic_int(log, 1),
+        class_id=topic_int(log, 2),
+        holder=topic_address(log, 3),
         score=int.from_bytes(data[0:32], "big"),
         expires_at=int.from_bytes(data[32:64], "big"),
         evidence_hash=data[64:96],
-        block_number=int(log["blockNumber"]),
-        tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+        block_number=as_int(log["blockNumber"]),
+        tx_hash="0x" + as_bytes(log["transactionHash"]).hex(),
     )
 
 
@@ -219,15 +230,16 @@ class Registry:
 
     def issued_events(
         self, class_id: int | None = None, holder: str | None = None
-    ) -> list[IssuedEvent]:
-        """CredentialIssued events, optionally for one class and/or holder."""
+    ) -> Iterator[IssuedEvent]:
+        """CredentialIssued events, optionally for one class and/or holder,
+        oldest first, streamed (a class may have a million)."""
         topics: list[str | None] = [
             topic(NAME, "CredentialIssued"),
             None,
             None if class_id is None else word(class_id),
             None if holder is None else word(holder),
         ]
-        return [_issued(log) for log in self._logs(topics)]
+        return (_issued(log) for log in self._scanner.stream(topics))
 
     def issued_event(self, token_id: int) -> IssuedEvent | None:
         topics: list[str | None] = [topic(NAME, "CredentialIssued"), word(token_id)]

@@ -249,11 +249,46 @@ class Sender:
         data = pending.txn.model_dump(by_alias=True, mode="json")
         data["signature"] = pending.txn.signature
         receipt = network.ecosystem.decode_receipt(
-            {"provider": chain.provider, "required_confirmations": 0, **data, **raw}
+            {
+                "provider": chain.provider,
+                "required_confirmations": 0,
+                **data,
+                **raw,
+                "logs": _web3_logs(raw["logs"]),
+            }
         )
         if int(raw["status"], 16) != 1:
             _raise_revert(pending, receipt)
         return receipt
+
+
+def _web3_logs(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Raw JSON logs in the shape web3 gives them (bytes, ints, checksummed
+    addresses), which ape's event decoding expects; done here because
+    web3's generic formatters take 0.8 s for a 300-log receipt."""
+    from eth_utils.address import to_checksum_address
+    from hexbytes import HexBytes
+
+    addresses: dict[str, str] = {}
+    shaped = []
+    for log in logs:
+        address = log["address"]
+        if address not in addresses:
+            addresses[address] = to_checksum_address(address)
+        shaped.append(
+            {
+                **log,
+                "address": addresses[address],
+                "topics": [HexBytes(t) for t in log["topics"]],
+                "data": HexBytes(log["data"]),
+                "blockHash": HexBytes(log["blockHash"]),
+                "transactionHash": HexBytes(log["transactionHash"]),
+                "blockNumber": int(log["blockNumber"], 16),
+                "transactionIndex": int(log["transactionIndex"], 16),
+                "logIndex": int(log["logIndex"], 16),
+            }
+        )
+    return shaped
 
 
 def _raw_receipt(web3: Any, tx: str) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from eth_utils import keccak
 from credstack import config
 from credstack.errors import ConfigError
 from credstack.evidence import file_digest, matches, parse_hex32, salted_hash
-from credstack.journal import Journal
+from credstack.journal import Journal, Prepared
 from credstack.units import format_percent, parse_percent
 
 
@@ -92,10 +92,12 @@ def test_evidence__salted_hash_is_keccak_of_salt_and_sha256(tmp_path: Path) -> N
 
 def test_journal__latest_prepared_wins_and_settled_tracked(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.jsonl")
-    journal.append([{"t": "prepared", "wallet": "0xA", "salt": "1"}])
-    journal.append([{"t": "prepared", "wallet": "0xA", "salt": "2"}])
+    first = Prepared("0xA", 2, 8_000, b"\x01" * 32, "A-1", b"\x02" * 32, b"\x03" * 32)
+    journal.append([first])
+    journal.append([{**first.record(), "salt": "04" * 32}])
     journal.append([{"t": "sent", "tx": "0x1", "nonce": 0}, {"t": "sent", "tx": "0x2", "nonce": 1}])
     journal.append([{"t": "mined", "tx": "0x1"}])
     state = journal.read()
-    assert state.prepared["0xA"]["salt"] == "2"
+    assert state.prepared["0xA"].salt == b"\x04" * 32
+    assert state.prepared["0xA"].digest == first.digest
     assert [r["tx"] for r in state.unsettled] == ["0x2"]

@@ -36,7 +36,7 @@ def run_issue(invoke: Any) -> Any:
 
 def issued_to(contract: Any, class_id: int) -> list[tuple[int, str, bytes]]:
     """(token id, holder, evidence hash) of every issue in the class, in order."""
-    events = Registry(contract).issued_events(class_id)
+    events = list(Registry(contract).issued_events(class_id))
     return [(e.token_id, e.holder, e.evidence_hash) for e in events]
 
 

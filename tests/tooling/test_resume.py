@@ -60,7 +60,7 @@ def fail_on_batch(monkeypatch: pytest.MonkeyPatch, batch: int, after_broadcast: 
 
 
 def assert_exactly_once(contract: Any, class_id: int, rows: list[list[Any]], out: Path) -> None:
-    events = Registry(contract).issued_events(class_id)
+    events = list(Registry(contract).issued_events(class_id))
     holders = [e.holder for e in events]
     assert sorted(holders) == sorted(r[0] for r in rows)  # none missing, none twice
     assert [e.token_id for e in events] == list(range(1, ROWS + 1))  # no gaps
