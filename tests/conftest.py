@@ -34,8 +34,10 @@ def deployer(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def governance(accounts: Any) -> Any:
-    """The registry's admin. Today one address; later a timelock."""
+def admin(accounts: Any) -> Any:
+    """The registry's admin (DEFAULT_ADMIN_ROLE). In a deployment that is
+    the timelock (tests/contracts/test_council.py deploys one); here an
+    account stands in for it, so each power is tested directly."""
     return accounts[1]
 
 
@@ -85,15 +87,15 @@ def guardian(accounts: Any) -> Any:
 def registry(
     project: Any,
     deployer: Any,
-    governance: Any,
+    admin: Any,
     issuer: Any,
     delegate: Any,
     other_issuer: Any,
     guardian: Any,
 ) -> Any:
-    reg = deploy_registry(project, deployer, admin=governance.address, guardian=guardian.address)
-    reg.grantRole(reg.ISSUER_ROLE(), issuer, sender=governance)
-    reg.grantRole(reg.ISSUER_ROLE(), other_issuer, sender=governance)
+    reg = deploy_registry(project, deployer, admin=admin.address, guardian=guardian.address)
+    reg.grantRole(reg.ISSUER_ROLE(), issuer, sender=admin)
+    reg.grantRole(reg.ISSUER_ROLE(), other_issuer, sender=admin)
     reg.set_delegate(delegate, True, sender=issuer)
     return reg
 

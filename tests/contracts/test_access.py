@@ -169,7 +169,7 @@ PREPARE: dict[str, Callable[[World], None]] = {
 def world(
     registry: Any,
     chain: Any,
-    governance: Any,
+    admin: Any,
     issuer: Any,
     delegate: Any,
     other_issuer: Any,
@@ -193,7 +193,7 @@ def world(
     return World(
         registry=registry,
         accounts={
-            "admin": governance,
+            "admin": admin,
             "issuer": issuer,
             "delegate": delegate,
             "other_issuer": other_issuer,

@@ -62,7 +62,7 @@ def test_create_class__utf8_name_accepted(registry: Any, create_class: Callable[
     assert registry.class_info(class_id).name == "Análisis de datos: nivel 1"
 
 
-@pytest.mark.parametrize("who", ["stranger", "delegate", "governance"])
+@pytest.mark.parametrize("who", ["stranger", "delegate", "admin"])
 def test_create_class__not_issuer__reverts(
     registry: Any, who: str, request: pytest.FixtureRequest
 ) -> None:
@@ -164,9 +164,9 @@ def test_grant_issuer__not_admin__reverts(registry: Any, issuer: Any, stranger: 
 
 
 def test_removed_issuer__cannot_create_or_manage(
-    registry: Any, soulbound_class: int, governance: Any, issuer: Any, delegate: Any
+    registry: Any, soulbound_class: int, admin: Any, issuer: Any, delegate: Any
 ) -> None:
-    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=governance)
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=admin)
     with ape.reverts("credential: not issuer"):
         registry.create_class("n", "u", False, True, 0, 0, sender=issuer)
     for sender in (issuer, delegate):

@@ -20,10 +20,10 @@ def test_deploy__metadata_and_empty_state(registry: Any) -> None:
 
 
 def test_deploy__admin_holds_admin_role_and_deployer_none(
-    registry: Any, deployer: Any, governance: Any
+    registry: Any, deployer: Any, admin: Any
 ) -> None:
     admin_role = registry.DEFAULT_ADMIN_ROLE()
-    assert registry.hasRole(admin_role, governance)
+    assert registry.hasRole(admin_role, admin)
     for role in (admin_role, registry.ISSUER_ROLE()):
         assert not registry.hasRole(role, deployer)
 
@@ -34,15 +34,15 @@ def test_deploy__deployer_as_admin_keeps_role(project: Any, deployer: Any) -> No
 
 
 def test_deploy__role_granted_events(
-    project: Any, chain: Any, deployer: Any, governance: Any
+    project: Any, chain: Any, deployer: Any, admin: Any
 ) -> None:
-    reg = deploy_registry(project, deployer, admin=governance.address)
+    reg = deploy_registry(project, deployer, admin=admin.address)
     receipt = chain.get_receipt(reg.txn_hash)
     granted = reg.RoleGranted.from_receipt(receipt)
     revoked = reg.RoleRevoked.from_receipt(receipt)
     assert [(e.account, e.sender) for e in granted] == [
         (deployer.address, deployer.address),
-        (governance.address, deployer.address),
+        (admin.address, deployer.address),
     ]
     assert [e.account for e in revoked] == [deployer.address]
 

@@ -21,14 +21,14 @@ REVOKED, EXPIRED = 3, 4
 @pytest.mark.parametrize("kind", ["soulbound_class", "permanent_class", "transferable_class"])
 def test_force_revoke__any_class_even_not_revocable(
     registry: Any,
-    governance: Any,
+    admin: Any,
     learner: Any,
     issue: Callable[..., int],
     kind: str,
     request: pytest.FixtureRequest,
 ) -> None:
     token = issue(request.getfixturevalue(kind), learner)
-    tx = registry.force_revoke(token, "fraud: evidence copied", sender=governance)
+    tx = registry.force_revoke(token, "fraud: evidence copied", sender=admin)
     [event] = registry.CredentialRevoked.from_receipt(tx)
     assert (event.token_id, event.holder, event.reason) == (
         token,
@@ -40,28 +40,28 @@ def test_force_revoke__any_class_even_not_revocable(
 
 
 def test_force_revoke__issuer_removed_still_works(
-    registry: Any, governance: Any, issuer: Any, soulbound_token: int
+    registry: Any, admin: Any, issuer: Any, soulbound_token: int
 ) -> None:
-    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=governance)
-    registry.force_revoke(soulbound_token, "fraud", sender=governance)
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    registry.force_revoke(soulbound_token, "fraud", sender=admin)
     assert registry.status_of(soulbound_token) == REVOKED
 
 
 def test_force_revoke__empty_reason__reverts(
-    registry: Any, governance: Any, soulbound_token: int
+    registry: Any, admin: Any, soulbound_token: int
 ) -> None:
     with ape.reverts("credential: empty reason"):
-        registry.force_revoke(soulbound_token, "", sender=governance)
+        registry.force_revoke(soulbound_token, "", sender=admin)
 
 
 def test_force_revoke__twice_or_unknown__reverts(
-    registry: Any, governance: Any, soulbound_token: int
+    registry: Any, admin: Any, soulbound_token: int
 ) -> None:
-    registry.force_revoke(soulbound_token, "fraud", sender=governance)
+    registry.force_revoke(soulbound_token, "fraud", sender=admin)
     with ape.reverts("credential: revoked"):
-        registry.force_revoke(soulbound_token, "fraud", sender=governance)
+        registry.force_revoke(soulbound_token, "fraud", sender=admin)
     with ape.reverts("credential: nonexistent token"):
-        registry.force_revoke(999, "fraud", sender=governance)
+        registry.force_revoke(999, "fraud", sender=admin)
 
 
 def test_force_revoke__class_issuer__reverts(
@@ -78,10 +78,10 @@ def test_force_revoke__class_issuer__reverts(
 
 
 def test_issue_until__issuing_stops_after_the_date(
-    registry: Any, chain: Any, governance: Any, issuer: Any, learner: Any, soulbound_class: int
+    registry: Any, chain: Any, admin: Any, issuer: Any, learner: Any, soulbound_class: int
 ) -> None:
     until = chain.pending_timestamp + 10 * DAY
-    tx = registry.set_class_rules(soulbound_class, False, until, sender=governance)
+    tx = registry.set_class_rules(soulbound_class, False, until, sender=admin)
     [event] = registry.ClassRulesChanged.from_receipt(tx)
     assert (event.class_id, event.restricted, event.issue_until) == (soulbound_class, False, until)
     assert tuple(registry.class_rules(soulbound_class)) == (False, until)
@@ -97,13 +97,13 @@ def test_issue_until__issuing_stops_after_the_date(
 def test_issue_until__existing_credentials_stay_and_renew(
     registry: Any,
     chain: Any,
-    governance: Any,
+    admin: Any,
     issuer: Any,
     soulbound_token: int,
     soulbound_class: int,
 ) -> None:
     until = chain.pending_timestamp + DAY
-    registry.set_class_rules(soulbound_class, False, until, sender=governance)
+    registry.set_class_rules(soulbound_class, False, until, sender=admin)
     chain.pending_timestamp = until + 400 * DAY
     chain.mine()
     assert registry.status_of(soulbound_token) == EXPIRED
@@ -112,36 +112,36 @@ def test_issue_until__existing_credentials_stay_and_renew(
 
 
 def test_issue_until__zero_reopens(
-    registry: Any, chain: Any, governance: Any, issuer: Any, learner: Any, soulbound_class: int
+    registry: Any, chain: Any, admin: Any, issuer: Any, learner: Any, soulbound_class: int
 ) -> None:
-    registry.set_class_rules(soulbound_class, False, chain.pending_timestamp - 1, sender=governance)
+    registry.set_class_rules(soulbound_class, False, chain.pending_timestamp - 1, sender=admin)
     with ape.reverts("credential: issuance closed"):
         registry.issue(soulbound_class, learner, 9_000, EVIDENCE, sender=issuer)
-    registry.set_class_rules(soulbound_class, False, 0, sender=governance)
+    registry.set_class_rules(soulbound_class, False, 0, sender=admin)
     registry.issue(soulbound_class, learner, 9_000, EVIDENCE, sender=issuer)
 
 
 def test_class_rules__bad_input__reverts(
-    registry: Any, governance: Any, soulbound_class: int
+    registry: Any, admin: Any, soulbound_class: int
 ) -> None:
     with ape.reverts("credential: date too large"):
-        registry.set_class_rules(soulbound_class, False, 2**36, sender=governance)
+        registry.set_class_rules(soulbound_class, False, 2**36, sender=admin)
     with ape.reverts("credential: unknown class"):
-        registry.set_class_rules(999, True, 0, sender=governance)
+        registry.set_class_rules(999, True, 0, sender=admin)
     with ape.reverts("credential: unknown class"):
-        registry.set_allowlist(999, [governance], True, sender=governance)
+        registry.set_allowlist(999, [admin], True, sender=admin)
     with ape.reverts("credential: zero address"):
-        registry.set_allowlist(soulbound_class, [ZERO_ADDRESS], True, sender=governance)
+        registry.set_allowlist(soulbound_class, [ZERO_ADDRESS], True, sender=admin)
 
 
 def test_class_rules__keep_the_class_record(
-    registry: Any, chain: Any, governance: Any, soulbound_class: int
+    registry: Any, chain: Any, admin: Any, soulbound_class: int
 ) -> None:
     before = tuple(registry.class_info(soulbound_class))
-    registry.set_class_rules(soulbound_class, True, 2**36 - 1, sender=governance)
+    registry.set_class_rules(soulbound_class, True, 2**36 - 1, sender=admin)
     assert tuple(registry.class_info(soulbound_class)) == before
     assert tuple(registry.class_rules(soulbound_class)) == (True, 2**36 - 1)
-    registry.set_class_rules(soulbound_class, False, 0, sender=governance)
+    registry.set_class_rules(soulbound_class, False, 0, sender=admin)
     assert tuple(registry.class_info(soulbound_class)) == before
     assert tuple(registry.class_rules(soulbound_class)) == (False, 0)
 
@@ -151,14 +151,14 @@ def test_class_rules__keep_the_class_record(
 
 def test_allowlist__restricted_class_issues_only_to_listed(
     registry: Any,
-    governance: Any,
+    admin: Any,
     issuer: Any,
     learner: Any,
     learner2: Any,
     soulbound_class: int,
 ) -> None:
-    registry.set_class_rules(soulbound_class, True, 0, sender=governance)
-    tx = registry.set_allowlist(soulbound_class, [learner], True, sender=governance)
+    registry.set_class_rules(soulbound_class, True, 0, sender=admin)
+    tx = registry.set_allowlist(soulbound_class, [learner], True, sender=admin)
     [event] = registry.AllowlistChanged.from_receipt(tx)
     assert (event.class_id, event.account, event.allowed) == (
         soulbound_class,
@@ -173,29 +173,29 @@ def test_allowlist__restricted_class_issues_only_to_listed(
         registry.issue_batch(
             soulbound_class, [learner, learner2], [9_000] * 2, [EVIDENCE] * 2, sender=issuer
         )
-    registry.set_allowlist(soulbound_class, [learner], False, sender=governance)
+    registry.set_allowlist(soulbound_class, [learner], False, sender=admin)
     with ape.reverts("credential: receiver not allowlisted"):
         registry.issue(soulbound_class, learner, 9_000, EVIDENCE, sender=issuer)
 
 
 def test_allowlist__unrestricted_class_ignores_it(
-    registry: Any, governance: Any, issuer: Any, learner2: Any, soulbound_class: int
+    registry: Any, admin: Any, issuer: Any, learner2: Any, soulbound_class: int
 ) -> None:
-    registry.set_allowlist(soulbound_class, [governance], True, sender=governance)
+    registry.set_allowlist(soulbound_class, [admin], True, sender=admin)
     registry.issue(soulbound_class, learner2, 9_000, EVIDENCE, sender=issuer)
 
 
 def test_allowlist__limits_transfer_destinations(
     registry: Any,
-    governance: Any,
+    admin: Any,
     learner: Any,
     learner2: Any,
     employer: Any,
     transferable_class: int,
     transferable_token: int,
 ) -> None:
-    registry.set_class_rules(transferable_class, True, 0, sender=governance)
-    registry.set_allowlist(transferable_class, [learner2], True, sender=governance)
+    registry.set_class_rules(transferable_class, True, 0, sender=admin)
+    registry.set_allowlist(transferable_class, [learner2], True, sender=admin)
     with ape.reverts("credential: receiver not allowlisted"):
         registry.transferFrom(learner, employer, transferable_token, sender=learner)
     with ape.reverts("credential: receiver not allowlisted"):
@@ -204,13 +204,13 @@ def test_allowlist__limits_transfer_destinations(
     assert registry.ownerOf(transferable_token) == learner2.address
 
 
-def test_allowlist__chunk_bound(registry: Any, governance: Any, soulbound_class: int) -> None:
+def test_allowlist__chunk_bound(registry: Any, admin: Any, soulbound_class: int) -> None:
     chunk = registry.ALLOWLIST_CHUNK()
     accounts = [f"0x{i:040x}" for i in range(1, chunk + 2)]
-    registry.set_allowlist(soulbound_class, accounts[:chunk], True, sender=governance)
+    registry.set_allowlist(soulbound_class, accounts[:chunk], True, sender=admin)
     assert registry.allowlist(soulbound_class, accounts[chunk - 1]) is True
     with pytest.raises(Exception):  # noqa: B017 - ABI encoding refuses the 28th entry
-        registry.set_allowlist(soulbound_class, accounts, True, sender=governance)
+        registry.set_allowlist(soulbound_class, accounts, True, sender=admin)
 
 
 # Key recovery
@@ -303,7 +303,7 @@ def test_recover__new_wallet_holding_other_classes_is_fine(
 
 def test_recover__revoked_or_burned_class_token_does_not_block(
     registry: Any,
-    governance: Any,
+    admin: Any,
     issuer: Any,
     learner2: Any,
     soulbound_class: int,
@@ -340,7 +340,7 @@ def test_recover__token_list_must_prove_the_wallet(
 
 def test_recover__refusals(
     registry: Any,
-    governance: Any,
+    admin: Any,
     guardian: Any,
     issuer: Any,
     other_issuer: Any,
@@ -359,10 +359,10 @@ def test_recover__refusals(
         registry.recover(soulbound_token, stranger, [], sender=learner)
     with ape.reverts("credential: nonexistent token"):
         registry.recover(999, stranger, [], sender=issuer)
-    registry.set_class_rules(soulbound_class, True, 0, sender=governance)
+    registry.set_class_rules(soulbound_class, True, 0, sender=admin)
     with ape.reverts("credential: receiver not allowlisted"):
         registry.recover(soulbound_token, stranger, [], sender=issuer)
-    registry.set_class_rules(soulbound_class, False, 0, sender=governance)
+    registry.set_class_rules(soulbound_class, False, 0, sender=admin)
     registry.pause(sender=guardian)
     with ape.reverts("credential: paused"):
         registry.recover(soulbound_token, stranger, [], sender=issuer)

@@ -130,7 +130,7 @@ def test_issue__unknown_class__reverts(registry: Any, issuer: Any, learner: Any)
         registry.issue(1, learner, 8_000, EVIDENCE, sender=issuer)
 
 
-@pytest.mark.parametrize("who", ["other_issuer", "learner", "stranger", "governance"])
+@pytest.mark.parametrize("who", ["other_issuer", "learner", "stranger", "admin"])
 def test_issue__not_class_issuer__reverts(
     registry: Any, soulbound_class: int, learner: Any, who: str, request: pytest.FixtureRequest
 ) -> None:
@@ -141,9 +141,9 @@ def test_issue__not_class_issuer__reverts(
 
 
 def test_issue__issuer_removed__reverts_for_issuer_and_delegate(
-    registry: Any, soulbound_class: int, governance: Any, issuer: Any, delegate: Any, learner: Any
+    registry: Any, soulbound_class: int, admin: Any, issuer: Any, delegate: Any, learner: Any
 ) -> None:
-    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=governance)
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=admin)
     for sender in (issuer, delegate):
         with ape.reverts("credential: issuer removed"):
             registry.issue(soulbound_class, learner, 8_000, EVIDENCE, sender=sender)
@@ -264,9 +264,9 @@ def test_issue_batch__one_bad_entry__whole_batch_reverts(
 
 
 def test_issue_batch__paused__reverts(
-    registry: Any, soulbound_class: int, governance: Any, issuer: Any, learner: Any
+    registry: Any, soulbound_class: int, admin: Any, issuer: Any, learner: Any
 ) -> None:
-    registry.pause(sender=governance)
+    registry.pause(sender=admin)
     with ape.reverts("credential: paused"):
         registry.issue_batch(soulbound_class, [learner], [8_000], [EVIDENCE], sender=issuer)
 

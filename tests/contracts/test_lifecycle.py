@@ -110,7 +110,7 @@ def test_revoke__burned__reverts(
         registry.revoke(soulbound_token, REASON, sender=issuer)
 
 
-@pytest.mark.parametrize("who", ["other_issuer", "learner", "stranger", "governance"])
+@pytest.mark.parametrize("who", ["other_issuer", "learner", "stranger", "admin"])
 def test_revoke__not_class_issuer__reverts(
     registry: Any, soulbound_token: int, who: str, request: pytest.FixtureRequest
 ) -> None:
@@ -371,7 +371,7 @@ def test_burn__suspended_and_expired_allowed(
     assert registry.balanceOf(learner) == 0
 
 
-@pytest.mark.parametrize("who", ["issuer", "delegate", "stranger", "governance"])
+@pytest.mark.parametrize("who", ["issuer", "delegate", "stranger", "admin"])
 def test_burn__not_holder__reverts(
     registry: Any, soulbound_token: int, who: str, request: pytest.FixtureRequest
 ) -> None:

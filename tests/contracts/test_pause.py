@@ -6,7 +6,7 @@ import ape
 import pytest
 
 
-@pytest.mark.parametrize("who", ["guardian", "governance"])
+@pytest.mark.parametrize("who", ["guardian", "admin"])
 def test_pause__by_pauser_or_admin(registry: Any, who: str, request: pytest.FixtureRequest) -> None:
     sender = request.getfixturevalue(who)
     tx = registry.pause(sender=sender)
@@ -27,28 +27,28 @@ def test_pause__twice__reverts(registry: Any, guardian: Any) -> None:
         registry.pause(sender=guardian)
 
 
-def test_unpause__admin_only(registry: Any, governance: Any, guardian: Any) -> None:
+def test_unpause__admin_only(registry: Any, admin: Any, guardian: Any) -> None:
     registry.pause(sender=guardian)
     with ape.reverts("credential: not admin"):
         registry.unpause(sender=guardian)
-    tx = registry.unpause(sender=governance)
+    tx = registry.unpause(sender=admin)
     [event] = registry.Unpaused.from_receipt(tx)
-    assert event.account == governance.address
+    assert event.account == admin.address
     assert registry.paused() is False
 
 
-def test_unpause__not_paused__reverts(registry: Any, governance: Any) -> None:
+def test_unpause__not_paused__reverts(registry: Any, admin: Any) -> None:
     with ape.reverts("credential: not paused"):
-        registry.unpause(sender=governance)
+        registry.unpause(sender=admin)
 
 
 def test_pause__keeps_supply_counters(
-    registry: Any, soulbound_token: int, governance: Any, guardian: Any
+    registry: Any, soulbound_token: int, admin: Any, guardian: Any
 ) -> None:
     # The pause flag shares a storage word with the supply counters.
     registry.pause(sender=guardian)
     assert (registry.totalSupply(), registry.total_issued()) == (1, 1)
-    registry.unpause(sender=governance)
+    registry.unpause(sender=admin)
     assert (registry.totalSupply(), registry.total_issued()) == (1, 1)
 
 
@@ -71,9 +71,9 @@ def test_pause__lifecycle_and_transfers_go_on(
 
 
 def test_guardian__admin_replaces_it(
-    registry: Any, governance: Any, guardian: Any, stranger: Any
+    registry: Any, admin: Any, guardian: Any, stranger: Any
 ) -> None:
-    tx = registry.set_guardian(stranger, sender=governance)
+    tx = registry.set_guardian(stranger, sender=admin)
     [event] = registry.GuardianChanged.from_receipt(tx)
     assert (event.previous, event.guardian) == (guardian.address, stranger.address)
     assert registry.guardian() == stranger.address

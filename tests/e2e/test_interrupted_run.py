@@ -112,7 +112,9 @@ CASES = {
     "killed-waiting-then-dropped": ("data-visualization", "TEST::1"),
     "killed-waiting-then-mined": ("analytics-communication", "TEST::1"),
     "killed-waiting-still-pending-at-restart": ("python-data-wrangling", "TEST::2"),
+    "killed-four-in-flight-two-mined-two-dropped": ("applied-statistics", "TEST::2"),
 }
+IN_FLIGHT = 4  # two blocks' worth of batches on anvil's 30M blocks
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -124,7 +126,33 @@ def test_killed_run__same_command_again__every_credential_exactly_once(
     rows = learner_rows(1_000 * (list(CASES).index(case) + 1), ROWS)
     path = write_csv(tmp_path / f"interrupt{cid}.csv", rows)
 
-    if case == "killed-mid-run":
+    if case == "killed-four-in-flight-two-mined-two-dropped":
+        # No block until the run has four batches in the pool with
+        # consecutive nonces; killed there; two are mined, the last two
+        # dropped (a nonce gap would strand anything after them).
+        anvil.rpc("evm_setAutomine", False)
+        try:
+            process = start_issue(deployed, slug, path, account)
+            kill_after(process, deployed, cid, sent=IN_FLIGHT, pool=anvil)
+            sent = journal_records(deployed, cid, "sent")
+            assert len(sent) == IN_FLIGHT and not journal_records(deployed, cid, "mined")
+            assert [r["nonce"] for r in sent] == list(range(sent[0]["nonce"], sent[0]["nonce"] + 4))
+            for record in sent[2:]:
+                anvil.rpc("anvil_dropTransaction", record["tx"])
+            anvil.rpc("evm_mine")
+        finally:
+            anvil.rpc("evm_setAutomine", True)
+        output = run_issue(deployed, slug, path, account)
+        resumed = [line for line in output.splitlines() if line.startswith("resumed: ")]
+        assert resumed == [
+            f"resumed: {r['tx']}: mined before the interruption ({BATCH} credentials)"
+            for r in sent[:2]
+        ] + [
+            f"resumed: {r['tx']}: never mined (dropped); its credentials are re-planned"
+            for r in sent[2:]
+        ]
+        assert f"already issued on chain: {2 * BATCH} (skipped)" in output
+    elif case == "killed-mid-run":
         process = start_issue(deployed, slug, path, account)
         kill_after(process, deployed, cid, sent=4)
         assert len(journal_records(deployed, cid, "mined")) < ROWS // BATCH
