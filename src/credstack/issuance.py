@@ -19,11 +19,13 @@ import json
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from credstack import fees
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
 from credstack.inputs import FATAL_FIELDS, address_problem, read_table
@@ -141,14 +143,25 @@ class Plan:
     gas_price: int
     gas_limit: int  # the cap a batch must stay under: min(tx cap, block gas limit)
     settled: list[str] = field(default_factory=list)
+    # What the batches pay for their data on an L2 (credstack.fees); None on
+    # chains that charge nothing for it (local chains).
+    data: fees.DataCost | None = None
 
     @property
     def gas_total(self) -> int:
         return sum(self.gas_fixed + self.gas_per_credential * len(b) for b in self.batches)
 
     @property
+    def execution_wei(self) -> int:
+        """The gas estimate at the gas price, less the gas that pays for
+        data where the estimate includes it (Arbitrum)."""
+        data_gas = self.data.gas if self.data is not None else 0
+        return max(self.gas_total - data_gas, 0) * self.gas_price
+
+    @property
     def cost_wei(self) -> int:
-        return self.gas_total * self.gas_price
+        """Execution and data together."""
+        return self.execution_wei + (self.data.wei if self.data is not None else 0)
 
 
 @dataclass
@@ -268,6 +281,7 @@ class Issuance:
         if batch_size is not None:
             size = max(1, min(size, batch_size))
         batches = [new[i : i + size] for i in range(0, len(new), size)]
+        data = self._data_cost(batches, fixed, per, cap)
         return Plan(
             class_id=self.klass.class_id,
             new=new,
@@ -279,7 +293,32 @@ class Issuance:
             gas_price=int(chain.provider.gas_price),
             gas_limit=cap,
             settled=settled,
+            data=data,
         )
+
+    def _data_cost(
+        self, batches: list[list[IssueRow]], fixed: int, per: int, cap: int
+    ) -> fees.DataCost | None:
+        """What the batches pay for their data on an L2, None on a chain
+        that charges nothing for it. Batches differ only in the last one's
+        length: one of each length is built as the transaction `execute`
+        sends (calldata, gas limit, nonce, fees), unsigned, and priced."""
+        started = time.perf_counter()
+        model = fees.detect() if batches else None
+        cost = None
+        if model is not None:
+            contract = self.registry.contract
+            copies = Counter(len(b) for b in batches)
+            transactions = []
+            for batch in {len(b): b for b in batches}.values():
+                estimate = fixed + per * len(batch)
+                calldata = bytes(contract.issue_batch.encode_input(*self._batch_args(batch)))
+                gas_limit = min(estimate + estimate // 10, cap)
+                tx = fees.prepare(self.sender.address, str(contract.address), calldata, gas_limit)
+                transactions.append((tx, copies[len(batch)]))
+            cost = fees.data_cost(model, transactions)
+        self.timings.planning += time.perf_counter() - started
+        return cost
 
     def issued_by_wallet(self) -> dict[str, IssuedEvent]:
         """Lower-case wallet -> the class's first CredentialIssued event for it

@@ -7,6 +7,9 @@ predeploy address on anvil)."""
 
 from __future__ import annotations
 
+import csv
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +18,13 @@ from eth_abi.abi import decode, encode
 from eth_account import Account
 
 from credstack import fees
+from credstack.cli import issue as issue_cli
 from credstack.errors import CredstackError
-from tests.plan_lines import GWEI, fjord_upper_bound
+from tests.plan_lines import GWEI, batch_lines, eth, fjord_upper_bound, line, to_eth
+from tests.tooling.conftest import learner_rows, write_csv
 
+NORTHWIND = "TEST::1"
+SLUG = "sql-querying"
 KEY = "0x" + "42" * 32
 
 
@@ -289,3 +296,116 @@ def test_data_cost__copies_times_each_charge() -> None:
     cost = fees.data_cost(Flat(), [(TX, 3), (short, 1)])  # type: ignore[arg-type]
     assert (cost.wei, cost.gas, cost.transactions) == (3 * 6_380 + 1_000, 3 * 638 + 100, 4)
     assert [(b.copies, b.size) for b in cost.batches] == [(3, 638), (1, 100)]
+
+
+def test_plan__execution_less_data_gas__cost_adds_data() -> None:
+    from credstack.issuance import Plan
+
+    rows: list[Any] = [None] * 5
+    plan = Plan(1, rows, [], [rows[:4], rows[4:]], 4, 1_000, 100, 7, 10**7)
+    assert (plan.gas_total, plan.execution_wei, plan.cost_wei) == (2_500, 17_500, 17_500)
+    plan.data = fees.data_cost(Flat(), [(TX, 1), (TX, 1)])  # type: ignore[arg-type]
+    assert plan.execution_wei == (2_500 - 2 * 638) * 7  # the estimate held the data gas
+    assert plan.cost_wei == plan.execution_wei + 2 * 6_380
+
+
+# The plan `ape run issue` prints
+
+
+@pytest.fixture
+def run_issue(invoke: Any, deployed: Any) -> Any:
+    def run(csv_path: Path, *extra: str) -> Any:
+        return invoke(
+            issue_cli.cli, "--class", SLUG, "--csv", csv_path, "--account", NORTHWIND, *extra
+        )
+
+    return run
+
+
+def test_issue__local_chain__plan_as_before_no_data_cost(run_issue: Any, tmp_path: Path) -> None:
+    result = run_issue(write_csv(tmp_path / "a.csv", learner_rows(0, 3)), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert line(result.output, "  cost at ").endswith(" ETH")
+    assert "data" not in result.output and "total" not in result.output
+
+
+def test_issue__op_stack__data_cost_is_the_oracles_fee_per_transaction_size(
+    run_issue: Any,
+    oracle: Any,
+    chain: Any,
+    tmp_path: Path,
+    tooling_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fees, "detect", lambda: fees.OpStack(fees.ChainNode(), oracle.address))
+    rows = learner_rows(0, 10)
+    result = run_issue(write_csv(tmp_path / "a.csv", rows), "--batch-size", "4", "--yes")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # Two full batches of 4 and a last one of 2: two sizes, each priced by the oracle.
+    batches = batch_lines(out)
+    assert [(copies, gas) for copies, _, gas, _, _ in batches] == [(2, 0), (1, 0)]
+    for _, size, _, _, fee in batches:
+        assert fee == oracle.getL1FeeUpperBound(size)
+    data = line(out, "  L1 data cost (")
+    assert data.startswith("  L1 data cost (OP-stack GasPriceOracle.getL1FeeUpperBound): ")
+    assert eth(data) == to_eth(sum(copies * fee for copies, _, _, _, fee in batches))
+    # The gas estimate is execution alone (the fee is charged apart from gas).
+    execution = line(out, "  execution cost at ")
+    assert execution.endswith(" ETH")
+    assert abs(eth(line(out, "  total:")) - eth(execution) - eth(data)) <= Decimal("2e-9")
+    assert "  cost at " not in out
+    # The sizes are the sent transactions' (the nonce and fees may move a byte).
+    sent = [unsigned_size(chain, tx) for tx in sent_transactions(tooling_env)]
+    assert len(sent) == 3
+    planned = [batches[0][1], batches[0][1], batches[1][1]]
+    assert all(abs(size - plan) <= 1 for size, plan in zip(sent, planned, strict=True))
+
+
+def sent_transactions(out: Path) -> list[str]:
+    [path] = (out / "issuance").rglob(f"{SLUG}-*.receipts.csv")
+    with path.open() as f:
+        return list(dict.fromkeys(row["transaction"] for row in csv.DictReader(f)))
+
+
+def unsigned_size(chain: Any, tx: str) -> int:
+    fields = dict(chain.provider.web3.eth.get_transaction(tx))
+    fields["data"] = fields["input"]
+    return len(fees.unsigned_serialization(fields))
+
+
+def test_issue__arbitrum__data_gas_out_of_execution_priced_at_the_base_fee(
+    run_issue: Any,
+    accounts: Any,
+    project: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base_fee = 2 * GWEI // 100
+    node_interface = project.NodeInterfaceMock.deploy(sender=accounts[0])
+    node_interface.set_prices(16, base_fee, 30 * GWEI, sender=accounts[0])
+    monkeypatch.setattr(
+        fees, "detect", lambda: fees.Arbitrum(fees.ChainNode(), node_interface.address)
+    )
+    result = run_issue(
+        write_csv(tmp_path / "a.csv", learner_rows(0, 10)), "--batch-size", "4", "--dry-run"
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # issue_batch(class, holders, scores, hashes): the selector, 4 head
+    # words, 3 arrays of a length word and a word per row. The mock charges
+    # 16 gas a calldata byte: the real calldata went to NodeInterface.
+    gas = {rows: 16 * (4 + 4 * 32 + 3 * 32 * (rows + 1)) for rows in (4, 2)}
+    batches = batch_lines(out)
+    assert [(copies, g, fee_per_gas, fee) for copies, _, g, fee_per_gas, fee in batches] == [
+        (2, gas[4], base_fee, gas[4] * base_fee),
+        (1, gas[2], base_fee, gas[2] * base_fee),
+    ]
+    data_gas = 2 * gas[4] + gas[2]
+    execution = line(out, "  execution cost at ")
+    assert execution.endswith(f" ETH (the estimate less {data_gas:,} gas for L1 data)")
+    data = line(out, "  L1 data cost (")
+    assert data.startswith("  L1 data cost (Arbitrum NodeInterface.gasEstimateL1Component): ")
+    assert eth(data) == to_eth(data_gas * base_fee)
+    assert abs(eth(line(out, "  total:")) - eth(execution) - eth(data)) <= Decimal("2e-9")
+    assert out.splitlines()[-1] == "dry run: nothing sent"
