@@ -26,7 +26,7 @@ from tests.tooling.conftest import learner_rows, write_csv
 SLUG, ISSUER = "applied-statistics", "TEST::2"
 # anvil's last default account sets the oracle up; no test signs with it.
 OPERATOR = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
-# L1 base fee, blob base fee, base fee scalar, blob base fee scalar (Base-like).
+# L1 base fee, blob base fee, base fee scalar, blob base fee scalar.
 FEES = (3 * GWEI, 2, 2_269, 1_055_762)
 
 

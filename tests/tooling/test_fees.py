@@ -109,8 +109,8 @@ def test_prepare__the_send_paths_transaction_unsigned(
 
 @pytest.fixture
 def oracle(accounts: Any, project: Any) -> Any:
-    """The mock GasPriceOracle at an ordinary address, after Fjord, with
-    Base-like parameters."""
+    """The mock GasPriceOracle at an ordinary address, after Fjord: L1 base
+    fee 3 gwei, blob base fee 2 wei, scalars 2,269 and 1,055,762."""
     mock = project.GasPriceOracleMock.deploy(sender=accounts[0])
     mock.set_fjord(True, sender=accounts[0])
     mock.set_fees(3 * GWEI, 2, 2_269, 1_055_762, sender=accounts[0])
