@@ -8,6 +8,7 @@ that were then sent, and the fee against the oracle's own answer."""
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +36,13 @@ def send(anvil: Anvil, signature: str, types: list[str], args: list[Any]) -> Non
     tx = anvil.rpc(
         "eth_sendTransaction", {"from": OPERATOR, "to": GAS_PRICE_ORACLE, "data": "0x" + call.hex()}
     )
-    assert int(anvil.rpc("eth_getTransactionReceipt", tx)["status"], 16) == 1
+    for _ in range(100):  # anvil mines at once, but under load the receipt may lag
+        if (receipt := anvil.rpc("eth_getTransactionReceipt", tx)) is not None:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"{signature}: {tx} not mined")
+    assert int(receipt["status"], 16) == 1
 
 
 def upper_bound(anvil: Anvil, size: int) -> int:
