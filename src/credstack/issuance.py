@@ -19,12 +19,13 @@ import json
 import os
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from credstack import fees
 from credstack.errors import CredstackError, InputError, JournalError, RowError
 from credstack.evidence import file_digest, new_salt, parse_hex32, salted_hash
 from credstack.inputs import FATAL_FIELDS, address_problem, read_table
@@ -149,6 +150,9 @@ class Plan:
     gas_limit: int  # a batch transaction's gas limit at most: min(tx cap, block / per block)
     settled: list[str] = field(default_factory=list)
     batches_per_block: int = 1  # how many batches one block holds
+    # What the batches pay for their data on an L2 (credstack.fees); None on
+    # chains that charge nothing for it (local chains).
+    data: fees.DataCost | None = None
 
     @property
     def in_flight(self) -> int:
@@ -161,8 +165,16 @@ class Plan:
         return sum(self.gas_fixed + self.gas_per_credential * len(b) for b in self.batches)
 
     @property
+    def execution_wei(self) -> int:
+        """The gas estimate at the gas price, less the gas that pays for
+        data where the estimate includes it (Arbitrum)."""
+        data_gas = self.data.gas if self.data is not None else 0
+        return max(self.gas_total - data_gas, 0) * self.gas_price
+
+    @property
     def cost_wei(self) -> int:
-        return self.gas_total * self.gas_price
+        """Execution and data together."""
+        return self.execution_wei + (self.data.wei if self.data is not None else 0)
 
 
 @dataclass
@@ -290,6 +302,7 @@ class Issuance:
         if batch_size is not None:
             size = max(1, min(size, batch_size))
         batches = [new[i : i + size] for i in range(0, len(new), size)]
+        data = self._data_cost(batches, fixed, per, cap)
         return Plan(
             class_id=self.klass.class_id,
             new=new,
@@ -302,7 +315,32 @@ class Issuance:
             gas_limit=cap,
             settled=settled,
             batches_per_block=per_block,
+            data=data,
         )
+
+    def _data_cost(
+        self, batches: list[list[IssueRow]], fixed: int, per: int, cap: int
+    ) -> fees.DataCost | None:
+        """What the batches pay for their data on an L2, None on a chain
+        that charges nothing for it. Batches differ only in the last one's
+        length: one of each length is built as the transaction `execute`
+        sends (calldata, gas limit, nonce, fees), unsigned, and priced."""
+        started = time.perf_counter()
+        model = fees.detect() if batches else None
+        cost = None
+        if model is not None:
+            contract = self.registry.contract
+            copies = Counter(len(b) for b in batches)
+            transactions = []
+            for batch in {len(b): b for b in batches}.values():
+                estimate = fixed + per * len(batch)
+                calldata = bytes(contract.issue_batch.encode_input(*self._batch_args(batch)))
+                gas_limit = _gas_limit(estimate, cap)
+                tx = fees.prepare(self.sender.address, str(contract.address), calldata, gas_limit)
+                transactions.append((tx, copies[len(batch)]))
+            cost = fees.data_cost(model, transactions)
+        self.timings.planning += time.perf_counter() - started
+        return cost
 
     def issued_by_wallet(self) -> dict[str, IssuedEvent]:
         """Lower-case wallet -> the class's first CredentialIssued event for it
@@ -429,7 +467,7 @@ class Issuance:
                 txn, what = self.sender.prepare(
                     self.registry.contract.issue_batch,
                     *args,
-                    gas_limit=min(int(estimate * (1 + LIMIT_MARGIN)), plan.gas_limit),
+                    gas_limit=_gas_limit(estimate, plan.gas_limit),
                     nonce=nonce,
                 )
 
@@ -507,6 +545,12 @@ class Issuance:
                 "evidence_hash": "0x" + event.evidence_hash.hex(),
                 "transaction": event.tx_hash,
             }
+
+
+def _gas_limit(estimate: int, cap: int) -> int:
+    """A batch transaction's gas limit: its estimate plus LIMIT_MARGIN, at
+    most ``cap`` (what `plan` prices and `execute` sends)."""
+    return min(int(estimate * (1 + LIMIT_MARGIN)), cap)
 
 
 RECEIPT_FIELDS = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 DAY = 86_400
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
@@ -26,6 +27,11 @@ def parse_percent(text: str) -> int:
 def format_percent(basis_points: int) -> str:
     whole, frac = divmod(basis_points, 100)
     return f"{whole}" if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+
+
+def format_gwei(wei: int) -> str:
+    """``228000123456789`` -> ``"228,000.123456789"``: exact, no rounding."""
+    return f"{Decimal(wei) / Decimal(10**9):,f}"
 
 
 def format_time(timestamp: int) -> str:

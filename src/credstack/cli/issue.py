@@ -20,7 +20,9 @@ from credstack.cli.common import (
 )
 from credstack.context import Context
 from credstack.errors import CredstackError
+from credstack.fees import DataCost
 from credstack.issuance import Issuance, Plan, validate, write_receipts
+from credstack.units import format_gwei
 
 
 def describe_plan(plan: Plan, slug: str) -> list[str]:
@@ -35,8 +37,30 @@ def describe_plan(plan: Plan, slug: str) -> list[str]:
             f"  batches:                 {len(plan.batches)} of up to {plan.batch_size}",
             f"  gas estimate:            {plan.gas_total:,} "
             f"({plan.gas_per_credential:,} per credential + {plan.gas_fixed:,} per batch)",
-            f"  cost at {gwei:.4g} gwei:      {plan.cost_wei / 1e18:.6f} ETH",
         ]
+        if plan.data is None:  # no data fee on this chain (local chains)
+            lines.append(f"  cost at {gwei:.4g} gwei:      {plan.cost_wei / 1e18:.6f} ETH")
+        else:
+            lines += describe_data_cost(plan, plan.data)
+    return lines
+
+
+def describe_data_cost(plan: Plan, data: DataCost) -> list[str]:
+    """On an L2: execution and L1 data apart, then the total (ETH to the
+    gwei); a line per transaction length with its size and exact fee."""
+    gwei = plan.gas_price / 1e9
+    execution = f"  execution cost at {gwei:.4g} gwei: {plan.execution_wei / 1e18:.9f} ETH"
+    if data.gas:
+        execution += f" (the estimate less {data.gas:,} gas for L1 data)"
+    lines = [execution, f"  L1 data cost ({data.source}): {data.wei / 1e18:.9f} ETH"]
+    for batch in data.batches:
+        noun = "transaction" if batch.copies == 1 else "transactions"
+        line = f"    {batch.copies} {noun} of {batch.size:,} bytes: "
+        if batch.charge.gas:
+            base_fee = batch.charge.wei // batch.charge.gas
+            line += f"{batch.charge.gas:,} gas at {format_gwei(base_fee)} gwei = "
+        lines.append(line + f"{format_gwei(batch.charge.wei)} gwei each")
+    lines.append(f"  total:                   {plan.cost_wei / 1e18:.9f} ETH")
     return lines
 
 
