@@ -33,9 +33,7 @@ def test_deploy__deployer_as_admin_keeps_role(project: Any, deployer: Any) -> No
     assert reg.hasRole(reg.DEFAULT_ADMIN_ROLE(), deployer)
 
 
-def test_deploy__role_granted_events(
-    project: Any, chain: Any, deployer: Any, admin: Any
-) -> None:
+def test_deploy__role_granted_events(project: Any, chain: Any, deployer: Any, admin: Any) -> None:
     reg = deploy_registry(project, deployer, admin=admin.address)
     receipt = chain.get_receipt(reg.txn_hash)
     granted = reg.RoleGranted.from_receipt(receipt)

@@ -121,9 +121,7 @@ def test_issue_until__zero_reopens(
     registry.issue(soulbound_class, learner, 9_000, EVIDENCE, sender=issuer)
 
 
-def test_class_rules__bad_input__reverts(
-    registry: Any, admin: Any, soulbound_class: int
-) -> None:
+def test_class_rules__bad_input__reverts(registry: Any, admin: Any, soulbound_class: int) -> None:
     with ape.reverts("credential: date too large"):
         registry.set_class_rules(soulbound_class, False, 2**36, sender=admin)
     with ape.reverts("credential: unknown class"):
