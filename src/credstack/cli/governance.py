@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -126,6 +127,22 @@ def propose(
         out.print(f"next: other members run `ape run governance approve {' '.join(waiting)}`")
 
 
+def _check_all(
+    gov: Governance,
+    check: Callable[[int, Any], Proposal],
+    verb: str,
+    proposal_ids: tuple[int, ...],
+    account: Any,
+    yes: bool,
+) -> None:
+    """Every proposal checked and shown before anything is sent, then one
+    confirmation for all."""
+    for proposal_id in proposal_ids:
+        _print_proposal(gov, check(proposal_id, account))
+    listed = ", ".join(map(str, proposal_ids))
+    confirm(f"{verb} proposal(s) {listed} from {account.address}?", yes)
+
+
 @cli.command()
 @click.argument("proposal_ids", metavar="ID...", type=int, nargs=-1, required=True)
 @account_option()
@@ -135,10 +152,7 @@ def approve(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool
     """Approve proposals; the approval that reaches the threshold schedules one.
     Every proposal is checked before any approval is sent."""
     gov = ctx.governance
-    for proposal_id in proposal_ids:
-        _print_proposal(gov, gov.check_approve(proposal_id, account))
-    listed = ", ".join(map(str, proposal_ids))
-    confirm(f"Approve proposal(s) {listed} from {account.address}?", yes)
+    _check_all(gov, gov.check_approve, "Approve", proposal_ids, account, yes)
     for proposal_id in proposal_ids:
         proposal = gov.approve(proposal_id, account)
         _print_proposal(gov, proposal)
@@ -156,10 +170,7 @@ def execute(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool
     """Run scheduled proposals whose delay has passed, in the order given.
     Every proposal is checked before any is executed."""
     gov = ctx.governance
-    for proposal_id in proposal_ids:
-        _print_proposal(gov, gov.check_execute(proposal_id, account))
-    listed = ", ".join(map(str, proposal_ids))
-    confirm(f"Execute proposal(s) {listed} from {account.address}?", yes)
+    _check_all(gov, gov.check_execute, "Execute", proposal_ids, account, yes)
     for proposal_id in proposal_ids:
         receipt = gov.execute(proposal_id, account)
         console().print(f"executed proposal {proposal_id} in transaction {receipt.txn_hash}")
