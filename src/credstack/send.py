@@ -325,9 +325,7 @@ def _raise_revert(pending: Pending, receipt: Any) -> None:
     try:
         provider.web3.eth.call(data, block_identifier=int(receipt.block_number) - 1)
     except Exception as err:
-        raise provider.get_virtual_machine_error(
-            err, set_ape_traceback=False
-        ) from None
+        raise provider.get_virtual_machine_error(err, set_ape_traceback=False) from None
     raise ContractLogicError(f"transaction {pending.tx} reverted (no message)")
 
 
