@@ -47,6 +47,15 @@ def word(value: int | str) -> str:
     return "0x" + value.to_bytes(32, "big").hex()
 
 
+def on_embedded_chain() -> bool:
+    """Whether the connected chain is ape's in-process one (eth-tester): it
+    mines each transaction as it is sent, and its eth_getLogs walks every
+    block whatever the filter."""
+    from ape import chain
+
+    return str(chain.provider.name) == "test"
+
+
 def as_bytes(value: Any) -> bytes:
     """A topic or data field as bytes, whether the node's JSON gave hex text
     or web3 gave bytes."""
@@ -184,9 +193,7 @@ class LogScanner:
     def logs(self, topics: list[str | None]) -> list[dict[str, Any]]:
         """Logs matching ``topics``, oldest first."""
         if self._local is None:
-            from ape import chain
-
-            self._local = chain.provider.name == "test"
+            self._local = on_embedded_chain()
         if not self._local:
             return self._fetch(tuple(topics))
         return _LOCAL.find(self.address, self.from_block, topics)
@@ -200,7 +207,7 @@ class LogScanner:
         from ape import chain
 
         if self._local is None:
-            self._local = chain.provider.name == "test"
+            self._local = on_embedded_chain()
         if self._local:
             yield from _LOCAL.find(self.address, self.from_block, topics)
             return

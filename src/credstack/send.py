@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credstack.errors import CredstackError
+from credstack.events import on_embedded_chain
 
 # Called with the transaction's hash and nonce after signing, before the
 # broadcast: a journal writes both down so an interrupted run can settle it.
@@ -73,8 +74,6 @@ class Sent:
     tx: str
     gas_used: int
     receipt: Any
-    signing: float  # seconds spent signing
-    node: float  # seconds from broadcast to receipt
 
 
 Listener = Callable[[Sent], None]
@@ -88,8 +87,9 @@ class Pending:
     nonce: int
     what: str
     txn: Any  # ape's signed TransactionAPI
-    signing: float
+    signing: float  # seconds spent signing
     sent_at: float
+    receipt: Any = None  # already known on the embedded chain, which mines on send
 
 
 class Sender:
@@ -108,7 +108,7 @@ class Sender:
         self.address: str = str(account.address)
         self.listeners = listeners
         self._waiting = waiting
-        self.last: Sent | None = None  # the latest transaction, for its timings
+        self.last: Sent | None = None  # the latest transaction mined
 
     def __repr__(self) -> str:
         return f"<Sender {self.address}>"
@@ -157,7 +157,7 @@ class Sender:
     def mines_on_send(self) -> bool:
         """Whether the chain mines each transaction as it arrives (ape's
         embedded chain), so keeping several in flight gains nothing."""
-        return _embedded()
+        return on_embedded_chain()
 
     def prepare(
         self, method: Any, *args: Any, gas_limit: int | None = None, nonce: int | None = None
@@ -194,8 +194,8 @@ class Sender:
         if before_broadcast is not None:
             before_broadcast(tx, int(signed.nonce))
         pending = Pending(tx, int(signed.nonce), what, signed, signing, time.perf_counter())
-        if _embedded():
-            pending.txn = chain.provider.send_transaction(signed)  # mined; its receipt
+        if on_embedded_chain():
+            pending.receipt = chain.provider.send_transaction(signed)
         else:
             chain.provider.web3.eth.send_raw_transaction(bytes(signed.serialize_transaction()))
         return pending
@@ -204,16 +204,8 @@ class Sender:
         """The receipt of ``pending`` once mined (and confirmed); listeners
         hear of it. ContractLogicError if it reverted; TimeoutError_ if no
         receipt came in time."""
-        receipt = pending.txn if _embedded() else self._receipt(pending)
-        sent = Sent(
-            self.address,
-            pending.what,
-            pending.tx,
-            int(receipt.gas_used),
-            receipt,
-            pending.signing,
-            time.perf_counter() - pending.sent_at,
-        )
+        receipt = pending.receipt if pending.receipt is not None else self._receipt(pending)
+        sent = Sent(self.address, pending.what, pending.tx, int(receipt.gas_used), receipt)
         self.last = sent
         for listener in self.listeners:
             listener(sent)
@@ -298,13 +290,6 @@ def _raw_receipt(web3: Any, tx: str) -> dict[str, Any] | None:
         raise CredstackError(f"the node refused eth_getTransactionReceipt: {reply['error']}")
     result: dict[str, Any] | None = reply.get("result")
     return result
-
-
-def _embedded() -> bool:
-    """ape's in-process chain (eth-tester): mined on send, nothing to wait for."""
-    from ape import chain
-
-    return str(chain.provider.name) == "test"
 
 
 def _poll_interval(network: Any) -> float:
