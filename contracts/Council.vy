@@ -29,6 +29,14 @@
         proposal to this contract). Any such change moves the council to a
         new epoch: proposals not yet scheduled become stale, because the
         approvals they gathered were given by another council.
+
+        Any one member may `cancel` a proposal that has not run (a veto, as
+        a timelock's canceller usually is): a scheduled one is cancelled on
+        the timelock too. A member cannot veto a proposal that removes them,
+        so one compromised key cannot keep its seat by vetoing its removal.
+        A scheduled proposal runs only within `grace_period` after its delay
+        (fixed when it is scheduled); past that it has expired, so a
+        leftover operation cannot be run months later by a single member.
 """
 
 
@@ -59,6 +67,7 @@ interface ITimelock:
         predecessor: bytes32,
         salt: bytes32,
     ): payable
+    def cancel(id: bytes32): nonpayable
     def get_minimum_delay() -> uint256: view
     def get_timestamp(id: bytes32) -> uint256: view
 
@@ -76,9 +85,22 @@ STATE_STALE: public(constant(uint8)) = 2
 STATE_QUEUED: public(constant(uint8)) = 3
 STATE_READY: public(constant(uint8)) = 4
 STATE_EXECUTED: public(constant(uint8)) = 5
+STATE_CANCELLED: public(constant(uint8)) = 6
+STATE_EXPIRED: public(constant(uint8)) = 7
+
+# @dev How long after its delay a scheduled proposal may still run.
+DEFAULT_GRACE_PERIOD: public(constant(uint256)) = 14 * 86_400
+MIN_GRACE_PERIOD: public(constant(uint256)) = 86_400
+# @dev Bounded so that scheduling can never overflow.
+MAX_GRACE_PERIOD: public(constant(uint256)) = 365 * 86_400
 
 # @dev The timelock marks a done operation with timestamp 1.
 _DONE: constant(uint256) = 1
+# @dev `Proposal.expires_at` of a cancelled proposal (no real expiry is 1).
+_CANCELLED: constant(uint256) = 1
+
+# @dev `remove_member(address)`, to find a proposal that removes a member.
+_REMOVE_MEMBER: constant(bytes4) = method_id("remove_member(address)", output_type=bytes4)
 
 
 # STRUCTS #
@@ -89,7 +111,9 @@ struct Proposal:
     proposer: address
     epoch: uint256
     approvals: uint256
-    scheduled: bool
+    # @dev 0 until scheduled; then the time from which it can no longer run
+    # (ready_at + the grace period then); 1 once cancelled.
+    expires_at: uint256
 
 
 # STATE #
@@ -104,6 +128,8 @@ is_member: public(HashMap[address, bool])
 threshold: public(uint256)
 # @dev Bumped by every member or threshold change.
 epoch: public(uint256)
+# @dev Applied to proposals when they are scheduled.
+grace_period: public(uint256)
 
 proposal_count: public(uint256)
 _proposals: HashMap[uint256, Proposal]
@@ -133,11 +159,18 @@ event ProposalScheduled:
     proposal_id: indexed(uint256)
     operation_id: indexed(bytes32)
     ready_at: uint256
+    expires_at: uint256
 
 
 event ProposalExecuted:
     proposal_id: indexed(uint256)
     operation_id: indexed(bytes32)
+
+
+event ProposalCancelled:
+    proposal_id: indexed(uint256)
+    operation_id: indexed(bytes32)
+    member: indexed(address)
 
 
 event MemberAdded:
@@ -152,6 +185,10 @@ event ThresholdChanged:
     threshold: uint256
 
 
+event GracePeriodChanged:
+    grace_period: uint256
+
+
 @deploy
 def __init__(members_: DynArray[address, MAX_MEMBERS], threshold_: uint256, timelock_: address):
     """
@@ -159,13 +196,15 @@ def __init__(members_: DynArray[address, MAX_MEMBERS], threshold_: uint256, time
     @param threshold_ Approvals a proposal needs (1 .. number of members).
     @param timelock_ The timelock this council proposes to. It may not
            exist yet: the deploy script creates it next, with this council
-           as its proposer and executor.
+           as its proposer and executor. The grace period starts at
+           `DEFAULT_GRACE_PERIOD`.
     """
     assert timelock_ != empty(address), "council: zero address"
     timelock = timelock_
     for member: address in members_:
         self._add_member(member)
     self._set_threshold(threshold_)
+    self._set_grace_period(DEFAULT_GRACE_PERIOD)
 
 
 # PROPOSALS #
@@ -194,7 +233,7 @@ def propose(
     self.proposal_count = proposal_id
     operation_id: bytes32 = self._operation_id(proposal_id, targets, payloads)
     self._proposals[proposal_id] = Proposal(
-        operation_id=operation_id, proposer=msg.sender, epoch=self.epoch, approvals=0, scheduled=False
+        operation_id=operation_id, proposer=msg.sender, epoch=self.epoch, approvals=0, expires_at=0
     )
     log ProposalCreated(
         proposal_id=proposal_id,
@@ -233,17 +272,19 @@ def execute(
 ):
     """
     @notice Runs a scheduled proposal through the timelock once its delay
-            has passed.
+            has passed, before it expires.
     @param proposal_id The proposal id.
     @param targets The proposal's targets.
     @param payloads The proposal's calldata.
     """
     self._check_member()
     proposal: Proposal = self._matching(proposal_id, targets, payloads)
-    assert proposal.scheduled, "council: not scheduled"
+    assert proposal.expires_at != _CANCELLED, "council: cancelled"
+    assert proposal.expires_at != 0, "council: not scheduled"
     ready_at: uint256 = staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
     assert ready_at != _DONE, "council: already executed"
     assert block.timestamp >= ready_at, "council: too early"
+    assert block.timestamp < proposal.expires_at, "council: expired"
     salt: bytes32 = convert(proposal_id, bytes32)
     if len(targets) == 1:
         extcall ITimelock(timelock).execute(targets[0], 0, payloads[0], empty(bytes32), salt)
@@ -252,6 +293,41 @@ def execute(
             targets, self._zeros(len(targets)), payloads, empty(bytes32), salt
         )
     log ProposalExecuted(proposal_id=proposal_id, operation_id=proposal.operation_id)
+
+
+@external
+def cancel(
+    proposal_id: uint256,
+    targets: DynArray[address, MAX_CALLS],
+    payloads: DynArray[Bytes[1_024], MAX_CALLS],
+):
+    """
+    @notice Stops a proposal that has not run: one member's veto. A
+            scheduled (or expired) proposal's operation is cancelled on the
+            timelock too. A member cannot cancel a proposal that removes
+            them.
+    @param proposal_id The proposal id.
+    @param targets The proposal's targets.
+    @param payloads The proposal's calldata.
+    """
+    self._check_member()
+    proposal: Proposal = self._matching(proposal_id, targets, payloads)
+    assert proposal.expires_at != _CANCELLED, "council: already cancelled"
+    scheduled: bool = proposal.expires_at != 0
+    if scheduled:
+        ready_at: uint256 = staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
+        assert ready_at != _DONE, "council: already executed"
+    else:
+        assert proposal.epoch == self.epoch, "council: proposal stale"
+    removal: Bytes[36] = concat(_REMOVE_MEMBER, abi_encode(msg.sender))
+    for i: uint256 in range(len(targets), bound=MAX_CALLS):
+        assert targets[i] != self or payloads[i] != removal, "council: own removal"
+    self._proposals[proposal_id].expires_at = _CANCELLED
+    if scheduled:
+        extcall ITimelock(timelock).cancel(proposal.operation_id)
+    log ProposalCancelled(
+        proposal_id=proposal_id, operation_id=proposal.operation_id, member=msg.sender
+    )
 
 
 # MEMBERS (through the timelock only) #
@@ -299,6 +375,18 @@ def set_threshold(threshold_: uint256):
     self._new_epoch()
 
 
+@external
+def set_grace_period(grace_period_: uint256):
+    """
+    @notice Sets how long after its delay a proposal scheduled from now on
+            may still run; proposals already scheduled keep theirs.
+    @param grace_period_ In seconds, from `MIN_GRACE_PERIOD` to
+           `MAX_GRACE_PERIOD`.
+    """
+    self._check_timelock()
+    self._set_grace_period(grace_period_)
+
+
 # VIEWS #
 
 
@@ -319,7 +407,8 @@ def proposal(proposal_id: uint256) -> Proposal:
     @notice A proposal's record (zero for an unknown id).
     @param proposal_id The proposal id.
     @return Proposal Timelock operation id, proposer, epoch, approvals and
-            whether it has been scheduled.
+            `expires_at` (0 until scheduled, 1 once cancelled, else the
+            time from which it can no longer run).
     """
     return self._proposals[proposal_id]
 
@@ -330,20 +419,25 @@ def proposal_state(proposal_id: uint256) -> uint8:
     """
     @notice 0 none, 1 approving, 2 stale (the council changed before it was
             scheduled), 3 queued (scheduled, delay running), 4 ready,
-            5 executed.
+            5 executed, 6 cancelled, 7 expired (scheduled, not run within
+            the grace period).
     @param proposal_id The proposal id.
     @return uint8 The state now.
     """
     proposal: Proposal = self._proposals[proposal_id]
     if proposal.proposer == empty(address):
         return STATE_NONE
-    if not proposal.scheduled:
+    if proposal.expires_at == _CANCELLED:
+        return STATE_CANCELLED
+    if proposal.expires_at == 0:
         if proposal.epoch != self.epoch:
             return STATE_STALE
         return STATE_APPROVING
     ready_at: uint256 = staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
     if ready_at == _DONE:
         return STATE_EXECUTED
+    if block.timestamp >= proposal.expires_at:
+        return STATE_EXPIRED
     if block.timestamp >= ready_at:
         return STATE_READY
     return STATE_QUEUED
@@ -353,13 +447,13 @@ def proposal_state(proposal_id: uint256) -> uint8:
 @view
 def ready_at(proposal_id: uint256) -> uint256:
     """
-    @notice When a scheduled proposal may run (0 if not scheduled, 1 once
-            executed), as the timelock keeps it.
+    @notice When a scheduled proposal may run (0 if not scheduled or
+            cancelled, 1 once executed), as the timelock keeps it.
     @param proposal_id The proposal id.
     @return uint256 A Unix time.
     """
     proposal: Proposal = self._proposals[proposal_id]
-    if not proposal.scheduled:
+    if proposal.expires_at <= _CANCELLED:
         return 0
     return staticcall ITimelock(timelock).get_timestamp(proposal.operation_id)
 
@@ -408,6 +502,19 @@ def _set_threshold(threshold_: uint256):
     assert threshold_ != 0 and threshold_ <= len(self.members), "council: bad threshold"
     self.threshold = threshold_
     log ThresholdChanged(threshold=threshold_)
+
+
+@internal
+def _set_grace_period(grace_period_: uint256):
+    """
+    @dev Sets the grace period within its bounds.
+    @param grace_period_ The new grace period, in seconds.
+    """
+    assert grace_period_ >= MIN_GRACE_PERIOD and grace_period_ <= MAX_GRACE_PERIOD, (
+        "council: bad grace period"
+    )
+    self.grace_period = grace_period_
+    log GracePeriodChanged(grace_period=grace_period_)
 
 
 @internal
@@ -491,7 +598,8 @@ def _approve(
     @param payloads The proposal's calldata.
     """
     proposal: Proposal = self._matching(proposal_id, targets, payloads)
-    assert not proposal.scheduled, "council: already scheduled"
+    assert proposal.expires_at != _CANCELLED, "council: cancelled"
+    assert proposal.expires_at == 0, "council: already scheduled"
     assert proposal.epoch == self.epoch, "council: proposal stale"
     assert not self.approved[proposal_id][msg.sender], "council: already approved"
     self.approved[proposal_id][msg.sender] = True
@@ -500,9 +608,10 @@ def _approve(
     if proposal.approvals < self.threshold:
         self._proposals[proposal_id] = proposal
         return
-    proposal.scheduled = True
-    self._proposals[proposal_id] = proposal
     delay: uint256 = staticcall ITimelock(timelock).get_minimum_delay()
+    ready_at: uint256 = block.timestamp + delay
+    proposal.expires_at = ready_at + self.grace_period
+    self._proposals[proposal_id] = proposal
     salt: bytes32 = convert(proposal_id, bytes32)
     if len(targets) == 1:
         extcall ITimelock(timelock).schedule(targets[0], 0, payloads[0], empty(bytes32), salt, delay)
@@ -511,5 +620,8 @@ def _approve(
             targets, self._zeros(len(targets)), payloads, empty(bytes32), salt, delay
         )
     log ProposalScheduled(
-        proposal_id=proposal_id, operation_id=proposal.operation_id, ready_at=block.timestamp + delay
+        proposal_id=proposal_id,
+        operation_id=proposal.operation_id,
+        ready_at=ready_at,
+        expires_at=proposal.expires_at,
     )

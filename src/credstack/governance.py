@@ -57,6 +57,8 @@ class State(IntEnum):
     QUEUED = 3
     READY = 4
     EXECUTED = 5
+    CANCELLED = 6
+    EXPIRED = 7
 
 
 # Calls

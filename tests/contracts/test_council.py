@@ -379,3 +379,253 @@ def test_operation_ids_match_the_timelock(
     assert [e.account for e in system.registry.Paused.from_receipt(tx)] == [timelock.address]
     assert [e.account for e in system.registry.Unpaused.from_receipt(tx)] == [timelock.address]
     assert not system.registry.paused()
+
+
+# Cancel and expiry (issue 12, finding 2)
+
+GRACE = 14 * DAY
+MONTH = 30 * DAY
+
+
+def schedule(gov: Governance, members: list[Any], target: str, fn: str, *args: Any) -> int:
+    """A proposal by members[0], approved by members[1]: scheduled."""
+    proposal_id = propose(gov, members[0], target, fn, *args)
+    gov.council.approve(proposal_id, *calls_of(gov, target, fn, *args), sender=members[1])
+    return proposal_id
+
+
+def test_leftover__identical_unpause_is_no_standing_bypass(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    """Two identical unpause proposals passed at once: the second fails after
+    the first and stays ready. A month later the guardian pauses on a
+    suspected key leak; one member must not lift the pause with the old
+    operation."""
+    council, registry, guardian = system.council, system.registry, accounts[9]
+    registry.pause(sender=guardian)
+    targets, payloads = calls_of(gov, "registry", "unpause")
+    first = schedule(gov, members, "registry", "unpause")
+    second = schedule(gov, members, "registry", "unpause")
+    chain.pending_timestamp += DELAY
+    council.execute(first, targets, payloads, sender=members[0])
+    with ape.reverts("credential: not paused"):
+        council.execute(second, targets, payloads, sender=members[0])
+    assert council.proposal_state(second) == State.READY
+
+    chain.pending_timestamp += MONTH
+    registry.pause(sender=guardian)
+    with ape.reverts("council: expired"):
+        council.execute(second, targets, payloads, sender=members[2])
+    assert registry.paused()
+    assert council.proposal_state(second) == State.EXPIRED
+
+
+def test_leftover__one_member_cancels_it(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    council, registry, timelock = system.council, system.registry, system.timelock
+    registry.pause(sender=accounts[9])
+    targets, payloads = calls_of(gov, "registry", "unpause")
+    first = schedule(gov, members, "registry", "unpause")
+    second = schedule(gov, members, "registry", "unpause")
+    chain.pending_timestamp += DELAY
+    council.execute(first, targets, payloads, sender=members[0])
+    operation_id = council.proposal(second).operation_id
+    tx = council.cancel(second, targets, payloads, sender=members[2])
+    [cancelled] = council.ProposalCancelled.from_receipt(tx)
+    assert (cancelled.proposal_id, cancelled.operation_id) == (second, operation_id)
+    assert cancelled.member == members[2].address
+    assert council.proposal_state(second) == State.CANCELLED
+    assert not timelock.is_operation(operation_id)
+    registry.pause(sender=accounts[9])
+    with ape.reverts("council: cancelled"):
+        council.execute(second, targets, payloads, sender=members[0])
+    assert registry.paused()
+
+
+def test_cancel__wrong_grant_stopped_during_the_delay(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    """A grant found wrong while the delay runs is stopped by one member;
+    the same calls can then be proposed again and pass."""
+    council, registry, timelock = system.council, system.registry, system.timelock
+    wrong = accounts[6]
+    args = ("registry", "grantRole", "ISSUER_ROLE", wrong.address)
+    targets, payloads = calls_of(gov, *args)
+    proposal_id = schedule(gov, members, *args)
+    assert council.proposal_state(proposal_id) == State.QUEUED
+    operation_id = council.proposal(proposal_id).operation_id
+    assert timelock.is_operation_pending(operation_id)
+
+    council.cancel(proposal_id, targets, payloads, sender=members[2])
+    assert council.proposal_state(proposal_id) == State.CANCELLED
+    assert council.ready_at(proposal_id) == 0
+    assert not timelock.is_operation(operation_id)
+    chain.pending_timestamp += DELAY
+    with ape.reverts("council: cancelled"):
+        council.execute(proposal_id, targets, payloads, sender=members[0])
+    with ape.reverts("council: already cancelled"):
+        council.cancel(proposal_id, targets, payloads, sender=members[0])
+    assert not registry.hasRole(registry.ISSUER_ROLE(), wrong)
+
+    again = schedule(gov, members, *args)
+    assert again != proposal_id
+    chain.pending_timestamp += DELAY
+    council.execute(again, targets, payloads, sender=members[0])
+    assert registry.hasRole(registry.ISSUER_ROLE(), wrong)
+
+
+def test_cancel__an_approving_proposal(gov: Governance, system: Any, members: list[Any]) -> None:
+    """Cancelled before it reached the threshold: no approval schedules it
+    any more, and the timelock never heard of it."""
+    council, timelock = system.council, system.timelock
+    targets, payloads = calls_of(gov, "registry", "pause")
+    proposal_id = propose(gov, members[0], "registry", "pause")
+    assert council.proposal_state(proposal_id) == State.APPROVING
+    tx = council.cancel(proposal_id, targets, payloads, sender=members[1])
+    assert council.ProposalCancelled.from_receipt(tx)[0].proposal_id == proposal_id
+    assert council.proposal_state(proposal_id) == State.CANCELLED
+    with ape.reverts("council: cancelled"):
+        council.approve(proposal_id, targets, payloads, sender=members[1])
+    with ape.reverts("council: cancelled"):
+        council.execute(proposal_id, targets, payloads, sender=members[1])
+    assert not timelock.is_operation(council.proposal(proposal_id).operation_id)
+
+
+def test_cancel__refusals(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    council = system.council
+    targets, payloads = calls_of(gov, "registry", "pause")
+    proposal_id = schedule(gov, members, "registry", "pause")
+    with ape.reverts("council: not member"):
+        council.cancel(proposal_id, targets, payloads, sender=accounts[5])
+    with ape.reverts("council: unknown proposal"):
+        council.cancel(99, targets, payloads, sender=members[0])
+    other_targets, other_payloads = calls_of(gov, "registry", "unpause")
+    with ape.reverts("council: calls differ"):
+        council.cancel(proposal_id, other_targets, other_payloads, sender=members[0])
+    # Nobody goes around the council to the timelock's cancel.
+    with ape.reverts(ROLE_MISSING):
+        system.timelock.cancel(council.proposal(proposal_id).operation_id, sender=members[0])
+    chain.pending_timestamp += DELAY
+    council.execute(proposal_id, targets, payloads, sender=members[0])
+    with ape.reverts("council: already executed"):
+        council.cancel(proposal_id, targets, payloads, sender=members[0])
+    # A stale proposal can never run: nothing to cancel.
+    stale = propose(gov, members[0], "registry", "unpause")
+    enact(gov, chain, members, "council", "set_threshold", 3)
+    assert council.proposal_state(stale) == State.STALE
+    with ape.reverts("council: proposal stale"):
+        council.cancel(stale, other_targets, other_payloads, sender=members[0])
+
+
+def test_cancel__a_member_cannot_veto_their_own_removal(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    """The veto is one member's; a member the others remove cannot use it
+    to keep their seat (alone or with another member removed alongside)."""
+    council = system.council
+    gone, other = members[2], members[1]
+    removal = [
+        gov.encode("registry", "pause", []),
+        gov.encode("council", "remove_member", [gone.address]),
+    ]
+    targets, payloads = [c.target for c in removal], [c.payload for c in removal]
+    proposal_id = gov.propose(removal, "remove a leaked key", members[0])
+    with ape.reverts("council: own removal"):
+        council.cancel(proposal_id, targets, payloads, sender=gone)
+    council.approve(proposal_id, targets, payloads, sender=other)
+    with ape.reverts("council: own removal"):
+        council.cancel(proposal_id, targets, payloads, sender=gone)
+    chain.pending_timestamp += DELAY
+    council.execute(proposal_id, targets, payloads, sender=members[0])
+    assert not council.is_member(gone)
+    # Anyone else's veto still stops a removal.
+    call = gov.encode("council", "remove_member", [other.address])
+    proposal_id = gov.propose([call], "remove", members[0])
+    council.cancel(proposal_id, [call.target], [call.payload], sender=members[0])
+    assert council.proposal_state(proposal_id) == State.CANCELLED
+
+
+def test_expiry__grace_period_after_ready_at(
+    gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
+) -> None:
+    council, registry = system.council, system.registry
+    assert council.grace_period() == GRACE
+    targets, payloads = calls_of(gov, "registry", "pause")
+    proposal_id = propose(gov, members[0], "registry", "pause")
+    tx = council.approve(proposal_id, targets, payloads, sender=members[1])
+    [scheduled] = council.ProposalScheduled.from_receipt(tx)
+    assert scheduled.expires_at == scheduled.ready_at + GRACE
+    assert council.proposal(proposal_id).expires_at == scheduled.expires_at
+    chain.pending_timestamp = scheduled.expires_at - 1
+    chain.mine()
+    assert council.proposal_state(proposal_id) == State.READY
+    chain.mine()
+    assert chain.blocks.head.timestamp == scheduled.expires_at
+    assert council.proposal_state(proposal_id) == State.EXPIRED
+    with ape.reverts("council: expired"):
+        council.execute(proposal_id, targets, payloads, sender=members[0])
+    assert not registry.paused()
+    # The same calls may be proposed again; the expired one may be cancelled
+    # (the timelock forgets its operation).
+    again = schedule(gov, members, "registry", "pause")
+    council.cancel(proposal_id, targets, payloads, sender=members[2])
+    assert not system.timelock.is_operation(council.proposal(proposal_id).operation_id)
+    chain.pending_timestamp += DELAY
+    council.execute(again, targets, payloads, sender=members[2])
+    assert registry.paused()
+
+
+def test_expiry__last_second_runs(
+    gov: Governance, system: Any, chain: Any, members: list[Any]
+) -> None:
+    council = system.council
+    targets, payloads = calls_of(gov, "registry", "pause")
+    proposal_id = schedule(gov, members, "registry", "pause")
+    chain.pending_timestamp = council.proposal(proposal_id).expires_at - 1
+    council.execute(proposal_id, targets, payloads, sender=members[0])
+    assert council.proposal_state(proposal_id) == State.EXECUTED
+
+
+def test_grace_period__only_through_the_timelock_within_bounds(
+    gov: Governance, system: Any, chain: Any, members: list[Any]
+) -> None:
+    council = system.council
+    with ape.reverts("council: only timelock"):
+        council.set_grace_period(DAY, sender=members[0])
+    for bad in (DAY - 1, council.MAX_GRACE_PERIOD() + 1):
+        targets, payloads = calls_of(gov, "council", "set_grace_period", bad)
+        proposal_id = schedule(gov, members, "council", "set_grace_period", bad)
+        chain.pending_timestamp += DELAY
+        with ape.reverts("council: bad grace period"):
+            council.execute(proposal_id, targets, payloads, sender=members[0])
+    epoch = council.epoch()
+    tx = enact(gov, chain, members, "council", "set_grace_period", DAY)
+    assert council.GracePeriodChanged.from_receipt(tx)[0].grace_period == DAY
+    assert council.grace_period() == DAY
+    # Who approves is unchanged: proposals gathering approvals stay valid.
+    assert council.epoch() == epoch
+
+
+def test_grace_period__fixed_when_scheduled(
+    gov: Governance, system: Any, chain: Any, members: list[Any]
+) -> None:
+    """Raising the grace period does not revive a proposal that expired, nor
+    extend one already scheduled; lowering it cuts none short."""
+    council = system.council
+    targets, payloads = calls_of(gov, "registry", "pause")
+    old = schedule(gov, members, "registry", "pause")
+    old_expiry = council.proposal(old).expires_at
+    chain.pending_timestamp = old_expiry
+    enact(gov, chain, members, "council", "set_grace_period", 60 * DAY)
+    assert council.proposal_state(old) == State.EXPIRED
+    with ape.reverts("council: expired"):
+        council.execute(old, targets, payloads, sender=members[0])
+    queued = schedule(gov, members, "registry", "pause")
+    assert council.proposal(queued).expires_at == council.ready_at(queued) + 60 * DAY
+    enact(gov, chain, members, "council", "set_grace_period", DAY)
+    chain.pending_timestamp += 30 * DAY
+    assert council.proposal_state(queued) == State.READY
+    council.execute(queued, targets, payloads, sender=members[0])
