@@ -80,7 +80,13 @@ class Proposal:
     approvals: int
     approvers: tuple[str, ...]
     threshold: int
-    ready_at: int  # 0 until scheduled, 1 once executed (the timelock's marks)
+    ready_at: int  # 0 until scheduled (or once cancelled), 1 once executed (the timelock's marks)
+    expires_at: int  # 0 until scheduled, 1 once cancelled; else it cannot run from then on
+
+    @property
+    def grace(self) -> int:
+        """Seconds it may still run once executable (fixed when scheduled)."""
+        return self.expires_at - self.ready_at if self.ready_at > 1 else 0
 
 
 def _parse_bool(text: str) -> bool:
@@ -289,6 +295,7 @@ class Governance:
             approvers=approvers,
             threshold=threshold,
             ready_at=int(self.council.ready_at(proposal_id)),
+            expires_at=int(record.expires_at),
         )
 
     def now(self) -> int:
@@ -344,6 +351,10 @@ class Governance:
                 f"proposal {proposal_id} is stale: the council changed before it was scheduled; "
                 "propose it again"
             )
+        if proposal.state == State.CANCELLED:
+            raise GovernanceError(
+                f"proposal {proposal_id} was cancelled; propose it again if it is wanted"
+            )
         if proposal.state != State.APPROVING:
             raise GovernanceError(
                 f"proposal {proposal_id} is already scheduled ({proposal.state.name.lower()})"
@@ -371,7 +382,14 @@ class Governance:
             )
         if proposal.state == State.EXECUTED:
             raise GovernanceError(f"proposal {proposal_id} has already been executed")
+        if proposal.state == State.CANCELLED:
+            raise GovernanceError(f"proposal {proposal_id} was cancelled")
         now = self.now()
+        if proposal.state == State.EXPIRED or now >= proposal.expires_at:
+            raise GovernanceError(
+                f"proposal {proposal_id} expired at {format_time(proposal.expires_at)}, "
+                f"{format_duration(proposal.grace)} after it became executable; propose it again"
+            )
         if proposal.state == State.QUEUED or now < proposal.ready_at:
             raise GovernanceError(
                 f"proposal {proposal_id} is not executable yet: it becomes executable at "
@@ -383,6 +401,33 @@ class Governance:
         """Execute (checked first); the receipt."""
         proposal = self.check_execute(proposal_id, sender)
         return as_sender(sender).send(self.council.execute, proposal_id, *_arrays(proposal.calls))
+
+    def check_cancel(self, proposal_id: int, sender: Any) -> Proposal:
+        """The proposal, if ``sender`` may cancel it now (one member's veto of
+        a proposal that has not run); GovernanceError saying why not
+        otherwise."""
+        self._check_member(sender)
+        proposal = self.proposal(proposal_id)
+        if proposal.state == State.STALE:
+            raise GovernanceError(
+                f"proposal {proposal_id} is stale: it can never be scheduled; nothing to cancel"
+            )
+        if proposal.state == State.EXECUTED:
+            raise GovernanceError(f"proposal {proposal_id} has already been executed")
+        if proposal.state == State.CANCELLED:
+            raise GovernanceError(f"proposal {proposal_id} has already been cancelled")
+        removal = self.encode("council", "remove_member", [sender.address])
+        if removal in proposal.calls:
+            raise GovernanceError(
+                f"proposal {proposal_id} removes {sender.address} from the council: a member "
+                "cannot veto their own removal"
+            )
+        return proposal
+
+    def cancel(self, proposal_id: int, sender: Any) -> Any:
+        """Cancel (checked first); the receipt."""
+        proposal = self.check_cancel(proposal_id, sender)
+        return as_sender(sender).send(self.council.cancel, proposal_id, *_arrays(proposal.calls))
 
     def carry(
         self, proposal_ids: Sequence[int], members: Sequence[Any], wait: Callable[[int], None]

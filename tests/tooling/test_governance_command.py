@@ -186,3 +186,111 @@ def test_parse_duration(text: str, seconds: int) -> None:
 def test_parse_duration__bad() -> None:
     with pytest.raises(ValueError, match=r"e\.g\. 48h"):
         parse_duration("two days")
+
+
+GRACE = 14 * 86_400
+
+
+def test_cancel__wrong_grant_stopped_and_shown(
+    deployed: dict[str, Any], invoke: Any, deployed_registry: Any, chain: Any, accounts: Any
+) -> None:
+    wrong = wallet(903)
+    invoke(
+        gov_cli.cli, "propose", "registry", "grantRole", "ISSUER_ROLE", wrong,
+        "-d", "onboard (wrong address)", "--account", COUNCIL[0], "--yes",
+    )  # fmt: skip
+    proposal_id = proposal_count(deployed)
+    invoke(gov_cli.cli, "approve", proposal_id, "--account", COUNCIL[1], "--yes")
+
+    result = invoke(gov_cli.cli, "cancel", proposal_id, "--account", COUNCIL[2], "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"call  registry.grantRole(ISSUER_ROLE, {wrong})" in result.output
+    assert f"cancelled proposal {proposal_id} in transaction " in result.output
+    shown = invoke(gov_cli.cli, "status", str(proposal_id))
+    assert "│ cancelled" in shown.output, shown.output
+    listed = invoke(gov_cli.cli, "status")
+    assert "onboard (wrong address)" not in listed.output
+    assert "1 cancelled" in listed.output and "--all" in listed.output
+    [entry] = [
+        p
+        for p in json.loads(invoke(gov_cli.cli, "status", "--all", "--json").output)["proposals"]
+        if p["id"] == proposal_id
+    ]
+    assert entry["state"] == "cancelled" and entry["executable_at"] is None
+
+    chain.pending_timestamp += DELAY
+    nonce = accounts[3].nonce
+    result = invoke(gov_cli.cli, "execute", proposal_id, "--account", COUNCIL[0], "--yes")
+    assert one_line_error(result) == f"error: proposal {proposal_id} was cancelled"
+    result = invoke(gov_cli.cli, "approve", proposal_id, "--account", COUNCIL[0], "--yes")
+    assert one_line_error(result) == (
+        f"error: proposal {proposal_id} was cancelled; propose it again if it is wanted"
+    )
+    result = invoke(gov_cli.cli, "cancel", proposal_id, "--account", COUNCIL[0], "--yes")
+    assert one_line_error(result) == f"error: proposal {proposal_id} has already been cancelled"
+    assert accounts[3].nonce == nonce
+    assert not deployed_registry.hasRole(deployed_registry.ISSUER_ROLE(), wrong)
+
+
+def test_expired__shown_and_refused(deployed: dict[str, Any], invoke: Any, chain: Any) -> None:
+    invoke(
+        gov_cli.cli, "propose", "registry", "pause", "-d", "forgotten",
+        "--account", COUNCIL[0], "--yes",
+    )  # fmt: skip
+    proposal_id = proposal_count(deployed)
+    result = invoke(gov_cli.cli, "approve", proposal_id, "--account", COUNCIL[1], "--yes")
+    assert "; expires " in result.output
+    chain.pending_timestamp += DELAY + GRACE
+    chain.mine()
+    shown = invoke(gov_cli.cli, "status", str(proposal_id))
+    assert "expired (not executed in time)" in shown.output, shown.output
+    assert "expired " in shown.output
+    listed = invoke(gov_cli.cli, "status")
+    assert "forgotten" not in listed.output and "1 expired" in listed.output
+    [entry] = [
+        p
+        for p in json.loads(invoke(gov_cli.cli, "status", "--all", "--json").output)["proposals"]
+        if p["id"] == proposal_id
+    ]
+    assert entry["state"] == "expired"
+    assert entry["expires_at"] == entry["executable_at"] + GRACE
+    result = invoke(gov_cli.cli, "execute", proposal_id, "--account", COUNCIL[2], "--yes")
+    assert one_line_error(result).startswith(f"error: proposal {proposal_id} expired at ")
+    assert "14 d after it became executable; propose it again" in one_line_error(result)
+    # An expired proposal may still be cancelled (the timelock forgets it).
+    result = invoke(gov_cli.cli, "cancel", proposal_id, "--account", COUNCIL[2], "--yes")
+    assert result.exit_code == 0, result.output
+
+
+def test_cancel__refusals_before_sending(
+    deployed: dict[str, Any], invoke: Any, chain: Any, accounts: Any
+) -> None:
+    member = accounts[5].address  # COUNCIL[2]
+    invoke(
+        gov_cli.cli, "propose", "council", "remove_member", member,
+        "--account", COUNCIL[0], "--yes",
+    )  # fmt: skip
+    removal = proposal_count(deployed)
+    nonce = accounts[5].nonce
+    result = invoke(gov_cli.cli, "cancel", removal, "--account", COUNCIL[2], "--yes")
+    assert one_line_error(result) == (
+        f"error: proposal {removal} removes {member} from the council: a member cannot veto "
+        "their own removal"
+    )
+    assert accounts[5].nonce == nonce
+    result = invoke(gov_cli.cli, "cancel", removal, "--account", "TEST::1", "--yes")
+    assert one_line_error(result) == f"error: {accounts[1].address} is not a council member"
+    result = invoke(gov_cli.cli, "cancel", 999, "--account", COUNCIL[1], "--yes")
+    assert one_line_error(result).startswith("error: no proposal 999 (proposals run from 1 to ")
+    # Passing the removal makes another open proposal stale: nothing to cancel.
+    invoke(gov_cli.cli, "propose", "registry", "pause", "--account", COUNCIL[0], "--yes")
+    pending = proposal_count(deployed)
+    invoke(gov_cli.cli, "approve", removal, "--account", COUNCIL[1], "--yes")
+    chain.pending_timestamp += DELAY
+    invoke(gov_cli.cli, "execute", removal, "--account", COUNCIL[1], "--yes")
+    result = invoke(gov_cli.cli, "cancel", pending, "--account", COUNCIL[1], "--yes")
+    assert one_line_error(result) == (
+        f"error: proposal {pending} is stale: it can never be scheduled; nothing to cancel"
+    )
+    result = invoke(gov_cli.cli, "cancel", removal, "--account", COUNCIL[1], "--yes")
+    assert one_line_error(result) == f"error: proposal {removal} has already been executed"

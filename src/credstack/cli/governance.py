@@ -1,4 +1,4 @@
-"""`ape run governance propose|approve|execute|status`: the council's work.
+"""`ape run governance propose|approve|execute|cancel|status`: the council's work.
 
 Calls are written by name: ``registry force_revoke 12 "fraud: impersonation"``,
 ``registry grantRole ISSUER_ROLE 0x...``, ``council add_member 0x...``,
@@ -36,15 +36,21 @@ from credstack.governance import (
 )
 from credstack.units import format_duration, format_time
 
+# Not listed by `status` unless --all: they will never run.
+CLOSED = (State.EXECUTED, State.STALE, State.CANCELLED, State.EXPIRED)
+
 
 def _when(gov: Governance, proposal: Proposal) -> str:
-    if proposal.state in (State.APPROVING, State.STALE):
+    if proposal.state in (State.APPROVING, State.STALE, State.CANCELLED):
         return "-"
     if proposal.state == State.EXECUTED:
         return "done"
+    if proposal.state == State.EXPIRED:
+        return f"expired {format_time(proposal.expires_at)}"
     left = proposal.ready_at - gov.now()
     when = format_time(proposal.ready_at)
-    return f"{when} (in {format_duration(left)})" if left > 0 else f"{when} (now)"
+    expires = f"; expires {format_time(proposal.expires_at)}"
+    return (f"{when} (in {format_duration(left)})" if left > 0 else f"{when} (now)") + expires
 
 
 def _state(proposal: Proposal) -> str:
@@ -54,6 +60,8 @@ def _state(proposal: Proposal) -> str:
         State.QUEUED: "queued (delay running)",
         State.READY: "ready to execute",
         State.EXECUTED: "executed",
+        State.CANCELLED: "cancelled",
+        State.EXPIRED: "expired (not executed in time)",
     }.get(proposal.state, proposal.state.name.lower())
 
 
@@ -69,7 +77,7 @@ def _print_proposal(gov: Governance, proposal: Proposal) -> None:
 
 @credstack_group()
 def cli() -> None:
-    """Council governance: propose, approve, execute, status."""
+    """Council governance: propose, approve, execute, cancel, status."""
 
 
 @cli.command()
@@ -177,24 +185,48 @@ def execute(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool
 
 
 @cli.command()
+@click.argument("proposal_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@account_option()
+@yes_option()
+@pass_context
+def cancel(ctx: Context, proposal_ids: tuple[int, ...], account: Any, yes: bool) -> None:
+    """Cancel proposals that have not run: any one member's veto, before or
+    after scheduling (a scheduled one is cancelled on the timelock too), but
+    not of a proposal that removes that member. Every proposal is checked
+    before any is cancelled."""
+    gov = ctx.governance
+    _check_all(gov, gov.check_cancel, "Cancel", proposal_ids, account, yes)
+    for proposal_id in proposal_ids:
+        receipt = gov.cancel(proposal_id, account)
+        console().print(f"cancelled proposal {proposal_id} in transaction {receipt.txn_hash}")
+
+
+@cli.command()
 @click.argument("proposal_id", type=int, required=False)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-@click.option("--all", "show_all", is_flag=True, help="include executed and stale proposals")
+@click.option(
+    "--all", "show_all", is_flag=True, help="include executed, cancelled, expired and stale ones"
+)
 @pass_context
 def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool) -> None:
     """The council, and the queue: each proposal's calls, approvals, state and
-    the time it becomes executable."""
+    the times it becomes executable and expires."""
     gov = ctx.governance
+    closed: dict[str, int] = {}
     if proposal_id is not None:
         proposals = [gov.proposal(proposal_id)]
     else:
-        proposals = [
-            p for p in gov.proposals() if show_all or p.state not in (State.EXECUTED, State.STALE)
-        ]
+        proposals = []
+        for p in gov.proposals():
+            if show_all or p.state not in CLOSED:
+                proposals.append(p)
+            else:
+                closed[p.state.name.lower()] = closed.get(p.state.name.lower(), 0) + 1
     registry = ctx.registry.contract
     members = gov.members()
     threshold = int(gov.council.threshold())
     delay = int(gov.timelock.get_minimum_delay())
+    grace = int(gov.council.grace_period())
     guardian = str(registry.guardian())
     paused = bool(registry.paused())
     if as_json:
@@ -206,6 +238,7 @@ def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool)
                     "members": members,
                     "threshold": threshold,
                     "delay": delay,
+                    "grace_period": grace,
                     "guardian": guardian,
                     "paused": paused,
                     "now": gov.now(),
@@ -220,6 +253,7 @@ def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool)
                             "threshold": p.threshold,
                             "state": p.state.name.lower(),
                             "executable_at": p.ready_at if p.ready_at > 1 else None,
+                            "expires_at": p.expires_at if p.expires_at > 1 else None,
                         }
                         for p in proposals
                     ],
@@ -232,10 +266,17 @@ def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool)
     out.print(
         f"council {gov.council.address}: {threshold} of {len(members)} ({', '.join(members)})"
     )
-    out.print(f"timelock {gov.timelock.address}: delay {format_duration(delay)}")
+    out.print(
+        f"timelock {gov.timelock.address}: delay {format_duration(delay)}; a scheduled "
+        f"proposal expires {format_duration(grace)} after it becomes executable"
+    )
     out.print(f"guardian {guardian}; registry {'PAUSED' if paused else 'running'}")
+    hidden = ""
+    if closed:
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(closed.items()))
+        hidden = f" ({counts} not shown; --all shows them)"
     if not proposals:
-        out.print("no open proposals" + ("" if show_all else " (--all shows executed ones)"))
+        out.print("no open proposals" + hidden)
         return
     table = Table()
     for column in ("id", "description", "calls", "approvals", "state", "executable"):
@@ -250,3 +291,5 @@ def status(ctx: Context, proposal_id: int | None, as_json: bool, show_all: bool)
             _when(gov, p),
         )
     out.print(table)
+    if hidden:
+        out.print("closed proposals" + hidden)
