@@ -45,6 +45,8 @@ TARGETS = {
     "council_propose": None,
     "council_approve_and_schedule": None,
     "council_execute_force_revoke": None,
+    "council_cancel_scheduled": None,
+    "council_cancel_approving": None,
     "council_approve_and_schedule_2_calls": None,
     # Pathways (issue 5).
     "pathway_claim_4": 120_000,
@@ -65,6 +67,8 @@ ANCHORS = {
     "council_propose": "one call (force_revoke); counts as the first approval",
     "council_approve_and_schedule": "the second of 2: schedules on the timelock",
     "council_execute_force_revoke": "through the timelock",
+    "council_cancel_scheduled": "one call, queued: cancelled on the timelock too",
+    "council_cancel_approving": "one call, before the threshold: the council alone",
     "council_approve_and_schedule_2_calls": "schedule_batch: snekmate bounds it at 255 x 1,024 B",
     "pathway_claim_4": "3 of 3 core + 1 of 2 electives (cross-credit), the learner signs",
     "pathway_claim_4_expiry_from_parts": "plus a renew to the earliest part's expiry",
@@ -182,7 +186,7 @@ def measure() -> dict[str, int]:
 def measure_governance() -> dict[str, int]:
     """A governed deployment (2 of 3, no delay: gas does not depend on it):
     recovery, issuing into a restricted class, and a forced revocation's
-    three council steps."""
+    three council steps, and a cancel before and after scheduling."""
     deployer, issuer, *_ = accounts.test_accounts
     members = accounts.test_accounts[3:6]
     config = GovernanceConfig(tuple(m.address for m in members), 2, 0)
@@ -225,6 +229,14 @@ def measure_governance() -> dict[str, int]:
     results["council_approve_and_schedule"] = receipt.gas_used
     receipt = system.council.execute(proposal_id, targets, payloads, sender=members[2])
     results["council_execute_force_revoke"] = receipt.gas_used
+    pause = gov.encode("registry", "pause", [])
+    targets, payloads = [pause.target], [pause.payload]
+    for key, approvers in (("council_cancel_scheduled", 2), ("council_cancel_approving", 1)):
+        proposal_id = gov.propose([pause], "cancelled", members[0])
+        for member in members[1:approvers]:
+            system.council.approve(proposal_id, targets, payloads, sender=member)
+        receipt = system.council.cancel(proposal_id, targets, payloads, sender=members[2])
+        results[key] = receipt.gas_used
     assert int(registry.status_of(token_id)) == 3
     results.update(measure_pathway_claim(system, issuer, gov, members))
     return results
