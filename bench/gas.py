@@ -71,8 +71,8 @@ ANCHORS = {
     "first claim: its used-part word is fresh (22,100)",
     "pathway_claim_4_cohort": "the same, by the 50th learner of a cohort (parts issued in "
     "batches per class); the used-part words exist (5,000 each)",
-    "pathway_claim_4_expiry_from_parts": "first claim; the expiry set in the issue (one more "
-    "read: the class's validity)",
+    "pathway_claim_4_expiry_from_parts": "first claim; the expiry set in the issue (the "
+    "class's validity is in the pathway's word)",
 }
 
 

@@ -125,10 +125,16 @@ _HOLDER_STATUS_MASK: constant(uint256) = credential_word.HOLDER_MASK | (
 #   bits  34..37   number of groups
 #   bits  38..42   number of options
 #   bits  43..74   required count of group g in bits 43 + 4g .. 46 + 4g
-#   bits  75..230  options 0..2, 52 bits each
+#   bits  75..221  options 0..2, 49 bits each
+#   bits 222..253  the output class's validity in seconds (0: never
+#                  expires), for the expiry from the parts (a class's
+#                  validity never changes, and `MAX_VALIDITY` fits 32 bits):
+#                  the claim sets the expiry in the issue without reading
+#                  the class
 # and options 3.. four to a further word. An option is its class id (32
-# bits), minimum score (16) and group (4). A pathway of up to three options
-# is one storage word; of up to seven, two.
+# bits), minimum score (14: at most 10,000) and group (3: below
+# `MAX_GROUPS`). A pathway of up to three options is one storage word; of up
+# to seven, two.
 _ACTIVE_BIT: constant(uint256) = 1 << 32
 _INHERIT_BIT: constant(uint256) = 1 << 33
 _GROUPS_SHIFT: constant(uint256) = 34
@@ -137,14 +143,14 @@ _REQUIRED_SHIFT: constant(uint256) = 43
 _HEAD_OPTIONS_SHIFT: constant(uint256) = 75
 _HEAD_OPTIONS: constant(uint256) = 3
 _PER_WORD: constant(uint256) = 4
-_OPTION_BITS: constant(uint256) = 52
-_OPTION_MASK: constant(uint256) = (1 << 52) - 1
+_OPTION_BITS: constant(uint256) = 49
+_OPTION_MASK: constant(uint256) = (1 << 49) - 1
+_MIN_SCORE_SHIFT: constant(uint256) = 32
+_MIN_SCORE_MASK: constant(uint256) = (1 << 14) - 1
+_GROUP_SHIFT: constant(uint256) = 46
+_VALIDITY_SHIFT: constant(uint256) = 222
+_VALIDITY_MASK: constant(uint256) = (1 << 32) - 1
 _WORDS: constant(uint256) = 5  # the first word and four more
-# @dev Word index of the output class's validity, stored for a pathway with
-# expiry from the parts when the class has one (a class's validity never
-# changes): the claim then sets the expiry in the issue without reading the
-# class.
-_VALIDITY_INDEX: constant(uint256) = _WORDS
 
 
 # STRUCTS #
@@ -271,7 +277,7 @@ def create_pathway(
         output_class | _ACTIVE_BIT | (groups << _GROUPS_SHIFT) | (count << _OPTIONS_SHIFT)
     )
     if inherit_expiry:
-        words[0] |= _INHERIT_BIT
+        words[0] |= _INHERIT_BIT | (output.validity << _VALIDITY_SHIFT)
     per_group: uint256[MAX_GROUPS] = empty(uint256[MAX_GROUPS])
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         option: Option = options[i]
@@ -284,7 +290,11 @@ def create_pathway(
         for j: uint256 in range(i, bound=MAX_OPTIONS):
             assert options[j].class_id != option.class_id, "pathway: class listed twice"
         per_group[option.group] += 1
-        packed: uint256 = option.class_id | (option.min_score << 32) | (option.group << 48)
+        packed: uint256 = (
+            option.class_id
+            | (option.min_score << _MIN_SCORE_SHIFT)
+            | (option.group << _GROUP_SHIFT)
+        )
         if i < _HEAD_OPTIONS:
             words[0] |= packed << (_HEAD_OPTIONS_SHIFT + _OPTION_BITS * i)
         else:
@@ -298,8 +308,6 @@ def create_pathway(
     self.pathway_count = pathway_id
     for w: uint256 in range(self._word_count(count), bound=_WORDS):
         self._pathways[pathway_id][w] = words[w]
-    if inherit_expiry and output.validity != 0:
-        self._pathways[pathway_id][_VALIDITY_INDEX] = output.validity
     log PathwayCreated(
         pathway_id=pathway_id,
         output_class=output_class,
@@ -394,7 +402,11 @@ def pathway(pathway_id: uint256) -> PathwayInfo:
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         entry: uint256 = unpacked[i]
         options.append(
-            Option(class_id=entry & _U32, min_score=(entry >> 32) & 65_535, group=entry >> 48)
+            Option(
+                class_id=entry & _U32,
+                min_score=(entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK,
+                group=entry >> _GROUP_SHIFT,
+            )
         )
     return PathwayInfo(
         output_class=head & _U32,
@@ -446,12 +458,12 @@ def progress(
             entry = self._find(options, count, credential_word._class_id(records[i]))
             if entry == max_value(uint256):
                 reason = PART_NOT_IN_PATHWAY
-            elif credential_word._score(records[i]) < (entry >> 32) & 65_535:
+            elif credential_word._score(records[i]) < (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK:
                 reason = PART_BELOW_MINIMUM
             elif self._is_used(pathway_id, token_ids[i]):
                 reason = PART_ALREADY_USED
         if reason == PART_COUNTED:
-            counts[entry >> 48] += 1
+            counts[entry >> _GROUP_SHIFT] += 1
             score_sum += credential_word._score(records[i])
             counted += 1
         parts.append(reason)
@@ -532,8 +544,8 @@ def _load(pathway_id: uint256) -> uint256[_WORDS]:
 @pure
 def _unpack(words: uint256[_WORDS], count: uint256) -> uint256[MAX_OPTIONS]:
     """
-    @dev The options, each as its 52 bits: class id, minimum score << 32,
-         group << 48.
+    @dev The options, each as its 49 bits: class id, minimum score << 32,
+         group << 46.
     @param words The pathway's words.
     @param count The number of options.
     @return uint256[16] The options (unused entries zero).
@@ -558,7 +570,7 @@ def _find(options: uint256[MAX_OPTIONS], count: uint256, class_id: uint256) -> u
     @param options The unpacked options.
     @param count The number of options.
     @param class_id The class of a part.
-    @return uint256 The option's 52 bits.
+    @return uint256 The option's 49 bits.
     """
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         if options[i] & _U32 == class_id:
@@ -733,7 +745,7 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             != convert(holder, uint256) | credential_word.STATUS_ACTIVE_BITS
             or (expires_at != 0 and block.timestamp >= expires_at)
             or entry == max_value(uint256)
-            or score < (entry >> 32) & 65_535
+            or score < (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK
         ):
             reason: uint8 = self._part_reason(word, holder)
             if reason == PART_COUNTED and entry == max_value(uint256):
@@ -750,10 +762,10 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
         assert used & bit == 0, "pathway: part already used"
         used |= bit
         # Cannot overflow, nor carry from one group's byte into the next: a
-        # counted part's group (`entry >> 48`) is below `MAX_GROUPS` (checked
+        # counted part's group (`entry >> _GROUP_SHIFT`) is below `MAX_GROUPS` (checked
         # at creation), so the shift is at most 56, and at most `MAX_PARTS`
         # (16) parts add one each to a byte.
-        counted = unsafe_add(counted, 1 << (8 * (entry >> 48)))
+        counted = unsafe_add(counted, 1 << (8 * (entry >> _GROUP_SHIFT)))
         # Cannot overflow: at most 16 scores of 16 bits each.
         score_sum = unsafe_add(score_sum, score)
         if expires_at != 0 and expires_at < earliest:
@@ -767,7 +779,7 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
     # future: every part was checked not expired.
     expires_at: uint256 = 0
     if head & _INHERIT_BIT != 0 and earliest != max_value(uint256):
-        validity: uint256 = self._pathways[pathway_id][_VALIDITY_INDEX]
+        validity: uint256 = (head >> _VALIDITY_SHIFT) & _VALIDITY_MASK
         if validity == 0 or earliest < block.timestamp + validity:
             expires_at = earliest
     token: uint256 = extcall registry.issue(

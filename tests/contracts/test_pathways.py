@@ -375,12 +375,15 @@ def test_expiry__class_validity_sooner_than_the_parts(
     create_class: Callable[..., int],
 ) -> None:  # fmt: skip
     """The output class allows 30 days, the parts 100 and 200: the class's
-    validity wins, in the one CredentialIssued."""
+    validity (kept in the pathway's first word, through closing and
+    reopening) wins, in the one CredentialIssued."""
     short = create_class(name="Short-lived", validity=30 * DAY, min_score=0)
     tx = setup.pathways.create_pathway(
         "Short", short, [2], [(setup.sheets, 0, 0), (setup.sql, 0, 0)], True, sender=issuer
     )
     inherit = setup.pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    setup.pathways.set_pathway_active(inherit, False, sender=issuer)
+    setup.pathways.set_pathway_active(inherit, True, sender=issuer)
     tx = setup.pathways.claim(inherit, ids(parts, "sheets", "sql"), sender=learner)
     [issued] = registry.CredentialIssued.from_receipt(tx)
     assert registry.CredentialRenewed.from_receipt(tx) == []
@@ -685,3 +688,26 @@ def test_removed_issuer__cannot_create_or_reopen_pathways(
     assert setup.pathways.pathway_count() == 1
     assert setup.pathways.pathway(setup.pathway_id).active is True
     setup.pathways.set_pathway_active(setup.pathway_id, False, sender=issuer)
+
+
+def test_create__largest_fields_round_trip(
+    setup: Setup, issuer: Any, create_class: Callable[..., int]
+) -> None:
+    """Minimum scores of 10,000 and group 7 (the option's 14 and 3 bits)
+    beside the output class's longest validity in the first word, kept
+    through closing and reopening."""
+    longest = create_class(name="Long", validity=100 * 365 * DAY, min_score=0)
+    options = [(setup.sheets, 0, 0), (setup.sql, 10_000, 1), (setup.dash, 9_999, 7)]
+    options += [(c, 0, g) for g, c in enumerate([setup.stats, setup.unrelated], start=2)]
+    required = [1, 1, 1, 1, 1, 1, 1, 1]
+    others = [create_class(name=f"Extra {g}", min_score=0) for g in range(4, 7)]
+    options += [(c, 0, g) for g, c in enumerate(others, start=4)]
+    options.append((setup.python, 10_000, 3))
+    tx = setup.pathways.create_pathway("Wide", longest, required, options, True, sender=issuer)
+    wide = setup.pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    info = setup.pathways.pathway(wide)
+    assert [tuple(o) for o in info.options] == options
+    assert (list(info.required), info.inherit_expiry, info.active) == (required, True, True)
+    setup.pathways.set_pathway_active(wide, False, sender=issuer)
+    setup.pathways.set_pathway_active(wide, True, sender=issuer)
+    assert [tuple(o) for o in setup.pathways.pathway(wide).options] == options
