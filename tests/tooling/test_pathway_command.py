@@ -69,6 +69,8 @@ def test_catalog__example_pathway() -> None:
         (lambda p: p["groups"][0]["options"].append("nope"), "'nope': not a class of this"),
         (lambda p: p["groups"][0]["options"].append({"class": "mentor-session-pass",
                                                       "min_score": 101}), "min_score' = 101"),
+        (lambda p: p["groups"][1]["options"].append("mentor-session-pass"),
+         "field 'options' = 'mentor-session-pass': a transferable class cannot be a part"),
         (lambda p: p.update(colour="red"), "field 'colour' = 'red': unknown field"),
         (lambda p: p.update(groups=[]), "field 'groups' = 0: 1 to 8 groups"),
     ],
