@@ -762,9 +762,9 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
         assert used & bit == 0, "pathway: part already used"
         used |= bit
         # Cannot overflow, nor carry from one group's byte into the next: a
-        # counted part's group (`entry >> _GROUP_SHIFT`) is below `MAX_GROUPS` (checked
-        # at creation), so the shift is at most 56, and at most `MAX_PARTS`
-        # (16) parts add one each to a byte.
+        # counted part's group (`entry >> _GROUP_SHIFT`) is below
+        # `MAX_GROUPS` (checked at creation), so the shift is at most 56, and
+        # at most `MAX_PARTS` (16) parts add one each to a byte.
         counted = unsafe_add(counted, 1 << (8 * (entry >> _GROUP_SHIFT)))
         # Cannot overflow: at most 16 scores of 16 bits each.
         score_sum = unsafe_add(score_sum, score)
