@@ -48,8 +48,9 @@ TARGETS = {
     "council_cancel_scheduled": None,
     "council_cancel_approving": None,
     "council_approve_and_schedule_2_calls": None,
-    # Pathways (issue 5).
-    "pathway_claim_4": 120_000,
+    # Pathways (issue 5; issue 12 adds the used-part record).
+    "pathway_claim_4": 145_000,
+    "pathway_claim_4_cohort": 140_000,
     "pathway_claim_4_expiry_from_parts": None,
 }
 # Anchors measured on anvil 1.7.1 (from the issue), for comparison.
@@ -70,8 +71,12 @@ ANCHORS = {
     "council_cancel_scheduled": "one call, queued: cancelled on the timelock too",
     "council_cancel_approving": "one call, before the threshold: the council alone",
     "council_approve_and_schedule_2_calls": "schedule_batch: snekmate bounds it at 255 x 1,024 B",
-    "pathway_claim_4": "3 of 3 core + 1 of 2 electives (cross-credit), the learner signs",
-    "pathway_claim_4_expiry_from_parts": "plus a renew to the earliest part's expiry",
+    "pathway_claim_4": "3 core + 1 cross-credit elective, the learner signs; the pathway's "
+    "first claim: its used-part word is fresh (22,100)",
+    "pathway_claim_4_cohort": "the same, by the 50th learner of a cohort (parts issued in "
+    "batches per class); the used-part words exist (5,000 each)",
+    "pathway_claim_4_expiry_from_parts": "first claim; the expiry set in the issue (the "
+    "class's validity is in the pathway's word)",
 }
 
 
@@ -276,7 +281,46 @@ def measure_pathway_claim(
             receipt = registry.issue(class_id, learner, 8_000, keccak(text="e"), sender=sender)
             parts += issued_token_ids(registry, receipt)
         results[key] = send(pathways.claim, pathway_id, parts, sender=learner).gas_used
+    results["pathway_claim_4_cohort"] = measure_cohort_claim(
+        registry, pathways, output, options, [*core, electives[1]], issuer, other
+    )
     return results
+
+
+def measure_cohort_claim(
+    registry: Any,
+    pathways: Any,
+    output: int,
+    options: list[tuple[int, int, int]],
+    classes: list[int],
+    issuer: Any,
+    other: Any,
+) -> int:
+    """A cohort of 50 finishes each module together (one `issue_batch` per
+    class, in cohort order); the issuer claims for the first 49, then the
+    50th claims and signs: its parts' used-part words already exist."""
+    cohort = 50
+    last = accounts.test_accounts[7]
+    learners = [*fresh_holders(20_000, cohort - 1), last.address]
+    tx = pathways.create_pathway("JDA cohort", output, [3, 1], options, False, sender=issuer)
+    pathway_id = int(pathways.PathwayCreated.from_receipt(tx)[0].pathway_id)
+    firsts = []
+    for class_id in classes:
+        sender = other if class_id == classes[-1] else issuer
+        receipt = send(
+            registry.issue_batch,
+            class_id,
+            learners,
+            [8_000] * cohort,
+            [keccak(text="e")] * cohort,
+            sender=sender,
+        )
+        firsts.append(issued_token_ids(registry, receipt)[0])
+    for n, holder in enumerate(learners[:-1]):
+        send(pathways.claim_for, pathway_id, holder, [f + n for f in firsts], sender=issuer)
+    parts = [f + cohort - 1 for f in firsts]
+    gas: int = send(pathways.claim, pathway_id, parts, sender=last).gas_used
+    return gas
 
 
 def verdict(key: str, value: int) -> str:

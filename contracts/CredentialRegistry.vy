@@ -579,7 +579,9 @@ def set_class_uri(class_id: uint256, uri: String[256]):
 
 
 @external
-def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32) -> uint256:
+def issue(
+    class_id: uint256, to: address, score: uint256, evidence_hash: bytes32, expires_at: uint256 = 0
+) -> uint256:
     """
     @notice Issues one credential of `class_id` to `to`.
     @param class_id The class id.
@@ -588,13 +590,24 @@ def issue(class_id: uint256, to: address, score: uint256, evidence_hash: bytes32
            `min_score`.
     @param evidence_hash The salted hash of the evidence (never the
            evidence itself: no personal data on chain).
+    @param expires_at The expiry, if sooner than the class gives: in the
+           future and not after the class's validity from now (any that
+           fits for a class that never expires). 0 (the default): the
+           class's validity. The pathway registry issues with the earliest
+           expiry of the parts this way, in one step.
     @return uint256 The new token id.
     """
     supply: uint256 = self._supply
     assert supply & _PAUSED_BIT == 0, "credential: paused"
     klass: uint256 = self._issuable_class(class_id)
     token_id: uint256 = (supply & _U64) + 1
-    self._mint(klass, class_id, self._expiry_of(klass), token_id, to, score, evidence_hash)
+    expiry: uint256 = self._expiry_of(klass)
+    if expires_at != 0:
+        assert expires_at > block.timestamp, "credential: expiry not in future"
+        assert expiry == 0 or expires_at <= expiry, "credential: expiry beyond validity"
+        assert expires_at <= _MAX_EXPIRY, "credential: expiry too large"
+        expiry = expires_at
+    self._mint(klass, class_id, expiry, token_id, to, score, evidence_hash)
     self._supply = supply + 1
     return token_id
 

@@ -11,10 +11,19 @@
         required (k of n). An option may be another issuer's class: that is
         cross-crediting. A learner holding the parts calls `claim` with the
         token ids; every token must be the caller's, valid now, match an
-        option at or above its minimum score and be used once; every group
-        must be met. This contract then issues the pathway credential through
-        the registry: the output class's issuer names it a delegate
+        option at or above its minimum score, be given once and never have
+        counted towards this pathway before; every group must be met. This
+        contract then issues the pathway credential through the registry:
+        the output class's issuer names it a delegate
         (`CredentialRegistry.set_delegate`) before creating pathways.
+
+        A part token counts towards a given pathway once, ever: neither a
+        key recovery (which moves the parts and the pathway credential to a
+        new wallet) nor any other move lets the same parts complete the same
+        pathway again. Transferable classes cannot be options at all: a
+        credential that may be given or traded says nothing about who earned
+        it. A removed issuer (without `ISSUER_ROLE`) can neither create
+        pathways nor open or close them.
 
         One pathway credential per wallet per pathway. A pathway's rules never
         change (only its active flag): a changed pathway is a new pathway id.
@@ -22,18 +31,28 @@
         hash is keccak256(abi_encode(pathway_id, token_ids)), so it names its
         parts without personal data. Its expiry is the output class's
         validity or, where the pathway says so, the earliest expiry among the
-        parts used (whichever comes first).
+        parts used (whichever comes first), set in the issue itself.
 
         Gas: a pathway is one storage word plus one word per four options, so
-        a claim reads the rules in a few loads, reads each part with one call
-        to the registry, and writes one word of its own before the registry
-        mints.
+        a claim reads the rules in a few loads and each part with one call to
+        the registry. The used parts are a bitmap per pathway, one word per
+        256 token ids: token ids are sequential, so a cohort's parts share
+        words that earlier claims made non-zero, and a claim writes each word
+        its parts touch once (5,000 gas), plus its own record, before the
+        registry mints. The first claim to touch a word pays for a fresh slot
+        (22,100).
 """
 
 
-# @dev The registry: its classes, the parts' words, and issuance and renewal
-# of the pathway credential (this contract is the output class's delegate).
+# @dev The registry: its classes, the parts' words, and issuance of the
+# pathway credential (this contract is the output class's delegate).
 from .interfaces import ICredentialRegistry
+
+
+# @dev The registry's roles (snekmate `access_control`): a pathway's issuer
+# must still hold `ISSUER_ROLE` to create or open and close pathways, and
+# `progress` reports a removed issuer.
+from snekmate.auth.interfaces import IAccessControl
 
 
 # @dev Decodes the registry's credential words (see `credential_words`).
@@ -65,6 +84,31 @@ PART_BURNED: public(constant(uint8)) = 6
 PART_NOT_IN_PATHWAY: public(constant(uint8)) = 7
 PART_BELOW_MINIMUM: public(constant(uint8)) = 8
 PART_USED_TWICE: public(constant(uint8)) = 9
+# @dev Counted towards this pathway by an earlier claim (of any wallet).
+PART_ALREADY_USED: public(constant(uint8)) = 10
+
+# @dev `progress` reasons why a claim with the counted parts would fail now,
+# the first the claim meets, in its order: this contract's checks, then the
+# registry's issue. `CLAIM_OK` when it would succeed.
+CLAIM_OK: public(constant(uint8)) = 0
+CLAIM_PATHWAY_INACTIVE: public(constant(uint8)) = 1
+CLAIM_ALREADY_CLAIMED: public(constant(uint8)) = 2
+CLAIM_REQUIREMENTS_NOT_MET: public(constant(uint8)) = 3
+CLAIM_PAUSED: public(constant(uint8)) = 4
+# @dev The output class's issuer no longer names this contract its delegate.
+CLAIM_NOT_DELEGATE: public(constant(uint8)) = 5
+# @dev The output class's issuer lost `ISSUER_ROLE`.
+CLAIM_ISSUER_REMOVED: public(constant(uint8)) = 6
+CLAIM_CLASS_INACTIVE: public(constant(uint8)) = 7
+# @dev The output class's last issuance date has passed.
+CLAIM_ISSUANCE_CLOSED: public(constant(uint8)) = 8
+# @dev The output class is restricted and the holder is not on its allowlist.
+CLAIM_NOT_ALLOWLISTED: public(constant(uint8)) = 9
+# @dev The counted parts' average score is below the output class's minimum.
+CLAIM_BELOW_CLASS_MINIMUM: public(constant(uint8)) = 10
+
+# @dev The registry's issuer role (`CredentialRegistry.ISSUER_ROLE`).
+_ISSUER_ROLE: constant(bytes32) = keccak256("ISSUER_ROLE")
 
 # @dev A class id in a pathway's words (32 bits, as in the registry's).
 _U32: constant(uint256) = credential_word.CLASS_MASK
@@ -81,10 +125,16 @@ _HOLDER_STATUS_MASK: constant(uint256) = credential_word.HOLDER_MASK | (
 #   bits  34..37   number of groups
 #   bits  38..42   number of options
 #   bits  43..74   required count of group g in bits 43 + 4g .. 46 + 4g
-#   bits  75..230  options 0..2, 52 bits each
+#   bits  75..221  options 0..2, 49 bits each
+#   bits 222..253  the output class's validity in seconds (0: never
+#                  expires), for the expiry from the parts (a class's
+#                  validity never changes, and `MAX_VALIDITY` fits 32 bits):
+#                  the claim sets the expiry in the issue without reading
+#                  the class
 # and options 3.. four to a further word. An option is its class id (32
-# bits), minimum score (16) and group (4). A pathway of up to three options
-# is one storage word; of up to seven, two.
+# bits), minimum score (14: at most 10,000) and group (3: below
+# `MAX_GROUPS`). A pathway of up to three options is one storage word; of up
+# to seven, two.
 _ACTIVE_BIT: constant(uint256) = 1 << 32
 _INHERIT_BIT: constant(uint256) = 1 << 33
 _GROUPS_SHIFT: constant(uint256) = 34
@@ -93,8 +143,13 @@ _REQUIRED_SHIFT: constant(uint256) = 43
 _HEAD_OPTIONS_SHIFT: constant(uint256) = 75
 _HEAD_OPTIONS: constant(uint256) = 3
 _PER_WORD: constant(uint256) = 4
-_OPTION_BITS: constant(uint256) = 52
-_OPTION_MASK: constant(uint256) = (1 << 52) - 1
+_OPTION_BITS: constant(uint256) = 49
+_OPTION_MASK: constant(uint256) = (1 << 49) - 1
+_MIN_SCORE_SHIFT: constant(uint256) = 32
+_MIN_SCORE_MASK: constant(uint256) = (1 << 14) - 1
+_GROUP_SHIFT: constant(uint256) = 46
+_VALIDITY_SHIFT: constant(uint256) = 222
+_VALIDITY_MASK: constant(uint256) = (1 << 32) - 1
 _WORDS: constant(uint256) = 5  # the first word and four more
 
 
@@ -126,6 +181,8 @@ struct Progress:
     parts: DynArray[uint8, MAX_PARTS]
     complete: bool
     claimed_token: uint256
+    claimable: bool
+    reason: uint8
 
 
 # STATE #
@@ -139,6 +196,10 @@ _pathways: HashMap[uint256, HashMap[uint256, uint256]]
 
 # @dev pathway id => wallet => the pathway credential it claimed (0: none).
 claimed_token: public(HashMap[uint256, HashMap[address, uint256]])
+
+# @dev pathway id => token id >> 8 => bit (token id & 255) set for each part
+# that counted towards the pathway in a claim.
+_used: HashMap[uint256, HashMap[uint256, uint256]]
 
 
 # EVENTS #
@@ -190,7 +251,8 @@ def create_pathway(
 ) -> uint256:
     """
     @notice Creates a pathway, active at once. Only the output class's
-            issuer, who must have named this contract its delegate.
+            issuer, who must still hold `ISSUER_ROLE` and have named this
+            contract its delegate. Options may not be transferable classes.
     @param name The pathway's name, for people (logged, not stored).
     @param output_class The class issued to those who complete it.
     @param required For each group, how many of its options are needed
@@ -202,8 +264,10 @@ def create_pathway(
     @return uint256 The pathway id.
     """
     # The registry reverts with "credential: unknown class" for an unknown id.
-    issuer: address = (staticcall registry.class_info(output_class)).issuer
+    output: ICredentialRegistry.ClassInfo = staticcall registry.class_info(output_class)
+    issuer: address = output.issuer
     assert msg.sender == issuer, "pathway: not class issuer"
+    self._check_issuer(issuer)
     assert staticcall registry.is_delegate(issuer, self), "pathway: not delegate"
     groups: uint256 = len(required)
     assert groups != 0, "pathway: no groups"
@@ -213,7 +277,7 @@ def create_pathway(
         output_class | _ACTIVE_BIT | (groups << _GROUPS_SHIFT) | (count << _OPTIONS_SHIFT)
     )
     if inherit_expiry:
-        words[0] |= _INHERIT_BIT
+        words[0] |= _INHERIT_BIT | (output.validity << _VALIDITY_SHIFT)
     per_group: uint256[MAX_GROUPS] = empty(uint256[MAX_GROUPS])
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         option: Option = options[i]
@@ -221,11 +285,16 @@ def create_pathway(
         assert option.class_id != output_class, "pathway: output class as part"
         assert option.min_score <= _MAX_SCORE, "pathway: score out of range"
         # Reverts with "credential: unknown class" for an unknown id.
-        part_issuer: address = (staticcall registry.class_info(option.class_id)).issuer
+        part: ICredentialRegistry.ClassInfo = staticcall registry.class_info(option.class_id)
+        assert not part.transferable, "pathway: transferable part"
         for j: uint256 in range(i, bound=MAX_OPTIONS):
             assert options[j].class_id != option.class_id, "pathway: class listed twice"
         per_group[option.group] += 1
-        packed: uint256 = option.class_id | (option.min_score << 32) | (option.group << 48)
+        packed: uint256 = (
+            option.class_id
+            | (option.min_score << _MIN_SCORE_SHIFT)
+            | (option.group << _GROUP_SHIFT)
+        )
         if i < _HEAD_OPTIONS:
             words[0] |= packed << (_HEAD_OPTIONS_SHIFT + _OPTION_BITS * i)
         else:
@@ -255,13 +324,15 @@ def create_pathway(
 def set_pathway_active(pathway_id: uint256, active: bool):
     """
     @notice Opens or closes a pathway for claims. Only the output class's
-            issuer.
+            issuer, while it holds `ISSUER_ROLE` (the registry refuses a
+            removed issuer's class management alike).
     @param pathway_id The pathway id.
     @param active True to allow claims.
     """
     word: uint256 = self._head(pathway_id)
     issuer: address = (staticcall registry.class_info(word & _U32)).issuer
     assert msg.sender == issuer, "pathway: not class issuer"
+    self._check_issuer(issuer)
     if active:
         word |= _ACTIVE_BIT
     else:
@@ -280,7 +351,7 @@ def claim(pathway_id: uint256, token_ids: DynArray[uint256, MAX_PARTS]) -> uint2
     @param pathway_id The pathway id.
     @param token_ids The parts, in increasing order: the caller's valid
            credentials, each matching an option at or above its minimum
-           score, none twice.
+           score, none twice, none used by an earlier claim of this pathway.
     @return uint256 The pathway credential's token id.
     """
     return self._claim(pathway_id, msg.sender, token_ids)
@@ -293,7 +364,9 @@ def claim_for(
     """
     @notice The output class's issuer (or a delegate of it) claims for a
             learner, who then needs no gas of their own. Every rule of
-            `claim` applies, with `holder` in the caller's place.
+            `claim` applies, with `holder` in the caller's place. A removed
+            issuer's claims are refused by the registry's issue
+            ("credential: issuer removed").
     @param pathway_id The pathway id.
     @param holder The learner.
     @param token_ids The learner's parts, in increasing order.
@@ -329,7 +402,11 @@ def pathway(pathway_id: uint256) -> PathwayInfo:
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         entry: uint256 = unpacked[i]
         options.append(
-            Option(class_id=entry & _U32, min_score=(entry >> 32) & 65_535, group=entry >> 48)
+            Option(
+                class_id=entry & _U32,
+                min_score=(entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK,
+                group=entry >> _GROUP_SHIFT,
+            )
         )
     return PathwayInfo(
         output_class=head & _U32,
@@ -348,13 +425,19 @@ def progress(
     """
     @notice What `holder` has of a pathway: per group the required and
             counted parts, per token given (in any order) why it counts or
-            not (see the PART_ constants), whether a claim with the counted
-            tokens would succeed now, and the credential already claimed
-            (0 for none).
+            not (see the PART_ constants), whether the counted parts meet
+            every group (`complete`), the credential already claimed (0 for
+            none), and whether a claim with the counted parts, in increasing
+            order, would succeed now (`claimable`) or the first reason it
+            would fail (`reason`, see the CLAIM_ constants): everything the
+            claim checks, the registry's issue included (pause, delegation,
+            removed issuer, inactive or closed output class, allowlist, the
+            output class's minimum against the counted parts' average).
     @param pathway_id The pathway id.
     @param holder The learner.
     @param token_ids Tokens to consider (the tooling passes the learner's).
-    @return Progress The groups, the parts, complete, claimed token.
+    @return Progress The groups, the parts, complete, claimed token,
+            claimable, reason.
     """
     words: uint256[_WORDS] = self._load(pathway_id)
     head: uint256 = words[0]
@@ -363,6 +446,8 @@ def progress(
     records: DynArray[uint256, MAX_PARTS] = staticcall registry.credential_words(token_ids)
     counts: uint256[MAX_GROUPS] = empty(uint256[MAX_GROUPS])
     parts: DynArray[uint8, MAX_PARTS] = []
+    score_sum: uint256 = 0
+    counted: uint256 = 0
     for i: uint256 in range(len(token_ids), bound=MAX_PARTS):
         reason: uint8 = self._part_reason(records[i], holder)
         for j: uint256 in range(i, bound=MAX_PARTS):
@@ -373,21 +458,41 @@ def progress(
             entry = self._find(options, count, credential_word._class_id(records[i]))
             if entry == max_value(uint256):
                 reason = PART_NOT_IN_PATHWAY
-            elif credential_word._score(records[i]) < (entry >> 32) & 65_535:
+            elif credential_word._score(records[i]) < (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK:
                 reason = PART_BELOW_MINIMUM
+            elif self._is_used(pathway_id, token_ids[i]):
+                reason = PART_ALREADY_USED
         if reason == PART_COUNTED:
-            counts[entry >> 48] += 1
+            counts[entry >> _GROUP_SHIFT] += 1
+            score_sum += credential_word._score(records[i])
+            counted += 1
         parts.append(reason)
     groups: DynArray[GroupProgress, MAX_GROUPS] = []
-    complete: bool = head & _ACTIVE_BIT != 0
+    complete: bool = True
     for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):
         k: uint256 = (head >> (_REQUIRED_SHIFT + 4 * g)) & 15
         met: bool = counts[g] >= k
         complete = complete and met
         groups.append(GroupProgress(required=k, counted=counts[g], met=met))
     claimed: uint256 = self.claimed_token[pathway_id][holder]
+    # The claim's own checks, in its order, then the registry's issue.
+    reason: uint8 = CLAIM_OK
+    if head & _ACTIVE_BIT == 0:
+        reason = CLAIM_PATHWAY_INACTIVE
+    elif claimed != 0:
+        reason = CLAIM_ALREADY_CLAIMED
+    elif not complete:
+        reason = CLAIM_REQUIREMENTS_NOT_MET
+    else:
+        # `complete` needs a counted part (every group requires one or more).
+        reason = self._issue_blocker(head & _U32, holder, score_sum // counted)
     return Progress(
-        groups=groups, parts=parts, complete=complete and claimed == 0, claimed_token=claimed
+        groups=groups,
+        parts=parts,
+        complete=complete,
+        claimed_token=claimed,
+        claimable=reason == CLAIM_OK,
+        reason=reason,
     )
 
 
@@ -439,8 +544,8 @@ def _load(pathway_id: uint256) -> uint256[_WORDS]:
 @pure
 def _unpack(words: uint256[_WORDS], count: uint256) -> uint256[MAX_OPTIONS]:
     """
-    @dev The options, each as its 52 bits: class id, minimum score << 32,
-         group << 48.
+    @dev The options, each as its 49 bits: class id, minimum score << 32,
+         group << 46.
     @param words The pathway's words.
     @param count The number of options.
     @return uint256[16] The options (unused entries zero).
@@ -465,12 +570,69 @@ def _find(options: uint256[MAX_OPTIONS], count: uint256, class_id: uint256) -> u
     @param options The unpacked options.
     @param count The number of options.
     @param class_id The class of a part.
-    @return uint256 The option's 52 bits.
+    @return uint256 The option's 49 bits.
     """
     for i: uint256 in range(count, bound=MAX_OPTIONS):
         if options[i] & _U32 == class_id:
             return options[i]
     return max_value(uint256)
+
+
+@internal
+@view
+def _check_issuer(issuer: address):
+    """
+    @dev Reverts unless `issuer` still holds the registry's `ISSUER_ROLE`:
+         a removed issuer's pathways would go live again were it
+         re-onboarded.
+    @param issuer The output class's issuer.
+    """
+    assert staticcall IAccessControl(registry.address).hasRole(
+        _ISSUER_ROLE, issuer
+    ), "pathway: issuer removed"
+
+
+@internal
+@view
+def _is_used(pathway_id: uint256, token_id: uint256) -> bool:
+    """
+    @dev Whether a token counted towards the pathway in an earlier claim.
+    @param pathway_id The pathway id.
+    @param token_id The token id.
+    @return bool True if used.
+    """
+    return (self._used[pathway_id][token_id >> 8] >> (token_id & 255)) & 1 != 0
+
+
+@internal
+@view
+def _issue_blocker(output_class: uint256, holder: address, score: uint256) -> uint8:
+    """
+    @dev Why the registry would refuse the claim's issue now, in the order
+         it checks (`issue`, `_operated_class`, `_issuable_class`, `_mint`),
+         or CLAIM_OK.
+    @param output_class The pathway's output class.
+    @param holder The learner, who would receive it.
+    @param score The score the claim would issue with.
+    @return uint8 A CLAIM_ reason.
+    """
+    if staticcall registry.paused():
+        return CLAIM_PAUSED
+    info: ICredentialRegistry.ClassInfo = staticcall registry.class_info(output_class)
+    if not staticcall registry.is_delegate(info.issuer, self):
+        return CLAIM_NOT_DELEGATE
+    if not staticcall IAccessControl(registry.address).hasRole(_ISSUER_ROLE, info.issuer):
+        return CLAIM_ISSUER_REMOVED
+    if not info.active:
+        return CLAIM_CLASS_INACTIVE
+    rules: ICredentialRegistry.ClassRules = staticcall registry.class_rules(output_class)
+    if rules.issue_until != 0 and block.timestamp > rules.issue_until:
+        return CLAIM_ISSUANCE_CLOSED
+    if rules.restricted and not staticcall registry.allowlist(output_class, holder):
+        return CLAIM_NOT_ALLOWLISTED
+    if score < info.min_score:
+        return CLAIM_BELOW_CLASS_MINIMUM
+    return CLAIM_OK
 
 
 @internal
@@ -514,18 +676,22 @@ def _refuse(reason: uint8):
     assert reason != PART_EXPIRED, "pathway: part expired"
     assert reason != PART_NOT_IN_PATHWAY, "pathway: token not in pathway"
     assert reason != PART_BELOW_MINIMUM, "pathway: score below minimum"
+    assert reason != PART_ALREADY_USED, "pathway: part already used"
     raise "pathway: part burned"
 
 
 @internal
 def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MAX_PARTS]) -> uint256:
     """
-    @dev Checks every part and group, then issues through the registry.
-         Written for gas: the success path makes one test per rule, and
-         the messages are built only on failure. No reentrancy guard: the
+    @dev Checks every part and group, marks the parts used, then issues
+         through the registry. Written for gas: the success path makes one
+         test per rule, and the messages are built only on failure. The
+         used-part bitmap is read and written a word at a time: the parts
+         are increasing, so the parts in one word of 256 ids are adjacent
+         and their word is loaded and stored once. No reentrancy guard: the
          only calls are to the registry, which is fixed at deployment and
-         calls nothing back (issuing makes no receiver callback); the claim
-         is recorded right after the issue.
+         calls nothing back (issuing makes no receiver callback); the parts
+         are marked before the issue and the claim recorded right after.
     @param pathway_id The pathway id.
     @param holder The learner.
     @param token_ids The parts, increasing.
@@ -551,6 +717,10 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
     score_sum: uint256 = 0
     earliest: uint256 = max_value(uint256)
     previous: uint256 = 0
+    # The used-part word in hand (index token id >> 8; none yet: a
+    # sentinel no token id reaches) and its bits.
+    used_index: uint256 = max_value(uint256)
+    used: uint256 = 0
     i: uint256 = 0
     for token_id: uint256 in token_ids:
         if token_id <= previous:
@@ -575,7 +745,7 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             != convert(holder, uint256) | credential_word.STATUS_ACTIVE_BITS
             or (expires_at != 0 and block.timestamp >= expires_at)
             or entry == max_value(uint256)
-            or score < (entry >> 32) & 65_535
+            or score < (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK
         ):
             reason: uint8 = self._part_reason(word, holder)
             if reason == PART_COUNTED and entry == max_value(uint256):
@@ -583,26 +753,42 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             elif reason == PART_COUNTED:
                 reason = PART_BELOW_MINIMUM
             self._refuse(reason)
+        if token_id >> 8 != used_index:
+            if used_index != max_value(uint256):
+                self._used[pathway_id][used_index] = used
+            used_index = token_id >> 8
+            used = self._used[pathway_id][used_index]
+        bit: uint256 = 1 << (token_id & 255)
+        assert used & bit == 0, "pathway: part already used"
+        used |= bit
         # Cannot overflow, nor carry from one group's byte into the next: a
-        # counted part's group (`entry >> 48`) is below `MAX_GROUPS` (checked
-        # at creation), so the shift is at most 56, and at most `MAX_PARTS`
-        # (16) parts add one each to a byte.
-        counted = unsafe_add(counted, 1 << (8 * (entry >> 48)))
+        # counted part's group (`entry >> _GROUP_SHIFT`) is below
+        # `MAX_GROUPS` (checked at creation), so the shift is at most 56, and
+        # at most `MAX_PARTS` (16) parts add one each to a byte.
+        counted = unsafe_add(counted, 1 << (8 * (entry >> _GROUP_SHIFT)))
         # Cannot overflow: at most 16 scores of 16 bits each.
         score_sum = unsafe_add(score_sum, score)
         if expires_at != 0 and expires_at < earliest:
             earliest = expires_at
     for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):
         assert (counted >> (8 * g)) & 255 >= (head >> (_REQUIRED_SHIFT + 4 * g)) & 15, "pathway: requirements not met"
+    # Groups are met, so a part was counted and a used word is in hand.
+    self._used[pathway_id][used_index] = used
+    # The expiry, given to the issue when the parts' earliest comes before
+    # the class's validity (0: the class's validity). The earliest is in the
+    # future: every part was checked not expired.
+    expires_at: uint256 = 0
+    if head & _INHERIT_BIT != 0 and earliest != max_value(uint256):
+        validity: uint256 = (head >> _VALIDITY_SHIFT) & _VALIDITY_MASK
+        if validity == 0 or earliest < block.timestamp + validity:
+            expires_at = earliest
     token: uint256 = extcall registry.issue(
-        head & _U32, holder, score_sum // len(token_ids), keccak256(abi_encode(pathway_id, token_ids))
+        head & _U32,
+        holder,
+        score_sum // len(token_ids),
+        keccak256(abi_encode(pathway_id, token_ids)),
+        expires_at,
     )
     self.claimed_token[pathway_id][holder] = token
-    if head & _INHERIT_BIT != 0 and earliest != max_value(uint256):
-        issued_expiry: uint256 = (
-            (staticcall registry.credential_words([token]))[0] >> credential_word.EXPIRY_SHIFT
-        ) & credential_word.EXPIRY_MASK
-        if issued_expiry == 0 or earliest < issued_expiry:
-            extcall registry.renew(token, earliest)
     log PathwayClaimed(pathway_id=pathway_id, holder=holder, token_id=token)
     return token

@@ -341,6 +341,11 @@ def _pathway(entry: Any, index: int, classes: dict[str, ClassSpec]) -> PathwaySp
         for option in options:
             if option.slug == output:
                 raise CatalogError(at, "options", option.slug, "the output class cannot be a part")
+            if classes[option.slug].transferable:
+                # The pathway registry refuses it ("pathway: transferable part").
+                raise CatalogError(
+                    at, "options", option.slug, "a transferable class cannot be a part"
+                )
             if option.slug in seen:
                 raise CatalogError(at, "options", option.slug, "listed twice in the pathway")
             seen.add(option.slug)

@@ -8,6 +8,7 @@ lists, the best valid credential the wallet holds is offered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from eth_abi.abi import decode
@@ -20,17 +21,67 @@ from credstack.registry import Credential, Registry, Status
 from credstack.send import as_sender
 
 MAX_PARTS = 16
+
+
+class PartReason(IntEnum):
+    """Why a token given to `progress` counts or not (the contract's PART_
+    constants)."""
+
+    COUNTED = 0
+    UNKNOWN = 1
+    NOT_HOLDER = 2
+    SUSPENDED = 3
+    REVOKED = 4
+    EXPIRED = 5
+    BURNED = 6
+    NOT_IN_PATHWAY = 7
+    BELOW_MINIMUM = 8
+    USED_TWICE = 9
+    ALREADY_USED = 10
+
+
+class ClaimReason(IntEnum):
+    """The first reason a claim with the counted parts would fail now (the
+    contract's CLAIM_ constants), in the order the claim checks them."""
+
+    OK = 0
+    PATHWAY_INACTIVE = 1
+    ALREADY_CLAIMED = 2
+    REQUIREMENTS_NOT_MET = 3
+    PAUSED = 4
+    NOT_DELEGATE = 5
+    ISSUER_REMOVED = 6
+    CLASS_INACTIVE = 7
+    ISSUANCE_CLOSED = 8
+    NOT_ALLOWLISTED = 9
+    BELOW_CLASS_MINIMUM = 10
+
+
 PART_REASONS = {
-    0: "counts",
-    1: "unknown token",
-    2: "not the holder's",
-    3: "suspended",
-    4: "revoked",
-    5: "expired",
-    6: "burned",
-    7: "not in the pathway",
-    8: "below the option's minimum",
-    9: "given twice",
+    PartReason.COUNTED: "counts",
+    PartReason.UNKNOWN: "unknown token",
+    PartReason.NOT_HOLDER: "not the holder's",
+    PartReason.SUSPENDED: "suspended",
+    PartReason.REVOKED: "revoked",
+    PartReason.EXPIRED: "expired",
+    PartReason.BURNED: "burned",
+    PartReason.NOT_IN_PATHWAY: "not in the pathway",
+    PartReason.BELOW_MINIMUM: "below the option's minimum",
+    PartReason.USED_TWICE: "given twice",
+    PartReason.ALREADY_USED: "already used for this pathway (by a claim of this or another wallet)",
+}
+CLAIM_REASONS = {
+    ClaimReason.OK: "claimable now",
+    ClaimReason.ALREADY_CLAIMED: "already claimed by this wallet",
+    ClaimReason.PATHWAY_INACTIVE: "the pathway is inactive",
+    ClaimReason.REQUIREMENTS_NOT_MET: "requirements not met",
+    ClaimReason.PAUSED: "the registry is paused",
+    ClaimReason.NOT_DELEGATE: "the pathway registry is not the issuer's delegate",
+    ClaimReason.ISSUER_REMOVED: "the output class's issuer was removed",
+    ClaimReason.CLASS_INACTIVE: "the output class is inactive",
+    ClaimReason.ISSUANCE_CLOSED: "the output class's issuance has closed",
+    ClaimReason.NOT_ALLOWLISTED: "the holder is not on the output class's allowlist",
+    ClaimReason.BELOW_CLASS_MINIMUM: "the parts' average score is below the output class's minimum",
 }
 NAME = "PathwayRegistry"
 
@@ -65,10 +116,12 @@ class Progress:
     pathway_id: int
     holder: str
     tokens: tuple[int, ...]
-    reasons: tuple[int, ...]
+    reasons: tuple[PartReason, ...]
     groups: tuple[GroupProgress, ...]
-    complete: bool
+    complete: bool  # the counted parts meet every group
     claimed_token: int
+    claimable: bool  # a claim with the counted parts would succeed now
+    reason: ClaimReason  # the first reason it would not (OK when claimable)
 
     @property
     def parts_held(self) -> int:
@@ -192,12 +245,14 @@ class Pathways:
             pathway_id=pathway_id,
             holder=holder,
             tokens=tuple(token_ids),
-            reasons=tuple(int(r) for r in result.parts),
+            reasons=tuple(PartReason(int(r)) for r in result.parts),
             groups=tuple(
                 GroupProgress(int(g.required), int(g.counted), bool(g.met)) for g in result.groups
             ),
             complete=bool(result.complete),
             claimed_token=int(result.claimed_token),
+            claimable=bool(result.claimable),
+            reason=ClaimReason(int(result.reason)),
         )
 
     def claimed(self, pathway_id: int | None = None) -> dict[tuple[int, str], int]:
@@ -233,18 +288,30 @@ class Pathways:
                     f"{holder} already holds a credential of the pathway's class (token "
                     f"{credential.token_id}): one per learner"
                 )
-        if not self.active(pathway_id):
+        if progress.reason == ClaimReason.PATHWAY_INACTIVE:
             raise CredstackError(f"pathway {pathway_id} is inactive")
-        if not progress.complete:
+        if progress.reason == ClaimReason.REQUIREMENTS_NOT_MET:
             missing = [
                 f"group {i + 1} needs {g.required - g.counted} more"
                 for i, g in enumerate(progress.groups)
                 if not g.met
             ]
+            used = sum(r == PartReason.ALREADY_USED for r in progress.reasons)
+            if used:
+                missing.append(f"{used} part(s) already used for this pathway")
             raise CredstackError(
                 f"{holder} does not meet pathway {pathway_id} yet: " + "; ".join(missing)
             )
-        parts = [t for t, r in zip(progress.tokens, progress.reasons, strict=True) if r == 0]
+        if not progress.claimable:
+            raise CredstackError(
+                f"pathway {pathway_id} cannot be claimed for {holder} now: "
+                f"{CLAIM_REASONS[progress.reason]}"
+            )
+        parts = [
+            t
+            for t, r in zip(progress.tokens, progress.reasons, strict=True)
+            if r == PartReason.COUNTED
+        ]
         sender = as_sender(sender)
         if sender.address.lower() == holder.lower():
             receipt = sender.send(self.contract.claim, pathway_id, parts)

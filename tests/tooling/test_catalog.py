@@ -179,21 +179,24 @@ def test_apply__changed_description__updates_uri(
 def test_apply__fixed_field_changed__drift_reported_nothing_sent(
     deployed: Any, invoke: Any, accounts: Any, tmp_path: Path
 ) -> None:
+    # The mentor pass: no pathway lists it (a transferable class cannot be a
+    # part, so the catalog would refuse a pathway option made transferable).
     data = example()
-    data["classes"][1]["min_score"] = 80
-    data["classes"][1]["transferable"] = True
+    assert data["classes"][6]["slug"] == "mentor-session-pass"
+    data["classes"][6]["min_score"] = 80
+    data["classes"][6]["transferable"] = False
     path = write_catalog(tmp_path, data)
-    nonce = accounts[1].nonce
-    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+    nonce = accounts[2].nonce
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::2", "--yes")
     assert result.exit_code == 0, result.output
     assert (
-        "[DRIFT] sql-querying: min_score is 75 on chain, 80 in the catalog; fixed at creation: "
-        "give the changed class a new slug" in result.output
+        "[DRIFT] mentor-session-pass: min_score is 0 on chain, 80 in the catalog; fixed at "
+        "creation: give the changed class a new slug" in result.output
     )
-    assert "[DRIFT] sql-querying: transferable is False on chain, True in the catalog" in (
+    assert "[DRIFT] mentor-session-pass: transferable is True on chain, False in the catalog" in (
         result.output
     )
-    assert accounts[1].nonce == nonce
+    assert accounts[2].nonce == nonce
 
 
 def test_apply__other_issuers_class__needs_that_issuer(

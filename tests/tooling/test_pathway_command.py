@@ -69,6 +69,8 @@ def test_catalog__example_pathway() -> None:
         (lambda p: p["groups"][0]["options"].append("nope"), "'nope': not a class of this"),
         (lambda p: p["groups"][0]["options"].append({"class": "mentor-session-pass",
                                                       "min_score": 101}), "min_score' = 101"),
+        (lambda p: p["groups"][1]["options"].append("mentor-session-pass"),
+         "field 'options' = 'mentor-session-pass': a transferable class cannot be a part"),
         (lambda p: p.update(colour="red"), "field 'colour' = 'red': unknown field"),
         (lambda p: p.update(groups=[]), "field 'groups' = 0: 1 to 8 groups"),
     ],
@@ -176,8 +178,36 @@ def test_progress__finds_tokens_and_says_what_is_missing(
         invoke(pathway_cli.cli, "progress", "--holder", learner, "--pathway", SLUG, "--json").output
     )
     assert (doc["parts_held"], doc["parts_required"], doc["complete"]) == (3, 4, False)
+    assert (doc["claimable"], doc["reason"]) == (False, "requirements_not_met")
     assert [g["met"] for g in doc["groups"]] == [True, False]
     assert [t["reason"] for t in doc["tokens"]] == ["counts"] * 3
+    assert "not claimable now: requirements not met" in result.output
+
+
+def test_progress__complete_but_paused__not_claimable_and_claim_refused_before_sending(
+    deployed: Any, invoke: Any, learner: str, deployed_registry: Any, accounts: Any
+) -> None:
+    """The groups are met, but the registry is paused: progress says so, and
+    the claim is refused before anything is sent."""
+    give(deployed, deployed_registry, accounts, learner, "python-data-wrangling", 8_000)
+    guardian = accounts[6]  # the example catalog's guardian (TEST::6)
+    deployed_registry.pause(sender=guardian)
+    result = invoke(pathway_cli.cli, "progress", "--holder", learner, "--pathway", SLUG)
+    assert result.exit_code == 0, result.output
+    assert "not claimable now: the registry is paused" in result.output
+    doc = json.loads(
+        invoke(pathway_cli.cli, "progress", "--holder", learner, "--pathway", SLUG, "--json").output
+    )
+    assert (doc["complete"], doc["claimable"], doc["reason"]) == (True, False, "paused")
+    nonce = accounts[1].nonce
+    result = invoke(
+        pathway_cli.cli, "claim", "--pathway", SLUG, "--holder", learner,
+        "--account", "TEST::1", "--yes",
+    )  # fmt: skip
+    assert error_line(result) == (
+        f"error: pathway 1 cannot be claimed for {learner} now: the registry is paused"
+    )
+    assert accounts[1].nonce == nonce
 
 
 def test_claim__incomplete__refused_before_sending(

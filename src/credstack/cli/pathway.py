@@ -19,7 +19,7 @@ from credstack.cli.common import (
 from credstack.context import Context
 from credstack.errors import CredstackError, InputError, RowError
 from credstack.inputs import address_problem
-from credstack.pathways import PART_REASONS, Pathways, Progress
+from credstack.pathways import CLAIM_REASONS, PART_REASONS, PartReason, Pathways, Progress
 from credstack.units import format_percent
 
 
@@ -80,8 +80,8 @@ def describe(ctx: Context, pathways: Pathways, label: str, progress: Progress) -
                 "token_id": token_id,
                 "class": names.get(credential.class_id, output).name,
                 "score": format_percent(credential.score),
-                "counts": reason == 0,
-                "reason": PART_REASONS.get(reason, str(reason)),
+                "counts": reason == PartReason.COUNTED,
+                "reason": PART_REASONS[reason],
             }
         )
     return {
@@ -92,6 +92,9 @@ def describe(ctx: Context, pathways: Pathways, label: str, progress: Progress) -
         "parts_held": progress.parts_held,
         "parts_required": progress.parts_required,
         "complete": progress.complete,
+        "claimable": progress.claimable,
+        "reason": progress.reason.name.lower(),
+        "why": CLAIM_REASONS[progress.reason],
         "claimed_token": progress.claimed_token or None,
         "groups": groups,
         "tokens": tokens,
@@ -120,8 +123,10 @@ def print_progress(doc: dict[str, Any]) -> None:
         out.print(f"  token {token['token_id']} {what}: {token['reason']}")
     if doc["claimed_token"]:
         out.print(f"  claimed: token {doc['claimed_token']}")
-    elif doc["complete"]:
-        out.print("  complete: `ape run pathway claim` issues the pathway credential")
+    elif doc["claimable"]:
+        out.print("  claimable: `ape run pathway claim` issues the pathway credential")
+    else:
+        out.print(f"  not claimable now: {doc['why']}")
     out.print("  (* cross-credit: another issuer's class)")
 
 
@@ -165,7 +170,7 @@ def claim(ctx: Context, pathway: str, holder: str | None, account: Any, yes: boo
     [(label, pathway_id)] = _pathway_ids(ctx, pathway)
     progress = pathways.progress(pathway_id, holder)
     print_progress(describe(ctx, pathways, label, progress))
-    if progress.complete:
+    if progress.claimable:
         confirm(f"Claim {label} for {holder} from {account.address}?", yes)
     token_id, parts = pathways.claim(pathway_id, holder, account)
     console().print(

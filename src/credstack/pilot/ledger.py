@@ -34,6 +34,8 @@ class Learner:
     wallets: int = 1  # 2 after a key recovery
     pathway_token: int = 0  # the pathway credential, once claimed
     claimant: str = ""  # the wallet that claimed it
+    # The parts that claim used: they never count towards the pathway again.
+    pathway_parts: tuple[int, ...] = ()
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week

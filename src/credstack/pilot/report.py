@@ -150,7 +150,7 @@ def cross_check(
     sampled = rng.sample(ledger.learners, min(10, len(ledger.learners)))
     progress_ok = True
     for learner in sampled:
-        held, parts = pathway_parts(world, ledger, learner)
+        held, parts = pathway_parts(world, ledger, learner, unused_only=True)
         view = world.pathways.progress(world.pathway_id, learner.address, parts)
         claimed_here = learner.pathway_token if learner.claimant == learner.address else 0
         progress_ok &= view.claimed_token == claimed_here

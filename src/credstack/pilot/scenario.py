@@ -322,9 +322,13 @@ def recover_keys(world: World, ledger: Ledger, rng: random.Random, week: int) ->
 # The pathway
 
 
-def pathway_parts(world: World, ledger: Ledger, learner: Learner) -> tuple[int, list[int]]:
+def pathway_parts(
+    world: World, ledger: Ledger, learner: Learner, unused_only: bool = False
+) -> tuple[int, list[int]]:
     """(required parts the learner holds now, the tokens that make them)
-    by the catalog's pathway rules and the simulation's own records."""
+    by the catalog's pathway rules and the simulation's own records. With
+    ``unused_only``, as the contract's progress counts them: without the parts
+    the learner's claim used (the contract marks them used)."""
     spec = world.catalog.pathways[PATHWAY]
     now = world.now()
     held = 0
@@ -334,6 +338,7 @@ def pathway_parts(world: World, ledger: Ledger, learner: Learner) -> tuple[int, 
             learner.tokens[o.slug]
             for o in group.options
             if o.slug in learner.tokens
+            and not (unused_only and learner.tokens[o.slug] in learner.pathway_parts)
             and ledger.valid(learner.tokens[o.slug], now)
             and ledger.scores[learner.tokens[o.slug]] >= o.min_score
         ]
@@ -368,6 +373,7 @@ def claim_pathways(world: World, ledger: Ledger, rng: random.Random, week: int) 
         token_id, parts = world.pathways.claim(world.pathway_id, learner.address, signer)
         learner.pathway_token = token_id
         learner.claimant = learner.address
+        learner.pathway_parts = tuple(parts)
         ledger.tally.attempts[spec.output] += 1
         ledger.tally.issued[spec.output] += 1
         score = sum(ledger.scores[t] for t in parts) // len(parts)
