@@ -22,7 +22,8 @@
         address) while the registry keeps the record for auditors.
         Suspension keeps the token and can be undone. Expiry is derived from
         time and keeps the token; the issuer renews it. A holder may burn a
-        credential they no longer want shown. `tokenURI` is live: a base64
+        credential they no longer want shown (not while it is suspended),
+        and a burned record can still be revoked. `tokenURI` is live: a base64
         JSON document with the current status, drawn by the
         `CredentialRenderer` fixed at deployment; changes emit ERC-4906
         `MetadataUpdate`.
@@ -417,15 +418,15 @@ def set_guardian(guardian_: address):
 @external
 def force_revoke(token_id: uint256, reason: String[256]):
     """
-    @notice Governance revokes any credential in a wallet, of any class,
-            revocable or not, e.g. for fraud. As `revoke`: the token leaves
-            the wallet and the event keeps the reason.
+    @notice Governance revokes any credential, of any class, revocable or
+            not, e.g. for fraud. As `revoke`: the token leaves the wallet,
+            the event keeps the reason, and a burned record is revoked too.
     @param token_id The token id.
     @param reason Why (required).
     """
     self._check_admin()
     word: uint256 = self._tokens[token_id]
-    self._check_held(word)
+    self._revocable_class_of(word)
     self._revoke(token_id, word, reason)
 
 
@@ -643,11 +644,13 @@ def revoke(token_id: uint256, reason: String[256]):
     @notice Revokes a credential for good. The token leaves the holder's
             wallet (Transfer to the zero address); `credential` and
             `status_of` keep the record, and the event keeps the reason.
+            A credential its holder burned can still be revoked: the record
+            then reads revoked (no second Transfer: it left the wallet).
     @param token_id The token id.
     @param reason Why, for the holder and auditors (required).
     """
     word: uint256 = self._tokens[token_id]
-    klass: uint256 = self._operated_class(self._held_class_of(word))
+    klass: uint256 = self._operated_class(self._revocable_class_of(word))
     assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
     self._revoke(token_id, word, reason)
 
@@ -722,13 +725,15 @@ def renew(token_id: uint256, expires_at: uint256):
 def burn(token_id: uint256):
     """
     @notice The holder removes a credential they no longer want shown. The
-            record stays, with status burned.
+            record stays, with status burned. Refused while suspended: the
+            issuer has a question open, and may still revoke a burned one.
     @param token_id The token id.
     """
     word: uint256 = self._tokens[token_id]
     self._check_held(word)
     holder: address = credential_word._holder(word)
     assert msg.sender == holder, "credential: not holder"
+    assert credential_word._stored_status(word) != STATUS_SUSPENDED, "credential: suspended"
     # `credential_word._with_status`, inline (see the import).
     self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
         convert(STATUS_BURNED, uint256) << credential_word.STATUS_SHIFT
@@ -1253,7 +1258,8 @@ def _mint(
 @internal
 def _revoke(token_id: uint256, word: uint256, reason: String[256]):
     """
-    @dev Revokes a held credential: status revoked, out of the wallet,
+    @dev Revokes a held or burned credential: status revoked, out of the
+         wallet (a burned one left it already: not counted out twice),
          event with the reason.
     @param token_id The token id.
     @param word The credential's storage word.
@@ -1265,7 +1271,8 @@ def _revoke(token_id: uint256, word: uint256, reason: String[256]):
     self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
         convert(STATUS_REVOKED, uint256) << credential_word.STATUS_SHIFT
     )
-    self._remove(holder, token_id)
+    if credential_word._stored_status(word) != STATUS_BURNED:
+        self._remove(holder, token_id)
     log CredentialRevoked(
         token_id=token_id, class_id=credential_word._class_id(word), holder=holder, reason=reason
     )
@@ -1275,7 +1282,7 @@ def _revoke(token_id: uint256, word: uint256, reason: String[256]):
 @internal
 def _remove(holder: address, token_id: uint256):
     """
-    @dev Takes a revoked or burned token out of the holder's wallet.
+    @dev Takes a revoked or burned token out of the holder's wallet, once.
     @param holder The holder.
     @param token_id The token id.
     """
@@ -1283,7 +1290,8 @@ def _remove(holder: address, token_id: uint256):
     # (`_check_held`), so it is counted in the holder's balance.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
     # Cannot carry into the paused bit: a token leaves a wallet at most once
-    # (revoked and burned are final), so the removed count (bits 64..127)
+    # (revoked is final; burned only turns revoked, without `_remove`), so
+    # the removed count (bits 64..127)
     # never exceeds the issued count, which fits in 64 bits.
     self._supply = unsafe_add(self._supply, _REMOVED_ONE)
     log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
@@ -1360,6 +1368,21 @@ def _held_class_of(word: uint256) -> uint256:
     @return uint256 The class id.
     """
     self._check_held(word)
+    return credential_word._class_id(word)
+
+
+@internal
+@pure
+def _revocable_class_of(word: uint256) -> uint256:
+    """
+    @dev The class of a credential that may still be revoked: in a wallet,
+         or burned by its holder (burning does not escape revocation).
+    @param word The credential's storage word.
+    @return uint256 The class id.
+    """
+    status: uint8 = credential_word._stored_status(word)
+    assert status != STATUS_NONE, "credential: nonexistent token"
+    assert status != STATUS_REVOKED, "credential: revoked"
     return credential_word._class_id(word)
 
 

@@ -83,6 +83,16 @@ def test_token_uri__burned(registry: Any, soulbound_token: int, learner: Any) ->
     assert attributes(decode(registry.tokenURI(soulbound_token)))["status"] == "burned"
 
 
+def test_token_uri__burned_then_revoked(
+    registry: Any, soulbound_token: int, issuer: Any, learner: Any
+) -> None:
+    registry.burn(soulbound_token, sender=learner)
+    registry.revoke(soulbound_token, "issued in error", sender=issuer)
+    document = decode(registry.tokenURI(soulbound_token))
+    assert attributes(document)["status"] == "revoked"
+    assert document["description"].endswith("Status: revoked.")
+
+
 def test_token_uri__follows_class_uri(
     registry: Any, soulbound_class: int, soulbound_token: int, issuer: Any
 ) -> None:
