@@ -102,13 +102,13 @@ from .interfaces import ICredentialRenderer
 from .utils import credential_word
 
 
+# @dev `grantRole`, `revokeRole` and `renounceRole` are written here, over
+# the module's internals, so that every change of `ISSUER_ROLE` also counts
+# in the issuer's word (see `_issuers`).
 exports: (
     access_control.DEFAULT_ADMIN_ROLE,
     access_control.hasRole,
     access_control.getRoleAdmin,
-    access_control.grantRole,
-    access_control.revokeRole,
-    access_control.renounceRole,
     access_control.set_role_admin,
 )
 
@@ -219,8 +219,12 @@ guardian: public(address)
 # @dev Number of classes created; class ids run from 1 to `class_count`.
 class_count: public(uint256)
 
-# @dev issuer => delegate => may issue and manage the issuer's classes.
-is_delegate: public(HashMap[address, HashMap[address, bool]])
+# @dev issuer => delegate => the issuer's word (`_issuers`) when the
+# delegate was named, 0 for none. The delegate may issue and manage the
+# issuer's classes while this equals the issuer's word: one comparison
+# checks the delegation, the role and that the role was not taken away and
+# given back since (a removal does not leave old delegates armed).
+_delegations: HashMap[address, HashMap[address, uint256]]
 
 _classes: HashMap[uint256, uint256]
 _class_names: HashMap[uint256, String[64]]
@@ -235,6 +239,12 @@ _supply: uint256
 
 # @dev class id => account => may receive the class while it is restricted.
 allowlist: public(HashMap[uint256, HashMap[address, bool]])
+
+# @dev issuer => how many times `ISSUER_ROLE` was granted to it or taken
+# from it: odd while it holds the role (kept with `hasRole` by
+# `grantRole`, `revokeRole` and `renounceRole`). Each removal makes the
+# word one that no delegation holds, so delegations end with the role.
+_issuers: HashMap[address, uint256]
 
 
 # EVENTS #
@@ -416,6 +426,47 @@ def set_guardian(guardian_: address):
 
 
 @external
+def grantRole(role: bytes32, account: address):
+    """
+    @notice Grants `role` to `account` (the caller needs `role`'s admin
+            role). Granting `ISSUER_ROLE` again after a removal starts the
+            issuer with no delegates.
+    @param role The role.
+    @param account The account.
+    """
+    access_control._check_role(access_control.getRoleAdmin[role], msg.sender)
+    if role == ISSUER_ROLE and not access_control.hasRole[role][account]:
+        # Even to odd: holds the role.
+        self._issuers[account] += 1
+    access_control._grant_role(role, account)
+
+
+@external
+def revokeRole(role: bytes32, account: address):
+    """
+    @notice Revokes `role` from `account` (the caller needs `role`'s admin
+            role). Revoking `ISSUER_ROLE` ends every delegation of the
+            issuer.
+    @param role The role.
+    @param account The account.
+    """
+    access_control._check_role(access_control.getRoleAdmin[role], msg.sender)
+    self._revoke_role(role, account)
+
+
+@external
+def renounceRole(role: bytes32, account: address):
+    """
+    @notice The caller gives up `role`; for `ISSUER_ROLE` its delegations
+            end too.
+    @param role The role.
+    @param account The caller's own address.
+    """
+    assert account == msg.sender, "access_control: can only renounce roles for itself"
+    self._revoke_role(role, account)
+
+
+@external
 def force_revoke(token_id: uint256, reason: String[256]):
     """
     @notice Governance revokes any credential, of any class, revocable or
@@ -475,12 +526,20 @@ def set_allowlist(class_id: uint256, accounts: DynArray[address, ALLOWLIST_CHUNK
 def set_delegate(delegate: address, allowed: bool):
     """
     @notice Lets `delegate` issue and manage the caller's classes, or stops it.
+            Naming needs `ISSUER_ROLE`; an issuer that was removed may still
+            remove delegates (though its removal already ended them).
     @param delegate The delegate's address.
     @param allowed True to name the delegate, False to remove it.
     """
-    assert access_control.hasRole[ISSUER_ROLE][msg.sender], "credential: not issuer"
+    issuer_word: uint256 = self._issuers[msg.sender]
+    if allowed:
+        assert issuer_word & 1 != 0, "credential: not issuer"
+    else:
+        assert issuer_word != 0, "credential: not issuer"
     assert delegate != empty(address), "credential: zero address"
-    self.is_delegate[msg.sender][delegate] = allowed
+    if not allowed:
+        issuer_word = 0
+    self._delegations[msg.sender][delegate] = issuer_word
     log DelegateSet(issuer=msg.sender, delegate=delegate, allowed=allowed)
 
 
@@ -918,6 +977,21 @@ def class_info(class_id: uint256) -> ICredentialRegistry.ClassInfo:
 
 @external
 @view
+def is_delegate(issuer: address, delegate: address) -> bool:
+    """
+    @notice Whether `delegate` may now issue and manage `issuer`'s classes:
+            named by the issuer since it last received `ISSUER_ROLE`, not
+            removed, and the issuer still holds the role.
+    @param issuer The issuer.
+    @param delegate The delegate.
+    @return bool True if the delegation is live.
+    """
+    delegation: uint256 = self._delegations[issuer][delegate]
+    return delegation != 0 and delegation == self._issuers[issuer]
+
+
+@external
+@view
 def class_rules(class_id: uint256) -> ICredentialRegistry.ClassRules:
     """
     @notice The closed-pilot rules of a class (see `set_class_rules`).
@@ -1113,9 +1187,16 @@ def _operated_class(class_id: uint256) -> uint256:
     """
     word: uint256 = self._class_word(class_id)
     issuer: address = self._issuer_of(word)
+    # Odd while the issuer holds `ISSUER_ROLE` (see `_issuers`).
+    issuer_word: uint256 = self._issuers[issuer]
     if msg.sender != issuer:
-        assert self.is_delegate[issuer][msg.sender], "credential: not class issuer"
-    assert access_control.hasRole[ISSUER_ROLE][issuer], "credential: issuer removed"
+        delegation: uint256 = self._delegations[issuer][msg.sender]
+        # A live delegation equals the issuer's word; one named before the
+        # issuer's removal says "issuer removed" while the role is gone.
+        assert delegation == issuer_word or (
+            delegation != 0 and issuer_word & 1 == 0
+        ), "credential: not class issuer"
+    assert issuer_word & 1 != 0, "credential: issuer removed"
     return word
 
 
@@ -1197,6 +1278,20 @@ def _check_receiver(klass: uint256, class_id: uint256, receiver: address):
     """
     if klass & _RESTRICTED_BIT != 0:
         assert self.allowlist[class_id][receiver], "credential: receiver not allowlisted"
+
+
+@internal
+def _revoke_role(role: bytes32, account: address):
+    """
+    @dev `access_control._revoke_role`, counting a removal of `ISSUER_ROLE`
+         in the issuer's word, which ends its delegations.
+    @param role The role.
+    @param account The account.
+    """
+    if role == ISSUER_ROLE and access_control.hasRole[role][account]:
+        # Odd to even: no delegation holds an even word.
+        self._issuers[account] += 1
+    access_control._revoke_role(role, account)
 
 
 # INTERNAL: CREDENTIALS #

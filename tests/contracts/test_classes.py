@@ -205,3 +205,88 @@ def test_delegate__of_one_issuer_cannot_manage_another(
     other_class = create_class(sender=other_issuer)
     with ape.reverts("credential: not class issuer"):
         registry.set_class_active(other_class, False, sender=delegate)
+
+
+# Delegations do not outlive the issuer role (issue 12, finding 4)
+
+
+def remove_issuer(registry: Any, how: str, admin: Any, issuer: Any) -> None:
+    """Every path that takes the issuer role away."""
+    role = registry.ISSUER_ROLE()
+    if how == "revokeRole":
+        registry.revokeRole(role, issuer, sender=admin)
+    else:
+        registry.renounceRole(role, issuer, sender=issuer)
+    assert not registry.hasRole(role, issuer)
+
+
+@pytest.mark.parametrize("how", ["revokeRole", "renounceRole"])
+def test_regranted_issuer__starts_with_no_delegates(
+    registry: Any,
+    soulbound_class: int,
+    admin: Any,
+    issuer: Any,
+    delegate: Any,
+    learner: Any,
+    how: str,
+) -> None:
+    """A leaked delegate key is not re-armed by granting the role again."""
+    remove_issuer(registry, how, admin, issuer)
+    assert registry.is_delegate(issuer, delegate) is False
+    registry.grantRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, delegate) is False
+    with ape.reverts("credential: not class issuer"):
+        registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+    with ape.reverts("credential: not class issuer"):
+        registry.set_class_active(soulbound_class, False, sender=delegate)
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=issuer)
+    # Named again, the delegate acts again.
+    registry.set_delegate(delegate, True, sender=issuer)
+    assert registry.is_delegate(issuer, delegate) is True
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+
+
+@pytest.mark.parametrize("how", ["revokeRole", "renounceRole"])
+def test_removed_issuer__may_remove_delegates_only(
+    registry: Any, admin: Any, issuer: Any, delegate: Any, stranger: Any, how: str
+) -> None:
+    remove_issuer(registry, how, admin, issuer)
+    tx = registry.set_delegate(delegate, False, sender=issuer)
+    [event] = registry.DelegateSet.from_receipt(tx)
+    assert (event.issuer, event.delegate, bool(event.allowed)) == (
+        issuer.address,
+        delegate.address,
+        False,
+    )
+    with ape.reverts("credential: not issuer"):
+        registry.set_delegate(stranger, True, sender=issuer)
+    assert registry.is_delegate(issuer, delegate) is False
+
+
+def test_set_delegate__removal_by_never_issuer__reverts(
+    registry: Any, stranger: Any, learner: Any
+) -> None:
+    with ape.reverts("credential: not issuer"):
+        registry.set_delegate(learner, False, sender=stranger)
+
+
+def test_delegations__survive_what_does_not_remove_the_issuer(
+    registry: Any,
+    soulbound_class: int,
+    admin: Any,
+    issuer: Any,
+    other_issuer: Any,
+    delegate: Any,
+    stranger: Any,
+    learner: Any,
+) -> None:
+    """A grant to a current issuer, a revoke of a non-holder, another
+    issuer's removal and another role's changes leave the delegation be."""
+    role = registry.ISSUER_ROLE()
+    registry.grantRole(role, issuer, sender=admin)
+    registry.revokeRole(role, stranger, sender=admin)
+    registry.revokeRole(role, other_issuer, sender=admin)
+    registry.grantRole(registry.DEFAULT_ADMIN_ROLE(), issuer, sender=admin)
+    registry.revokeRole(registry.DEFAULT_ADMIN_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, delegate) is True
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
