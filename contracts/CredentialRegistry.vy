@@ -555,9 +555,11 @@ def create_class(
     """
     @notice Creates a credential class, active at once, with the caller as
             its issuer. Transferability and revocability are fixed for life.
-    @param name The class name, shown in wallets (no double quote, backslash or
-           control character: it goes into JSON verbatim).
-    @param uri The class metadata URI (the Open Badges achievement JSON).
+    @param name The class name, shown in wallets (well-formed UTF-8 with no
+           double quote, backslash or control character: it goes into JSON
+           verbatim).
+    @param uri The class metadata URI (the Open Badges achievement JSON;
+           the same rule).
     @param transferable False for soulbound credentials.
     @param revocable Whether credentials of this class may be revoked or
            suspended.
@@ -1243,17 +1245,16 @@ def _issuer_of(klass: uint256) -> address:
 
 
 @internal
-@pure
+@view
 def _check_text(text: String[256]):
     """
-    @dev Names and URIs go into the `tokenURI` JSON verbatim, so they may
-         not hold a quote, a backslash or a control character.
+    @dev Names and URIs go into the `tokenURI` JSON verbatim, so they must
+         be well-formed UTF-8 without a quote, a backslash or a control
+         character. The renderer, which writes that JSON, checks (and
+         reverts with the reason); the check's code lives there, not here.
     @param text The string to check.
     """
-    raw: Bytes[256] = convert(text, Bytes[256])
-    for i: uint256 in range(len(raw), bound=256):
-        c: uint256 = convert(slice(raw, i, 1), uint256)
-        assert c >= 32 and c != 34 and c != 92, "credential: invalid character"
+    assert staticcall renderer.check_text(text)
 
 
 @internal

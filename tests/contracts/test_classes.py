@@ -290,3 +290,83 @@ def test_delegations__survive_what_does_not_remove_the_issuer(
     registry.revokeRole(registry.DEFAULT_ADMIN_ROLE(), issuer, sender=admin)
     assert registry.is_delegate(issuer, delegate) is True
     registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+
+
+# Class text must be UTF-8 (issue 12, finding 5)
+
+# Any ABI client can send bytes that are not UTF-8 where a string goes: the
+# ABI encodes `string` and `bytes` alike, so these tests encode as `bytes`.
+NOT_UTF8 = [
+    b"\x80",  # a continuation byte alone
+    b"\xbf",
+    b"\xc0\xaf",  # overlong "/"
+    b"\xc1\xbf",
+    b"\xc3",  # truncated at the end
+    b"\xc3(",  # lead byte, then no continuation
+    b"\xe0\x80\xaf",  # overlong, three bytes
+    b"\xe0\x9f\xbf",
+    b"\xe2\x82",  # truncated
+    b"\xed\xa0\x80",  # a UTF-16 surrogate (U+D800)
+    b"\xed\xbf\xbf",  # U+DFFF
+    b"\xf0\x8f\xbf\xbf",  # overlong, four bytes
+    b"\xf4\x90\x80\x80",  # above U+10FFFF
+    b"\xf5\x80\x80\x80",
+    b"\xf8\x88\x80\x80\x80",
+    b"\xfe",
+    b"\xff",
+    b"Caf\xe9",  # Latin-1, the common mistake
+    b"ok \xe2\x82\xac \xe2\x82",  # valid, then truncated
+]
+
+
+def send_raw(
+    sender: Any, registry: Any, signature: str, types: list[str], values: list[Any]
+) -> Any:
+    """A transaction whose string arguments are raw bytes."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    data = keccak(text=signature)[:4] + encode(types, values)
+    return sender.transfer(registry.address, 0, data=data)
+
+
+def create_class_raw(registry: Any, issuer: Any, name: bytes, uri: bytes) -> Any:
+    return send_raw(
+        issuer,
+        registry,
+        "create_class(string,string,bool,bool,uint256,uint256)",
+        ["bytes", "bytes", "bool", "bool", "uint256", "uint256"],
+        [name, uri, False, True, DAY, 0],
+    )
+
+
+@pytest.mark.parametrize("raw", NOT_UTF8, ids=lambda b: b.hex())
+def test_create_class__not_utf8__reverts(registry: Any, issuer: Any, raw: bytes) -> None:
+    with ape.reverts("credential: invalid UTF-8"):
+        create_class_raw(registry, issuer, b"SQL " + raw, b"ipfs://x")
+    with ape.reverts("credential: invalid UTF-8"):
+        create_class_raw(registry, issuer, b"SQL", b"ipfs://x/" + raw)
+
+
+@pytest.mark.parametrize("raw", NOT_UTF8, ids=lambda b: b.hex())
+def test_set_class_uri__not_utf8__reverts(
+    registry: Any, soulbound_class: int, issuer: Any, raw: bytes
+) -> None:
+    with ape.reverts("credential: invalid UTF-8"):
+        send_raw(
+            issuer,
+            registry,
+            "set_class_uri(uint256,string)",
+            ["uint256", "bytes"],
+            [soulbound_class, b"ipfs://x/" + raw],
+        )
+
+
+def test_create_class__utf8_edges_accepted(registry: Any, issuer: Any) -> None:
+    """The first and last code point of every UTF-8 length, and the
+    neighbours of the surrogates, sent as raw bytes."""
+    edges = ["\u0080", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffff", "\U00010000", "\U0010ffff"]
+    name = "".join(edges).encode()
+    tx = create_class_raw(registry, issuer, name, ("ipfs://" + "".join(edges)).encode())
+    [event] = registry.ClassCreated.from_receipt(tx)
+    assert registry.class_info(event.class_id).name == "".join(edges)
