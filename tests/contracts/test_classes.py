@@ -370,3 +370,35 @@ def test_create_class__utf8_edges_accepted(registry: Any, issuer: Any) -> None:
     tx = create_class_raw(registry, issuer, name, ("ipfs://" + "".join(edges)).encode())
     [event] = registry.ClassCreated.from_receipt(tx)
     assert registry.class_info(event.class_id).name == "".join(edges)
+
+
+def test_regranted_issuer__pathway_registry_must_be_named_again(
+    project: Any,
+    registry: Any,
+    deployer: Any,
+    admin: Any,
+    issuer: Any,
+    learner: Any,
+    create_class: Callable[..., int],
+) -> None:
+    """The pathway registry is a delegate like any other: a removal ends
+    its delegation too, and claims work again once the issuer, granted the
+    role again, names it again (`catalog apply` does, seeing is_delegate
+    false)."""
+    pathways = project.PathwayRegistry.deploy(registry, sender=deployer)
+    registry.set_delegate(pathways, True, sender=issuer)
+    part = create_class(name="Part", min_score=0)
+    output = create_class(name="Whole", min_score=0)
+    tx = pathways.create_pathway("Whole", output, [1], [(part, 0, 0)], False, sender=issuer)
+    pathway_id = pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    tx = registry.issue(part, learner, 9_000, b"\x01" * 32, sender=issuer)
+    [token] = [e.token_id for e in registry.CredentialIssued.from_receipt(tx)]
+
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    registry.grantRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, pathways) is False
+    with ape.reverts("credential: not class issuer"):
+        pathways.claim(pathway_id, [token], sender=learner)
+    registry.set_delegate(pathways, True, sender=issuer)
+    pathways.claim(pathway_id, [token], sender=learner)
+    assert registry.balanceOf(learner) == 2
