@@ -38,6 +38,7 @@ TARGETS = {
     "max_batch_under_tx_cap": 300,  # at least
     # Informational: the same operations in their dearer cases.
     "issue_single_by_delegate": None,
+    "create_class_64_256": None,
     "revoke_holder_keeps_others": None,
     # Governance (issue 4 sets no targets): what each step costs.
     "recover": None,
@@ -62,6 +63,7 @@ ANCHORS = {
     "renew": "",
     "max_batch_under_tx_cap": "EAS multiAttest 79",
     "issue_single_by_delegate": "one more cold read (the delegate flag)",
+    "create_class_64_256": "64-byte name (32 x 'Ä'), 256-byte URI: every byte checked as UTF-8",
     "revoke_holder_keeps_others": "no refund: the balance stays non-zero",
     "recover": "new wallet holding nothing; a transfer moves the same words",
     "issue_single_restricted_class": "one more cold read (the allowlist entry)",
@@ -158,6 +160,19 @@ def measure() -> dict[str, int]:
     [second] = issued_token_ids(registry, receipt)
     results["revoke_holder_keeps_others"] = send(
         registry.revoke, second, "plagiarism in the capstone project", sender=issuer
+    ).gas_used
+
+    # The longest class text: the renderer checks each byte (UTF-8, no quote,
+    # backslash or control character) before the registry stores it.
+    results["create_class_64_256"] = send(
+        registry.create_class,
+        "Ä" * 32,
+        "ipfs://" + "b" * 249,
+        False,
+        True,
+        365 * DAY,
+        7_000,
+        sender=issuer,
     ).gas_used
 
     def estimate(count: int) -> int:

@@ -22,7 +22,8 @@
         address) while the registry keeps the record for auditors.
         Suspension keeps the token and can be undone. Expiry is derived from
         time and keeps the token; the issuer renews it. A holder may burn a
-        credential they no longer want shown. `tokenURI` is live: a base64
+        credential they no longer want shown (not while it is suspended),
+        and a burned record can still be revoked. `tokenURI` is live: a base64
         JSON document with the current status, drawn by the
         `CredentialRenderer` fixed at deployment; changes emit ERC-4906
         `MetadataUpdate`.
@@ -101,13 +102,13 @@ from .interfaces import ICredentialRenderer
 from .utils import credential_word
 
 
+# @dev `grantRole`, `revokeRole` and `renounceRole` are written here, over
+# the module's internals, so that every change of `ISSUER_ROLE` also counts
+# in the issuer's word (see `_issuers`).
 exports: (
     access_control.DEFAULT_ADMIN_ROLE,
     access_control.hasRole,
     access_control.getRoleAdmin,
-    access_control.grantRole,
-    access_control.revokeRole,
-    access_control.renounceRole,
     access_control.set_role_admin,
 )
 
@@ -218,8 +219,12 @@ guardian: public(address)
 # @dev Number of classes created; class ids run from 1 to `class_count`.
 class_count: public(uint256)
 
-# @dev issuer => delegate => may issue and manage the issuer's classes.
-is_delegate: public(HashMap[address, HashMap[address, bool]])
+# @dev issuer => delegate => the issuer's word (`_issuers`) when the
+# delegate was named, 0 for none. The delegate may issue and manage the
+# issuer's classes while this equals the issuer's word: one comparison
+# checks the delegation, the role and that the role was not taken away and
+# given back since (a removal does not leave old delegates armed).
+_delegations: HashMap[address, HashMap[address, uint256]]
 
 _classes: HashMap[uint256, uint256]
 _class_names: HashMap[uint256, String[64]]
@@ -234,6 +239,12 @@ _supply: uint256
 
 # @dev class id => account => may receive the class while it is restricted.
 allowlist: public(HashMap[uint256, HashMap[address, bool]])
+
+# @dev issuer => how many times `ISSUER_ROLE` was granted to it or taken
+# from it: odd while it holds the role (kept with `hasRole` by
+# `grantRole`, `revokeRole` and `renounceRole`). Each removal makes the
+# word one that no delegation holds, so delegations end with the role.
+_issuers: HashMap[address, uint256]
 
 
 # EVENTS #
@@ -415,17 +426,58 @@ def set_guardian(guardian_: address):
 
 
 @external
+def grantRole(role: bytes32, account: address):
+    """
+    @notice Grants `role` to `account` (the caller needs `role`'s admin
+            role). Granting `ISSUER_ROLE` again after a removal starts the
+            issuer with no delegates.
+    @param role The role.
+    @param account The account.
+    """
+    access_control._check_role(access_control.getRoleAdmin[role], msg.sender)
+    if role == ISSUER_ROLE and not access_control.hasRole[role][account]:
+        # Even to odd: holds the role.
+        self._issuers[account] += 1
+    access_control._grant_role(role, account)
+
+
+@external
+def revokeRole(role: bytes32, account: address):
+    """
+    @notice Revokes `role` from `account` (the caller needs `role`'s admin
+            role). Revoking `ISSUER_ROLE` ends every delegation of the
+            issuer.
+    @param role The role.
+    @param account The account.
+    """
+    access_control._check_role(access_control.getRoleAdmin[role], msg.sender)
+    self._revoke_role(role, account)
+
+
+@external
+def renounceRole(role: bytes32, account: address):
+    """
+    @notice The caller gives up `role`; for `ISSUER_ROLE` its delegations
+            end too.
+    @param role The role.
+    @param account The caller's own address.
+    """
+    assert account == msg.sender, "access_control: can only renounce roles for itself"
+    self._revoke_role(role, account)
+
+
+@external
 def force_revoke(token_id: uint256, reason: String[256]):
     """
-    @notice Governance revokes any credential in a wallet, of any class,
-            revocable or not, e.g. for fraud. As `revoke`: the token leaves
-            the wallet and the event keeps the reason.
+    @notice Governance revokes any credential, of any class, revocable or
+            not, e.g. for fraud. As `revoke`: the token leaves the wallet,
+            the event keeps the reason, and a burned record is revoked too.
     @param token_id The token id.
     @param reason Why (required).
     """
     self._check_admin()
     word: uint256 = self._tokens[token_id]
-    self._check_held(word)
+    self._revocable_class_of(word)
     self._revoke(token_id, word, reason)
 
 
@@ -474,12 +526,20 @@ def set_allowlist(class_id: uint256, accounts: DynArray[address, ALLOWLIST_CHUNK
 def set_delegate(delegate: address, allowed: bool):
     """
     @notice Lets `delegate` issue and manage the caller's classes, or stops it.
+            Naming needs `ISSUER_ROLE`; an issuer that was removed may still
+            remove delegates (though its removal already ended them).
     @param delegate The delegate's address.
     @param allowed True to name the delegate, False to remove it.
     """
-    assert access_control.hasRole[ISSUER_ROLE][msg.sender], "credential: not issuer"
+    issuer_word: uint256 = self._issuers[msg.sender]
+    if allowed:
+        assert issuer_word & 1 != 0, "credential: not issuer"
+    else:
+        assert issuer_word != 0, "credential: not issuer"
     assert delegate != empty(address), "credential: zero address"
-    self.is_delegate[msg.sender][delegate] = allowed
+    if not allowed:
+        issuer_word = 0
+    self._delegations[msg.sender][delegate] = issuer_word
     log DelegateSet(issuer=msg.sender, delegate=delegate, allowed=allowed)
 
 
@@ -495,9 +555,11 @@ def create_class(
     """
     @notice Creates a credential class, active at once, with the caller as
             its issuer. Transferability and revocability are fixed for life.
-    @param name The class name, shown in wallets (no double quote, backslash or
-           control character: it goes into JSON verbatim).
-    @param uri The class metadata URI (the Open Badges achievement JSON).
+    @param name The class name, shown in wallets (well-formed UTF-8 with no
+           double quote, backslash or control character: it goes into JSON
+           verbatim).
+    @param uri The class metadata URI (the Open Badges achievement JSON;
+           the same rule).
     @param transferable False for soulbound credentials.
     @param revocable Whether credentials of this class may be revoked or
            suspended.
@@ -656,11 +718,13 @@ def revoke(token_id: uint256, reason: String[256]):
     @notice Revokes a credential for good. The token leaves the holder's
             wallet (Transfer to the zero address); `credential` and
             `status_of` keep the record, and the event keeps the reason.
+            A credential its holder burned can still be revoked: the record
+            then reads revoked (no second Transfer: it left the wallet).
     @param token_id The token id.
     @param reason Why, for the holder and auditors (required).
     """
     word: uint256 = self._tokens[token_id]
-    klass: uint256 = self._operated_class(self._held_class_of(word))
+    klass: uint256 = self._operated_class(self._revocable_class_of(word))
     assert klass & _REVOCABLE_BIT != 0, "credential: not revocable"
     self._revoke(token_id, word, reason)
 
@@ -735,13 +799,15 @@ def renew(token_id: uint256, expires_at: uint256):
 def burn(token_id: uint256):
     """
     @notice The holder removes a credential they no longer want shown. The
-            record stays, with status burned.
+            record stays, with status burned. Refused while suspended: the
+            issuer has a question open, and may still revoke a burned one.
     @param token_id The token id.
     """
     word: uint256 = self._tokens[token_id]
     self._check_held(word)
     holder: address = credential_word._holder(word)
     assert msg.sender == holder, "credential: not holder"
+    assert credential_word._stored_status(word) != STATUS_SUSPENDED, "credential: suspended"
     # `credential_word._with_status`, inline (see the import).
     self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
         convert(STATUS_BURNED, uint256) << credential_word.STATUS_SHIFT
@@ -922,6 +988,21 @@ def class_info(class_id: uint256) -> ICredentialRegistry.ClassInfo:
         min_score=(word >> _MIN_SCORE_SHIFT) & 65_535,
         active=word & _ACTIVE_BIT != 0,
     )
+
+
+@external
+@view
+def is_delegate(issuer: address, delegate: address) -> bool:
+    """
+    @notice Whether `delegate` may now issue and manage `issuer`'s classes:
+            named by the issuer since it last received `ISSUER_ROLE`, not
+            removed, and the issuer still holds the role.
+    @param issuer The issuer.
+    @param delegate The delegate.
+    @return bool True if the delegation is live.
+    """
+    delegation: uint256 = self._delegations[issuer][delegate]
+    return delegation != 0 and delegation == self._issuers[issuer]
 
 
 @external
@@ -1121,9 +1202,16 @@ def _operated_class(class_id: uint256) -> uint256:
     """
     word: uint256 = self._class_word(class_id)
     issuer: address = self._issuer_of(word)
+    # Odd while the issuer holds `ISSUER_ROLE` (see `_issuers`).
+    issuer_word: uint256 = self._issuers[issuer]
     if msg.sender != issuer:
-        assert self.is_delegate[issuer][msg.sender], "credential: not class issuer"
-    assert access_control.hasRole[ISSUER_ROLE][issuer], "credential: issuer removed"
+        delegation: uint256 = self._delegations[issuer][msg.sender]
+        # A live delegation equals the issuer's word; one named before the
+        # issuer's removal says "issuer removed" while the role is gone.
+        assert delegation == issuer_word or (
+            delegation != 0 and issuer_word & 1 == 0
+        ), "credential: not class issuer"
+    assert issuer_word & 1 != 0, "credential: issuer removed"
     return word
 
 
@@ -1170,17 +1258,16 @@ def _issuer_of(klass: uint256) -> address:
 
 
 @internal
-@pure
+@view
 def _check_text(text: String[256]):
     """
-    @dev Names and URIs go into the `tokenURI` JSON verbatim, so they may
-         not hold a quote, a backslash or a control character.
+    @dev Names and URIs go into the `tokenURI` JSON verbatim, so they must
+         be well-formed UTF-8 without a quote, a backslash or a control
+         character. The renderer, which writes that JSON, checks (and
+         reverts with the reason); the check's code lives there, not here.
     @param text The string to check.
     """
-    raw: Bytes[256] = convert(text, Bytes[256])
-    for i: uint256 in range(len(raw), bound=256):
-        c: uint256 = convert(slice(raw, i, 1), uint256)
-        assert c >= 32 and c != 34 and c != 92, "credential: invalid character"
+    assert staticcall renderer.check_text(text)
 
 
 @internal
@@ -1205,6 +1292,20 @@ def _check_receiver(klass: uint256, class_id: uint256, receiver: address):
     """
     if klass & _RESTRICTED_BIT != 0:
         assert self.allowlist[class_id][receiver], "credential: receiver not allowlisted"
+
+
+@internal
+def _revoke_role(role: bytes32, account: address):
+    """
+    @dev `access_control._revoke_role`, counting a removal of `ISSUER_ROLE`
+         in the issuer's word, which ends its delegations.
+    @param role The role.
+    @param account The account.
+    """
+    if role == ISSUER_ROLE and access_control.hasRole[role][account]:
+        # Odd to even: no delegation holds an even word.
+        self._issuers[account] += 1
+    access_control._revoke_role(role, account)
 
 
 # INTERNAL: CREDENTIALS #
@@ -1266,7 +1367,8 @@ def _mint(
 @internal
 def _revoke(token_id: uint256, word: uint256, reason: String[256]):
     """
-    @dev Revokes a held credential: status revoked, out of the wallet,
+    @dev Revokes a held or burned credential: status revoked, out of the
+         wallet (a burned one left it already: not counted out twice),
          event with the reason.
     @param token_id The token id.
     @param word The credential's storage word.
@@ -1278,7 +1380,8 @@ def _revoke(token_id: uint256, word: uint256, reason: String[256]):
     self._tokens[token_id] = (word & credential_word.STATUS_CLEAR) | (
         convert(STATUS_REVOKED, uint256) << credential_word.STATUS_SHIFT
     )
-    self._remove(holder, token_id)
+    if credential_word._stored_status(word) != STATUS_BURNED:
+        self._remove(holder, token_id)
     log CredentialRevoked(
         token_id=token_id, class_id=credential_word._class_id(word), holder=holder, reason=reason
     )
@@ -1288,7 +1391,7 @@ def _revoke(token_id: uint256, word: uint256, reason: String[256]):
 @internal
 def _remove(holder: address, token_id: uint256):
     """
-    @dev Takes a revoked or burned token out of the holder's wallet.
+    @dev Takes a revoked or burned token out of the holder's wallet, once.
     @param holder The holder.
     @param token_id The token id.
     """
@@ -1296,7 +1399,8 @@ def _remove(holder: address, token_id: uint256):
     # (`_check_held`), so it is counted in the holder's balance.
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
     # Cannot carry into the paused bit: a token leaves a wallet at most once
-    # (revoked and burned are final), so the removed count (bits 64..127)
+    # (revoked is final; burned only turns revoked, without `_remove`), so
+    # the removed count (bits 64..127)
     # never exceeds the issued count, which fits in 64 bits.
     self._supply = unsafe_add(self._supply, _REMOVED_ONE)
     log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
@@ -1373,6 +1477,21 @@ def _held_class_of(word: uint256) -> uint256:
     @return uint256 The class id.
     """
     self._check_held(word)
+    return credential_word._class_id(word)
+
+
+@internal
+@pure
+def _revocable_class_of(word: uint256) -> uint256:
+    """
+    @dev The class of a credential that may still be revoked: in a wallet,
+         or burned by its holder (burning does not escape revocation).
+    @param word The credential's storage word.
+    @return uint256 The class id.
+    """
+    status: uint8 = credential_word._stored_status(word)
+    assert status != STATUS_NONE, "credential: nonexistent token"
+    assert status != STATUS_REVOKED, "credential: revoked"
     return credential_word._class_id(word)
 
 

@@ -13,8 +13,11 @@
         token's owner and nothing personal is on chain.
 
         Stateless, so the registry keeps its code size for policy. The
-        registry guarantees the strings hold no quote, backslash or control
-        character, so they go into the JSON verbatim.
+        registry stores a class's name and URI only after `check_text`
+        here has passed them: well-formed UTF-8 (any ABI client can send
+        raw bytes where a string goes), with no quote, backslash or control
+        character, so they go into the JSON verbatim and any strict parser
+        reads it.
 """
 
 
@@ -98,6 +101,59 @@ def render(
         "}]}",
     )
     return concat("data:application/json;base64,", self._base64(convert(json, Bytes[_JSON_BOUND])))
+
+
+@external
+@pure
+def check_text(text: String[256]) -> bool:
+    """
+    @notice Reverts unless `text` can go into the JSON verbatim: well-formed
+            UTF-8 (RFC 3629: no overlong form, no surrogate, nothing above
+            U+10FFFF, no sequence cut short) with no double quote, backslash
+            or control character below U+0020.
+    @dev One pass over the bytes, 32 at a time from a word. The allowed
+         range of each continuation byte is that of the Unicode Standard's
+         table 3-7: 80..BF, but A0..BF after E0, 80..9F after ED, 90..BF
+         after F0 and 80..8F after F4.
+    @param text The text (a class name or URI).
+    @return bool True.
+    """
+    raw: Bytes[256] = convert(text, Bytes[256])
+    # Padded so that the last word can be read whole.
+    padded: Bytes[288] = concat(raw, empty(bytes32))
+    word: uint256 = 0
+    pending: uint256 = 0
+    low: uint256 = 128
+    high: uint256 = 191
+    for i: uint256 in range(len(raw), bound=256):
+        if i % 32 == 0:
+            word = convert(extract32(padded, i), uint256)
+        c: uint256 = word >> 248
+        word = word << 8
+        if pending != 0:
+            assert c >= low and c <= high, "credential: invalid UTF-8"
+            low = 128
+            high = 191
+            pending -= 1
+        elif c < 128:
+            assert c >= 32 and c != 34 and c != 92, "credential: invalid character"
+        elif c >= 194 and c <= 223:
+            pending = 1
+        elif c >= 224 and c <= 239:
+            pending = 2
+            if c == 224:
+                low = 160
+            elif c == 237:
+                high = 159
+        else:
+            assert c >= 240 and c <= 244, "credential: invalid UTF-8"
+            pending = 3
+            if c == 240:
+                low = 144
+            elif c == 244:
+                high = 143
+    assert pending == 0, "credential: invalid UTF-8"
+    return True
 
 
 @internal

@@ -146,7 +146,9 @@ def plan(
                 RowError(*where, f"{signer} may not manage class {klass.class_id} ({klass.name})")
             )
             continue
-        if status == Status.BURNED:
+        if status == Status.BURNED and action != "revoke":
+            # A burned credential may still be revoked (the record then
+            # reads revoked); nothing else applies to it.
             errors.append(RowError(*where, "burned by its holder"))
             continue
         if status == Status.REVOKED:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from eth_abi.abi import decode
+from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -52,6 +53,23 @@ class Status(IntEnum):
 
 
 STATUS_NAMES: dict[int, str] = {s.value: s.name.lower() for s in Status}
+
+# `class_info`'s return type with its strings read as bytes (the ABI encodes
+# both alike), for a registry whose strings are not UTF-8.
+_CLASS_INFO_RAW = "(address,bytes,bytes,bool,bool,uint256,uint256,bool)"
+_CLASS_INFO_SELECTOR = keccak(text="class_info(uint256)")[:4]
+
+
+def text_of(raw: bytes) -> str:
+    """A string as a contract returned it: its text, or, when the bytes are
+    not UTF-8, the bytes in hex, flagged. A credstack registry refuses such
+    text, but a foreign registry (or one deployed before that rule) can hold
+    any bytes, and reading it must not fail on them."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"0x{raw.hex()} (not UTF-8)"
+
 
 # A credential's storage word, as `credential_words` returns it; the Python
 # twin of contracts/modules/credential_word.vy: holder (bits 0..159), class
@@ -171,7 +189,12 @@ class Registry:
     # Reads
 
     def class_info(self, class_id: int) -> ClassInfo:
-        c = self.contract.class_info(class_id)
+        """The class; a name or URI that is not UTF-8 comes back as flagged
+        hex (``text_of``) instead of failing the read."""
+        try:
+            c = self.contract.class_info(class_id)
+        except (DecodingError, ValueError):  # UnicodeDecodeError is a ValueError
+            return self._class_info_raw(class_id)
         return ClassInfo(
             class_id=class_id,
             issuer=str(c.issuer),
@@ -182,6 +205,28 @@ class Registry:
             validity=int(c.validity),
             min_score=int(c.min_score),
             active=bool(c.active),
+        )
+
+    def _class_info_raw(self, class_id: int) -> ClassInfo:
+        """``class_info`` by eth_call, its strings decoded as bytes."""
+        from ape import chain
+
+        answer = chain.provider.web3.eth.call(
+            {"to": self.address, "data": _CLASS_INFO_SELECTOR + encode(["uint256"], [class_id])}
+        )
+        ((issuer, name, uri, transferable, revocable, validity, min_score, active),) = decode(
+            [_CLASS_INFO_RAW], bytes(answer)
+        )
+        return ClassInfo(
+            class_id=class_id,
+            issuer=to_checksum_address(issuer),
+            name=text_of(name),
+            uri=text_of(uri),
+            transferable=bool(transferable),
+            revocable=bool(revocable),
+            validity=int(validity),
+            min_score=int(min_score),
+            active=bool(active),
         )
 
     def credential(self, token_id: int) -> Credential:
@@ -249,8 +294,8 @@ class Registry:
     def revocation_reason(self, token_id: int) -> str | None:
         topics: list[str | None] = [topic(NAME, "CredentialRevoked"), word(token_id)]
         for log in self._logs(topics):
-            (reason,) = decode(["string"], bytes(log["data"]))
-            return str(reason)
+            (reason,) = decode(["bytes"], bytes(log["data"]))
+            return text_of(reason)
         return None
 
     def revoked_token_ids(self) -> list[int]:
@@ -285,7 +330,7 @@ class Registry:
         found: dict[str, int] = {}
         for log in self._logs(topics):
             name = decode(
-                ["string", "string", "bool", "bool", "uint256", "uint256"], bytes(log["data"])
+                ["bytes", "bytes", "bool", "bool", "uint256", "uint256"], bytes(log["data"])
             )[0]
-            found.setdefault(str(name), int.from_bytes(log["topics"][1], "big"))
+            found.setdefault(text_of(name), int.from_bytes(log["topics"][1], "big"))
         return found

@@ -205,3 +205,200 @@ def test_delegate__of_one_issuer_cannot_manage_another(
     other_class = create_class(sender=other_issuer)
     with ape.reverts("credential: not class issuer"):
         registry.set_class_active(other_class, False, sender=delegate)
+
+
+# Delegations do not outlive the issuer role (issue 12, finding 4)
+
+
+def remove_issuer(registry: Any, how: str, admin: Any, issuer: Any) -> None:
+    """Every path that takes the issuer role away."""
+    role = registry.ISSUER_ROLE()
+    if how == "revokeRole":
+        registry.revokeRole(role, issuer, sender=admin)
+    else:
+        registry.renounceRole(role, issuer, sender=issuer)
+    assert not registry.hasRole(role, issuer)
+
+
+@pytest.mark.parametrize("how", ["revokeRole", "renounceRole"])
+def test_regranted_issuer__starts_with_no_delegates(
+    registry: Any,
+    soulbound_class: int,
+    admin: Any,
+    issuer: Any,
+    delegate: Any,
+    learner: Any,
+    how: str,
+) -> None:
+    """A leaked delegate key is not re-armed by granting the role again."""
+    remove_issuer(registry, how, admin, issuer)
+    assert registry.is_delegate(issuer, delegate) is False
+    registry.grantRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, delegate) is False
+    with ape.reverts("credential: not class issuer"):
+        registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+    with ape.reverts("credential: not class issuer"):
+        registry.set_class_active(soulbound_class, False, sender=delegate)
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=issuer)
+    # Named again, the delegate acts again.
+    registry.set_delegate(delegate, True, sender=issuer)
+    assert registry.is_delegate(issuer, delegate) is True
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+
+
+@pytest.mark.parametrize("how", ["revokeRole", "renounceRole"])
+def test_removed_issuer__may_remove_delegates_only(
+    registry: Any, admin: Any, issuer: Any, delegate: Any, stranger: Any, how: str
+) -> None:
+    remove_issuer(registry, how, admin, issuer)
+    tx = registry.set_delegate(delegate, False, sender=issuer)
+    [event] = registry.DelegateSet.from_receipt(tx)
+    assert (event.issuer, event.delegate, bool(event.allowed)) == (
+        issuer.address,
+        delegate.address,
+        False,
+    )
+    with ape.reverts("credential: not issuer"):
+        registry.set_delegate(stranger, True, sender=issuer)
+    assert registry.is_delegate(issuer, delegate) is False
+
+
+def test_set_delegate__removal_by_never_issuer__reverts(
+    registry: Any, stranger: Any, learner: Any
+) -> None:
+    with ape.reverts("credential: not issuer"):
+        registry.set_delegate(learner, False, sender=stranger)
+
+
+def test_delegations__survive_what_does_not_remove_the_issuer(
+    registry: Any,
+    soulbound_class: int,
+    admin: Any,
+    issuer: Any,
+    other_issuer: Any,
+    delegate: Any,
+    stranger: Any,
+    learner: Any,
+) -> None:
+    """A grant to a current issuer, a revoke of a non-holder, another
+    issuer's removal and another role's changes leave the delegation be."""
+    role = registry.ISSUER_ROLE()
+    registry.grantRole(role, issuer, sender=admin)
+    registry.revokeRole(role, stranger, sender=admin)
+    registry.revokeRole(role, other_issuer, sender=admin)
+    registry.grantRole(registry.DEFAULT_ADMIN_ROLE(), issuer, sender=admin)
+    registry.revokeRole(registry.DEFAULT_ADMIN_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, delegate) is True
+    registry.issue(soulbound_class, learner, 9_000, b"\x01" * 32, sender=delegate)
+
+
+# Class text must be UTF-8 (issue 12, finding 5)
+
+# Any ABI client can send bytes that are not UTF-8 where a string goes: the
+# ABI encodes `string` and `bytes` alike, so these tests encode as `bytes`.
+NOT_UTF8 = [
+    b"\x80",  # a continuation byte alone
+    b"\xbf",
+    b"\xc0\xaf",  # overlong "/"
+    b"\xc1\xbf",
+    b"\xc3",  # truncated at the end
+    b"\xc3(",  # lead byte, then no continuation
+    b"\xe0\x80\xaf",  # overlong, three bytes
+    b"\xe0\x9f\xbf",
+    b"\xe2\x82",  # truncated
+    b"\xed\xa0\x80",  # a UTF-16 surrogate (U+D800)
+    b"\xed\xbf\xbf",  # U+DFFF
+    b"\xf0\x8f\xbf\xbf",  # overlong, four bytes
+    b"\xf4\x90\x80\x80",  # above U+10FFFF
+    b"\xf5\x80\x80\x80",
+    b"\xf8\x88\x80\x80\x80",
+    b"\xfe",
+    b"\xff",
+    b"Caf\xe9",  # Latin-1, the common mistake
+    b"ok \xe2\x82\xac \xe2\x82",  # valid, then truncated
+]
+
+
+def send_raw(
+    sender: Any, registry: Any, signature: str, types: list[str], values: list[Any]
+) -> Any:
+    """A transaction whose string arguments are raw bytes."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    data = keccak(text=signature)[:4] + encode(types, values)
+    return sender.transfer(registry.address, 0, data=data)
+
+
+def create_class_raw(registry: Any, issuer: Any, name: bytes, uri: bytes) -> Any:
+    return send_raw(
+        issuer,
+        registry,
+        "create_class(string,string,bool,bool,uint256,uint256)",
+        ["bytes", "bytes", "bool", "bool", "uint256", "uint256"],
+        [name, uri, False, True, DAY, 0],
+    )
+
+
+@pytest.mark.parametrize("raw", NOT_UTF8, ids=lambda b: b.hex())
+def test_create_class__not_utf8__reverts(registry: Any, issuer: Any, raw: bytes) -> None:
+    with ape.reverts("credential: invalid UTF-8"):
+        create_class_raw(registry, issuer, b"SQL " + raw, b"ipfs://x")
+    with ape.reverts("credential: invalid UTF-8"):
+        create_class_raw(registry, issuer, b"SQL", b"ipfs://x/" + raw)
+
+
+@pytest.mark.parametrize("raw", NOT_UTF8, ids=lambda b: b.hex())
+def test_set_class_uri__not_utf8__reverts(
+    registry: Any, soulbound_class: int, issuer: Any, raw: bytes
+) -> None:
+    with ape.reverts("credential: invalid UTF-8"):
+        send_raw(
+            issuer,
+            registry,
+            "set_class_uri(uint256,string)",
+            ["uint256", "bytes"],
+            [soulbound_class, b"ipfs://x/" + raw],
+        )
+
+
+def test_create_class__utf8_edges_accepted(registry: Any, issuer: Any) -> None:
+    """The first and last code point of every UTF-8 length, and the
+    neighbours of the surrogates, sent as raw bytes."""
+    edges = ["\u0080", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffff", "\U00010000", "\U0010ffff"]
+    name = "".join(edges).encode()
+    tx = create_class_raw(registry, issuer, name, ("ipfs://" + "".join(edges)).encode())
+    [event] = registry.ClassCreated.from_receipt(tx)
+    assert registry.class_info(event.class_id).name == "".join(edges)
+
+
+def test_regranted_issuer__pathway_registry_must_be_named_again(
+    project: Any,
+    registry: Any,
+    deployer: Any,
+    admin: Any,
+    issuer: Any,
+    learner: Any,
+    create_class: Callable[..., int],
+) -> None:
+    """The pathway registry is a delegate like any other: a removal ends
+    its delegation too, and claims work again once the issuer, granted the
+    role again, names it again (`catalog apply` does, seeing is_delegate
+    false)."""
+    pathways = project.PathwayRegistry.deploy(registry, sender=deployer)
+    registry.set_delegate(pathways, True, sender=issuer)
+    part = create_class(name="Part", min_score=0)
+    output = create_class(name="Whole", min_score=0)
+    tx = pathways.create_pathway("Whole", output, [1], [(part, 0, 0)], False, sender=issuer)
+    pathway_id = pathways.PathwayCreated.from_receipt(tx)[0].pathway_id
+    tx = registry.issue(part, learner, 9_000, b"\x01" * 32, sender=issuer)
+    [token] = [e.token_id for e in registry.CredentialIssued.from_receipt(tx)]
+
+    registry.revokeRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    registry.grantRole(registry.ISSUER_ROLE(), issuer, sender=admin)
+    assert registry.is_delegate(issuer, pathways) is False
+    with ape.reverts("credential: not class issuer"):
+        pathways.claim(pathway_id, [token], sender=learner)
+    registry.set_delegate(pathways, True, sender=issuer)
+    pathways.claim(pathway_id, [token], sender=learner)
+    assert registry.balanceOf(learner) == 2

@@ -64,6 +64,38 @@ def test_force_revoke__twice_or_unknown__reverts(
         registry.force_revoke(999, "fraud", sender=admin)
 
 
+@pytest.mark.parametrize("kind", ["soulbound_class", "permanent_class"])
+def test_force_revoke__burned__records_the_revocation(
+    registry: Any,
+    admin: Any,
+    learner: Any,
+    issue: Callable[..., int],
+    kind: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Governance records a fraud revocation over a burned record, of any
+    class; the token is not counted out of the wallet twice."""
+    class_id = request.getfixturevalue(kind)
+    token, kept = issue(class_id, learner), issue(class_id, learner)
+    registry.burn(token, sender=learner)
+    tx = registry.force_revoke(token, "fraud: evidence copied", sender=admin)
+    [event] = registry.CredentialRevoked.from_receipt(tx)
+    assert (event.token_id, event.class_id, event.holder, event.reason) == (
+        token,
+        class_id,
+        learner.address,
+        "fraud: evidence copied",
+    )
+    [update] = registry.MetadataUpdate.from_receipt(tx)
+    assert update._tokenId == token
+    assert list(registry.Transfer.from_receipt(tx)) == []
+    assert registry.status_of(token) == REVOKED
+    assert (registry.balanceOf(learner), registry.totalSupply()) == (1, 1)
+    assert registry.ownerOf(kept) == learner.address
+    with ape.reverts("credential: revoked"):
+        registry.force_revoke(token, "fraud", sender=admin)
+
+
 def test_force_revoke__class_issuer__reverts(
     registry: Any, issuer: Any, permanent_class: int, issue: Callable[..., int], learner: Any
 ) -> None:

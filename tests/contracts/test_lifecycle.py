@@ -102,12 +102,70 @@ def test_revoke__nonexistent__reverts(registry: Any, issuer: Any) -> None:
         registry.revoke(1, REASON, sender=issuer)
 
 
-def test_revoke__burned__reverts(
-    registry: Any, soulbound_token: int, issuer: Any, learner: Any
+@pytest.mark.parametrize("who", ["issuer", "delegate"])
+def test_revoke__burned__records_the_revocation(
+    registry: Any,
+    soulbound_class: int,
+    issue: Callable[..., int],
+    learner: Any,
+    who: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Burning does not escape revocation: the record reads revoked, with
+    the reason, and the token (already out of the wallet) is not counted
+    out twice."""
+    token, kept = issue(soulbound_class, learner), issue(soulbound_class, learner)
+    registry.burn(token, sender=learner)
+    before = registry.credential(token)
+    tx = registry.revoke(token, REASON, sender=request.getfixturevalue(who))
+
+    revoked = credential_event(registry.CredentialRevoked, tx, token, soulbound_class, learner)
+    assert revoked.reason == REASON
+    [update] = registry.MetadataUpdate.from_receipt(tx)
+    assert update._tokenId == token
+    # The burn already sent it to the zero address; no second Transfer.
+    assert list(registry.Transfer.from_receipt(tx)) == []
+
+    assert registry.status_of(token) == Status.REVOKED
+    assert registry.is_valid(token) is False
+    after = registry.credential(token)
+    assert (after.holder, after.class_id, after.score, after.expires_at) == (
+        before.holder,
+        before.class_id,
+        before.score,
+        before.expires_at,
+    )
+    assert after.status == Status.REVOKED
+    assert registry.balanceOf(learner) == 1
+    assert registry.totalSupply() == 1
+    assert registry.total_issued() == 2
+    assert registry.ownerOf(kept) == learner.address
+    with ape.reverts("credential: revoked"):
+        registry.ownerOf(token)
+    with ape.reverts("credential: revoked"):
+        registry.revoke(token, REASON, sender=request.getfixturevalue(who))
+    with ape.reverts("credential: revoked"):
+        registry.burn(token, sender=learner)
+
+
+def test_revoke__burned_not_revocable__reverts(
+    registry: Any, permanent_class: int, issue: Callable[..., int], issuer: Any, learner: Any
+) -> None:
+    token_id = issue(permanent_class, learner)
+    registry.burn(token_id, sender=learner)
+    with ape.reverts("credential: not revocable"):
+        registry.revoke(token_id, REASON, sender=issuer)
+    assert registry.status_of(token_id) == Status.BURNED
+
+
+def test_revoke__burned__empty_reason_or_not_class_issuer__reverts(
+    registry: Any, soulbound_token: int, issuer: Any, other_issuer: Any, learner: Any
 ) -> None:
     registry.burn(soulbound_token, sender=learner)
-    with ape.reverts("credential: burned"):
-        registry.revoke(soulbound_token, REASON, sender=issuer)
+    with ape.reverts("credential: empty reason"):
+        registry.revoke(soulbound_token, "", sender=issuer)
+    with ape.reverts("credential: not class issuer"):
+        registry.revoke(soulbound_token, REASON, sender=other_issuer)
 
 
 @pytest.mark.parametrize("who", ["other_issuer", "learner", "stranger", "admin"])
@@ -355,20 +413,26 @@ def test_burn__by_holder(
         registry.ownerOf(soulbound_token)
 
 
-def test_burn__suspended_and_expired_allowed(
-    registry: Any,
-    chain: Any,
-    soulbound_class: int,
-    issue: Callable[..., int],
-    issuer: Any,
-    learner: Any,
+def test_burn__expired_allowed(
+    registry: Any, chain: Any, soulbound_token: int, learner: Any
 ) -> None:
-    first, second = issue(soulbound_class, learner), issue(soulbound_class, learner)
-    registry.suspend(first, sender=issuer)
-    chain.mine(timestamp=registry.credential(second).expires_at)
-    registry.burn(first, sender=learner)
-    registry.burn(second, sender=learner)
+    chain.mine(timestamp=registry.credential(soulbound_token).expires_at)
+    registry.burn(soulbound_token, sender=learner)
+    assert registry.status_of(soulbound_token) == Status.BURNED
     assert registry.balanceOf(learner) == 0
+
+
+def test_burn__suspended__reverts(
+    registry: Any, soulbound_token: int, issuer: Any, learner: Any
+) -> None:
+    """A suspension is the issuer's open question; burning would close it
+    as "burned" and keep a revocation from ever being recorded."""
+    registry.suspend(soulbound_token, sender=issuer)
+    with ape.reverts("credential: suspended"):
+        registry.burn(soulbound_token, sender=learner)
+    registry.reinstate(soulbound_token, sender=issuer)
+    registry.burn(soulbound_token, sender=learner)
+    assert registry.status_of(soulbound_token) == Status.BURNED
 
 
 @pytest.mark.parametrize("who", ["issuer", "delegate", "stranger", "admin"])

@@ -101,6 +101,25 @@ def test_revoke__csv_bad_rows__all_reported_nothing_sent(
     assert status(deployed_registry, 1) == Status.ACTIVE
 
 
+def test_revoke__burned_token__revoked_with_reason(
+    invoke: Any, deployed: dict[str, Any], deployed_registry: Any, tokens: Any, accounts: Any
+) -> None:
+    """A holder who burns a credential does not escape its revocation; the
+    other lifecycle commands still refuse a burned token."""
+    sql = deployed["classes"]["sql-querying"].class_id
+    deployed_registry.issue(sql, accounts[6], 8_000, b"\x03" * 32, sender=accounts[1])
+    deployed_registry.burn(6, sender=accounts[6])
+    result = invoke(SUSPEND, "--token", "6", "--account", NORTHWIND, "--yes")
+    assert result.output.splitlines() == ["error: token 6: burned by its holder"]
+    result = invoke(
+        REVOKE, "--token", "6", "--reason", "plagiarism", "--account", NORTHWIND, "--yes"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "revoke: 1 sent, 0 already done"
+    assert status(deployed_registry, 6) == Status.REVOKED
+    assert Registry(deployed_registry).revocation_reason(6) == "plagiarism"
+
+
 def test_revoke__not_revocable_class__refused(invoke: Any, tokens: Any, accounts: Any) -> None:
     result = invoke(REVOKE, "--token", "4", "--reason", "x", "--account", LUMEN, "--yes")
     assert result.exit_code == 1

@@ -137,3 +137,67 @@ def test_verify__bad_salt__one_line(invoke: Any, issued: Any) -> None:
         verify_cli.cli, "--token", "1", "--evidence", str(issued["dir"] / "a.txt"), "--salt", "0x12"
     )
     assert result.output.splitlines() == ["error: --salt '0x12': expected 0x + 64 hex digits"]
+
+
+# A registry whose strings are not UTF-8 (issue 12, finding 5): a foreign
+# contract, or a credstack registry deployed before class text had to be UTF-8.
+
+LATIN1_NAME = "Café Data".encode("latin-1")
+BAD_URI = b"ipfs://\xff\xfe"
+BAD_REASON = b"fraud \xc0"
+MARKUP_NAME = "Data [/bold] Analysis"  # valid UTF-8 that rich would read as markup
+
+
+@pytest.fixture
+def foreign(
+    accounts: Any, chain: Any, project: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Any:
+    """The mock as the deployment's registry: wallet(0) holds token 1 (class 1,
+    name and URI not UTF-8) and had token 2 (class 2, markup in its name),
+    revoked with a reason that is not UTF-8."""
+    from credstack import deployments
+
+    mock = project.ForeignRegistryMock.deploy(sender=accounts[0])
+    height = chain.blocks.height
+    monkeypatch.setenv("CREDSTACK_DEPLOYMENTS_DIR", str(tmp_path / "foreign"))
+    deployments.write(
+        deployments.Deployment(
+            chain_id=int(chain.chain_id),
+            network="ethereum:local:test",
+            registry=mock.address,
+            renderer=mock.address,
+            deployer=accounts[0].address,
+            block_number=height,
+            block_hash=chain.blocks[height].hash.hex(),
+        )
+    )
+    mock.add_class(1, LATIN1_NAME, BAD_URI, sender=accounts[1])
+    mock.add_class(2, MARKUP_NAME.encode(), b"ipfs://ok", sender=accounts[1])
+    mock.issue(1, 1, wallet(0), sender=accounts[1])
+    mock.issue(2, 2, wallet(0), sender=accounts[1])
+    mock.revoke(2, BAD_REASON, sender=accounts[1])
+    return mock
+
+
+def test_verify__holder__text_not_utf8_shown_as_flagged_hex(invoke: Any, foreign: Any) -> None:
+    records = verify_json(invoke, "--holder", wallet(0))
+    assert [(r["token_id"], r["status"]) for r in records] == [(1, "active"), (2, "revoked")]
+    assert records[0]["class_name"] == f"0x{LATIN1_NAME.hex()} (not UTF-8)"
+    assert records[0]["class_uri"] == f"0x{BAD_URI.hex()} (not UTF-8)"
+    assert records[1]["class_name"] == MARKUP_NAME
+    assert records[1]["reason"] == f"revoked: 0x{BAD_REASON.hex()} (not UTF-8)"
+
+
+def test_verify__holder_table__text_not_utf8_or_markup(invoke: Any, foreign: Any) -> None:
+    result = invoke(verify_cli.cli, "--holder", wallet(0))
+    assert result.exit_code == 0, result.output
+    assert f"0x{LATIN1_NAME.hex()}" in result.output
+    assert "(not UTF-8)" in result.output
+    assert "[/bold]" in result.output  # printed as it is, not read as markup
+
+
+def test_registry__classes_created__name_not_utf8(foreign: Any, accounts: Any) -> None:
+    from credstack.registry import Registry
+
+    found = Registry.at(foreign.address).classes_created(accounts[1].address)
+    assert found == {f"0x{LATIN1_NAME.hex()} (not UTF-8)": 1, MARKUP_NAME: 2}

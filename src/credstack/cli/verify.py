@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from credstack.cli.common import console, credstack_command, fail, pass_context
 from credstack.context import Context
@@ -91,9 +92,12 @@ def cli(
     out.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
+    """A value as plain text: a contract's strings are not rich markup (a
+    class named "Data [/bold]" is printed as it is, not parsed), and rich
+    drops control characters from a Text."""
     if value is None:
-        return "-"
+        return Text("-")
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+        return Text("yes" if value else "no")
+    return Text(str(value))
