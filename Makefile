@@ -34,14 +34,22 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The suite on both cores (pytest-xdist). Each worker takes whole files
+# (--dist loadfile), so a file's module fixtures deploy once, and the e2e file
+# on 2-second blocks, which mostly waits for blocks, runs beside CPU-bound
+# files. The contracts are compiled first, once, so that the workers do not
+# both compile into .build.
+TEST_WORKERS ?= 2
+
 test: lint
-	ape test tests -p no:cacheprovider
+	ape compile
+	ape test tests -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 test-contracts: setup
 	ape test tests/contracts
 
 test-properties: setup
-	CREDSTACK_PROPERTY_EXAMPLES=500 ape test tests/properties
+	CREDSTACK_PROPERTY_EXAMPLES=500 ape test tests/properties -p no:cacheprovider
 
 demo: setup
 	ape run pilot

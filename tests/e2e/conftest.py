@@ -76,6 +76,9 @@ def cli(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> Cli:
         "CREDSTACK_DEPLOYMENTS_DIR": str(base / "deployments"),
         "CREDSTACK_OUT_DIR": str(base / "out"),
         "PYTHONWARNINGS": "ignore",
+        # Lines as wide as when piped, whatever the terminal or COLUMNS
+        # (pytest-xdist's workers set 80) the tests run under.
+        "COLUMNS": "140",
     }
     env.pop("CREDSTACK_ACCOUNT", None)
     return Cli(env, base / "out")

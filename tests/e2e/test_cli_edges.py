@@ -22,6 +22,7 @@ ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 def shell_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "CREDSTACK_ACCOUNT")}
     env["PATH"] = f"{Path(sys.executable).parent}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
+    env["COLUMNS"] = "140"  # as wide as when piped, whatever the terminal
     return {**env, **extra}
 
 

@@ -31,20 +31,6 @@ scores = st.integers(0, 2**16 - 1)
 statuses = st.sampled_from(STORED)
 
 
-def layout(
-    holder: str, class_id: int, expires_at: int, score: int, status: int, locked: bool
-) -> int:
-    """The word as the module's header documents it."""
-    return (
-        int(holder, 16)
-        | class_id << 160
-        | expires_at << 192
-        | score << 232
-        | status << 248
-        | int(locked) << 255
-    )
-
-
 def fields(word: int) -> tuple[Any, ...]:
     """Every field of a word, through the module's decoders."""
     w = WORD.internal
@@ -71,7 +57,7 @@ def test_pack__matches_layout_and_decodes_back(
     holder: str, class_id: int, expires_at: int, score: int, status: int, locked: bool
 ) -> None:
     word = WORD.internal._pack(holder, class_id, expires_at, score, status, locked)
-    assert word == layout(holder, class_id, expires_at, score, status, locked)
+    assert word == world.credential_word(holder, class_id, expires_at, score, status, locked)
     assert fields(word) == (holder, class_id, expires_at, score, status, locked)
 
 
@@ -89,7 +75,7 @@ def test_with__changes_one_field_only(
     new_status: int,
 ) -> None:
     w = WORD.internal
-    word = layout(holder, class_id, expires_at, score, status, locked)
+    word = world.credential_word(holder, class_id, expires_at, score, status, locked)
     assert fields(w._with_holder(word, new_holder)) == (
         new_holder, class_id, expires_at, score, status, locked
     )  # fmt: skip
@@ -104,8 +90,11 @@ def test_with__changes_one_field_only(
 @pytest.mark.parametrize(("offset", "expired"), [(-1, True), (0, True), (1, False)])
 def test_is_expired__from_expires_at_on(offset: int, expired: bool) -> None:
     now = int(boa.env.timestamp)
-    assert WORD.internal._is_expired(layout(ZERO_ADDRESS, 1, now + offset, 0, 1, False)) == expired
-    assert not WORD.internal._is_expired(layout(ZERO_ADDRESS, 1, 0, 0, 1, False))
+    assert (
+        WORD.internal._is_expired(world.credential_word(ZERO_ADDRESS, 1, now + offset, 0, 1, False))
+        == expired
+    )
+    assert not WORD.internal._is_expired(world.credential_word(ZERO_ADDRESS, 1, 0, 0, 1, False))
 
 
 # The registry's writes #

@@ -2,21 +2,36 @@
 predicts every outcome, and the chain must agree after every step.
 
 Runs on titanoboa (py-evm in process, about 20x faster than ape's chain).
-Checked after every step:
-- sum of balances == totalSupply == tokens the model says are in wallets;
-- a soulbound token changes holder only through key recovery;
-- a revoked credential is never valid again;
-- `is_valid`, `status_of` and `credential` agree with the model;
-- token ids are never reused (each issue takes the next id; ids are dense);
+Checked after every step, on the whole state:
+- every credential's storage word (holder, class, score, expiry, stored
+  status, lock bit) and every wallet's balance, read straight from storage
+  (a view call costs 200 times more), against the model; the next id's word
+  is empty (ids are dense and never reused);
+- totalSupply == tokens the model says are in wallets == sum of balances,
+  total_issued == tokens ever issued, paused as the model has it;
+- a soulbound token changes holder only through key recovery, and a revoked
+  credential is never valid again (in the model, which the chain matches);
 - a call the model says must revert reverts with its exact message and
-  changes nothing (checked on a digest of all public state);
+  changes nothing (the supply and class counters here; everything else is
+  compared after the step);
 - a pathway claim (k of n groups, a cross-credit option, minimum scores,
   expiry from the parts) succeeds exactly when the model says, with the
-  model's message otherwise; each wallet's claimed credential agrees.
+  model's message otherwise.
+Checked after every step through the public views, for what the step acted
+on: `credential`, `status_of` and `is_valid` of each token it touched or
+whose expiry it passed (or landed a second around), `class_info` and
+`class_rules` of each class it touched, and after a claim every wallet's
+claimed pathway credential. When an example ends, every view is compared
+for everything (every token, class, balance and claim).
 
-The model and its predictions are in ``model.py``; the deployment and boa's
-set-up in ``world.py``. This file keeps the state machine: the rules, which
-drive the chain and the model together, and the invariants.
+The model and its predictions are in ``model.py``; the deployment, boa's
+set-up and the storage reader in ``world.py``. This file keeps the state
+machine: the rules, which drive the chain and the model together, and the
+invariants.
+
+`make test` runs 100 examples of 100 steps (10,000 steps; CI is
+derandomized by Hypothesis's own CI profile, so the same 10,000 each run);
+CREDSTACK_PROPERTY_EXAMPLES and CREDSTACK_PROPERTY_STEPS set others.
 """
 
 from __future__ import annotations
@@ -74,14 +89,21 @@ class RegistryMachine(RuleBasedStateMachine):
         self.addr = WORLD.addresses
         self.reg = WORLD.registry
         self.paths = WORLD.pathways
+        self.storage = WORLD.storage
         self.issuer_role = WORLD.issuer_role
         self.m = Model()
+        # What the step acted on, for the view checks after it.
         self.touched_tokens: set[int] = set()
         self.touched_classes: set[int] = set()
+        self.claimed = False
+        # When the views were last checked (expiries passed since then are
+        # checked again), and the supply word and model figures they showed.
+        self.checked_at = self.now
+        self.supply_checked: tuple[int, ...] = ()
 
     def teardown(self) -> None:
         try:
-            self.check_records(list(self.m.tokens), list(self.m.classes))
+            self.check_all_views()
         finally:
             self._anchor.__exit__(None, None, None)
 
@@ -91,12 +113,12 @@ class RegistryMachine(RuleBasedStateMachine):
     def now(self) -> int:
         return int(boa.env.timestamp)
 
-    def digest(self) -> tuple[Any, ...]:
-        """Counters a failed call must leave alone. Balances, credentials and
-        classes are compared with the model by the invariants after every
-        step, so a revert that changed them fails there."""
-        reg = self.reg
-        return (reg.totalSupply(), reg.total_issued(), reg.class_count(), reg.paused())
+    def digest(self) -> tuple[int, ...]:
+        """Counters a failed call must leave alone (the supply word holds
+        the issued and removed counts and the pause flag), read from
+        storage. Balances, credentials and classes are compared with the
+        model after every step, so a revert that changed them fails there."""
+        return (self.storage.word("_supply"), self.storage.word("class_count"))
 
     def call(self, actor: int, error: str | None, fn: Any, *args: Any) -> Any:
         """Run `fn` as `actor`; if the model predicts `error`, it must revert
@@ -597,6 +619,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self.touched_tokens.update(i for i in ids if i in self.m.tokens)
         error = self.m.claim_error(actor, ids, self.now)
         token_id = self.call(actor, error, self.paths.claim, 1, ids)
+        self.claimed = True
         if error is None:
             scores = [self.m.tokens[i].score for i in ids]
             assert token_id == self.record_issue(p.output, actor, sum(scores) // len(scores))
@@ -617,15 +640,6 @@ class RegistryMachine(RuleBasedStateMachine):
         if error is None:
             self.m.pathway.active = active
 
-    @invariant()
-    def claims_agree(self) -> None:
-        """Each wallet's claimed pathway credential, as the model has it."""
-        p = self.m.pathway
-        if p is None:
-            return
-        for actor, address in enumerate(self.addr):
-            assert self.paths.claimed_token(1, address) == p.claimed.get(actor, 0)
-
     @rule(delta=seconds)
     def time_travel(self, delta: int) -> None:
         boa.env.time_travel(seconds=delta)
@@ -644,44 +658,83 @@ class RegistryMachine(RuleBasedStateMachine):
     # invariants #
 
     @invariant()
-    def supply_and_balances_agree(self) -> None:
-        """Sum of balances == totalSupply == tokens the model has in wallets,
-        per actor too; ids are dense and the next id does not exist."""
-        count = len(self.m.tokens)
-        assert sorted(self.m.tokens) == list(range(1, count + 1))
-        assert self.reg.total_issued() == count
-        assert self.reg.status_of(count + 1) == Status.NONE
-        held = [t for t in self.m.tokens.values() if t.stored in (Status.ACTIVE, Status.SUSPENDED)]
-        balances = [self.reg.balanceOf(a) for a in self.addr]
-        assert sum(balances) == self.reg.totalSupply() == len(held)
-        for actor, balance in enumerate(balances):
-            assert balance == sum(1 for t in held if t.holder == actor)
-        assert self.reg.paused() == self.m.paused
-
-    @invariant()
-    def every_status_agrees(self) -> None:
-        """`status_of` and `is_valid` of every token, after every step (time
-        moves, so any token can change); a revoked one stays revoked."""
-        for token_id, token in self.m.tokens.items():
-            status = self.m.status(token_id, self.now)
-            assert self.reg.status_of(token_id) == status
-            assert self.reg.is_valid(token_id) == (status == Status.ACTIVE)
-            if token_id in self.m.ever_revoked:
-                assert status == Status.REVOKED
-            if not self.m.classes[token.class_id].transferable:
+    def stored_state_agrees(self) -> None:
+        """The whole stored state, from storage: every credential's word and
+        every wallet's balance as the model has them, the next id unused;
+        the supply views (re-read when their word or the model's figures
+        changed: they read nothing else)."""
+        m, word = self.m, self.storage.word
+        count = len(m.tokens)
+        held = [0] * len(self.addr)
+        for token_id, token in m.tokens.items():
+            klass = m.classes[token.class_id]
+            expected = world.credential_word(
+                self.addr[token.holder], token.class_id, token.expires_at, token.score,
+                token.stored, not klass.transferable,
+            )  # fmt: skip
+            assert word("_tokens", token_id) == expected, f"token {token_id}"
+            if token.stored in (Status.ACTIVE, Status.SUSPENDED):
+                held[token.holder] += 1
+            if not klass.transferable:
                 assert token.holder == token.bound_holder
+            if token_id in m.ever_revoked:
+                assert token.stored == Status.REVOKED
+        assert list(m.tokens) == list(range(1, count + 1))
+        assert word("_tokens", count + 1) == 0
+        balances = [word("_balances", address) for address in self.addr]
+        assert balances == held
+        supply = (word("_supply"), sum(held), count, m.paused)
+        if supply != self.supply_checked:
+            reg = self.reg
+            assert (reg.totalSupply(), reg.total_issued(), reg.paused()) == supply[1:]
+            self.supply_checked = supply
 
     @invariant()
-    def touched_records_agree(self) -> None:
-        """The full record of every token and class the step acted on (the
-        whole registry is compared again when the example ends)."""
-        self.check_records(sorted(self.touched_tokens), sorted(self.touched_classes))
+    def touched_views_agree(self) -> None:
+        """The views of what the step acted on: each token it touched or
+        whose expiry it passed or came within a second of, each class it
+        touched, and after a claim every wallet's claimed credential."""
+        now = self.now
+        self.touched_tokens.update(
+            i for i, t in self.m.tokens.items() if self.checked_at < t.expires_at <= now + 1
+        )
+        self.check_tokens(sorted(self.touched_tokens))
+        self.check_classes(sorted(self.touched_classes))
+        if self.claimed:
+            self.check_claims()
         self.touched_tokens.clear()
         self.touched_classes.clear()
+        self.claimed = False
+        self.checked_at = now
 
-    def check_records(self, token_ids: list[int], class_ids: list[int]) -> None:
+    def check_all_views(self) -> None:
+        """Every view of everything, through the contracts' interfaces."""
+        reg, m = self.reg, self.m
+        count = len(m.tokens)
+        self.check_tokens([*m.tokens, count + 1])
+        self.check_classes(list(m.classes))
+        self.check_claims()
+        held = [t for t in m.tokens.values() if t.stored in (Status.ACTIVE, Status.SUSPENDED)]
+        balances = [reg.balanceOf(a) for a in self.addr]
+        assert balances == [sum(1 for t in held if t.holder == a) for a in range(len(self.addr))]
+        assert sum(balances) == reg.totalSupply() == len(held)
+        assert reg.total_issued() == count
+        assert reg.paused() == m.paused
+
+    def check_claims(self) -> None:
+        """Each wallet's claimed pathway credential, as the model has it."""
+        p = self.m.pathway
+        if p is None:
+            return
+        for actor, address in enumerate(self.addr):
+            assert self.paths.claimed_token(1, address) == p.claimed.get(actor, 0)
+
+    def check_tokens(self, token_ids: list[int]) -> None:
+        """`credential`, `status_of` and `is_valid` of each token."""
+        now = self.now
         for token_id in token_ids:
             token = self.m.tokens.get(token_id)
+            status = self.m.status(token_id, now)
             expected = (
                 (ZERO_ADDRESS, 0, 0, 0, Status.NONE)
                 if token is None
@@ -690,10 +743,15 @@ class RegistryMachine(RuleBasedStateMachine):
                     token.class_id,
                     token.score,
                     token.expires_at,
-                    self.m.status(token_id, self.now),
+                    status,
                 )
             )
-            assert tuple(self.reg.credential(token_id)) == expected
+            assert tuple(self.reg.credential(token_id)) == expected, f"token {token_id}"
+            assert self.reg.status_of(token_id) == status, f"token {token_id}"
+            assert self.reg.is_valid(token_id) == (status == Status.ACTIVE), f"token {token_id}"
+
+    def check_classes(self, class_ids: list[int]) -> None:
+        """`class_info` and `class_rules` of each class."""
         for class_id in class_ids:
             klass = self.m.classes.get(class_id)
             if klass is None:
@@ -709,11 +767,12 @@ class RegistryMachine(RuleBasedStateMachine):
             assert tuple(self.reg.class_rules(class_id)) == (klass.restricted, klass.issue_until)
 
 
-# `make test` runs 40 examples (under a minute); `make test-properties`
-# runs 500. CREDSTACK_PROPERTY_EXAMPLES sets any other number.
+# `make test` runs 100 examples of 100 steps; `make test-properties` 500.
+# Unset settings (derandomize, database) come from Hypothesis's profile:
+# its "ci" profile, active when CI is set, derandomizes.
 RegistryMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "40")),
-    stateful_step_count=30,
+    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "100")),
+    stateful_step_count=int(os.environ.get("CREDSTACK_PROPERTY_STEPS", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -78,7 +78,11 @@ def deployments_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def tooling_env(monkeypatch: pytest.MonkeyPatch, deployments_dir: Path, tmp_path: Path) -> Path:
-    """Deployments per module, output per test, and no account from a .env."""
+    """Deployments per module, output per test, no account from a .env, and
+    output 140 columns wide whatever the terminal (the commands print as wide
+    as it is; an 80-column one, or pytest-xdist's workers, which set COLUMNS
+    to 80, would wrap the lines the tests look for)."""
+    monkeypatch.setenv("COLUMNS", "140")
     monkeypatch.setenv("CREDSTACK_DEPLOYMENTS_DIR", str(deployments_dir))
     monkeypatch.setenv("CREDSTACK_OUT_DIR", str(tmp_path / "out"))
     monkeypatch.delenv("CREDSTACK_ACCOUNT", raising=False)
