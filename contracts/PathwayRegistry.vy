@@ -619,10 +619,15 @@ def _issue_blocker(output_class: uint256, holder: address, score: uint256) -> ui
     if staticcall registry.paused():
         return CLAIM_PAUSED
     info: ICredentialRegistry.ClassInfo = staticcall registry.class_info(output_class)
-    if not staticcall registry.is_delegate(info.issuer, self):
-        return CLAIM_NOT_DELEGATE
+    # A removal ends the issuer's delegations (`is_delegate` reads false
+    # then), so the role comes first: the registry says "issuer removed" to
+    # a delegate named before the removal. (Had the removed issuer also
+    # dropped this contract as a delegate, the registry would say "not class
+    # issuer" instead: either way the claim cannot succeed.)
     if not staticcall IAccessControl(registry.address).hasRole(_ISSUER_ROLE, info.issuer):
         return CLAIM_ISSUER_REMOVED
+    if not staticcall registry.is_delegate(info.issuer, self):
+        return CLAIM_NOT_DELEGATE
     if not info.active:
         return CLAIM_CLASS_INACTIVE
     rules: ICredentialRegistry.ClassRules = staticcall registry.class_rules(output_class)

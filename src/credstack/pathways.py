@@ -42,7 +42,9 @@ class PartReason(IntEnum):
 
 class ClaimReason(IntEnum):
     """The first reason a claim with the counted parts would fail now (the
-    contract's CLAIM_ constants), in the order the claim checks them."""
+    contract's CLAIM_ constants), in the order the claim checks them, but
+    for a removed issuer (6), which is reported before the delegation (5):
+    a removal ends every delegation of the issuer."""
 
     OK = 0
     PATHWAY_INACTIVE = 1

@@ -21,6 +21,24 @@ ADMIN, ISSUER_A, ISSUER_B, DELEGATE, STRANGER = range(5)
 LEARNERS = [5, 6, 7, 8]
 GUARDIAN = 9
 ACTOR_COUNT = 10
+# The pathway registry, as a delegate of ISSUER_A (not an actor that signs).
+PATHWAYS = -1
+
+# A claim's reasons (`progress(...).reason`, the contract's CLAIM_ constants)
+# beyond the groups, as the message the claim reverts with.
+CLAIM_MESSAGES = {
+    "pathway: inactive": 1,
+    "pathway: already claimed": 2,
+    "pathway: requirements not met": 3,
+    "credential: paused": 4,
+    "credential: not class issuer": 5,
+    "credential: issuer removed": 6,
+    "credential: class inactive": 7,
+    "credential: issuance closed": 8,
+    "credential: receiver not allowlisted": 9,
+    "credential: score below minimum": 10,
+}
+MAX_EXPIRY = 2**40 - 1
 
 
 @dataclass
@@ -58,20 +76,53 @@ class PathwayModel:
     inherit: bool
     active: bool = True
     claimed: dict[int, int] = field(default_factory=dict)  # actor -> token
+    # Part tokens a claim has used: each counts towards the pathway once.
+    used: set[int] = field(default_factory=set)
 
 
 @dataclass
 class Model:
     classes: dict[int, ClassModel] = field(default_factory=dict)
     tokens: dict[int, TokenModel] = field(default_factory=dict)
-    issuers: set[int] = field(default_factory=lambda: {ISSUER_A, ISSUER_B})
-    delegates: set[tuple[int, int]] = field(default_factory=lambda: {(ISSUER_A, DELEGATE)})
+    # Each account's issuer word: ISSUER_ROLE changes counted, odd while it
+    # holds the role (both issuers were granted it once at deployment).
+    words: dict[int, int] = field(default_factory=lambda: {ISSUER_A: 1, ISSUER_B: 1})
+    # (issuer, delegate) -> the issuer's word when it named the delegate; a
+    # delegation counts only while that word is the issuer's word now.
+    delegations: dict[tuple[int, int], int] = field(
+        default_factory=lambda: {(ISSUER_A, DELEGATE): 1, (ISSUER_A, PATHWAYS): 1}
+    )
+    pathway_count: int = 0
     operators: set[tuple[int, int]] = field(default_factory=set)
     paused: bool = False
     ever_revoked: set[int] = field(default_factory=set)
     # (class id, account) pairs on a class's allowlist.
     allowlist: set[tuple[int, int]] = field(default_factory=set)
     pathway: PathwayModel | None = None
+
+    # issuers and delegates #
+
+    @property
+    def issuers(self) -> set[int]:
+        return {a for a, w in self.words.items() if w % 2}
+
+    def word(self, actor: int) -> int:
+        return self.words.get(actor, 0)
+
+    def set_issuer(self, actor: int, held: bool) -> None:
+        """A grant to a non-holder or a removal of a holder moves the word."""
+        if (actor in self.issuers) != held:
+            self.words[actor] = self.word(actor) + 1
+
+    def is_delegate(self, issuer: int, delegate: int) -> bool:
+        named = self.delegations.get((issuer, delegate), 0)
+        return named != 0 and named == self.word(issuer)
+
+    def set_delegate_error(self, actor: int, allowed: bool) -> str | None:
+        """Naming needs the role; removing, only ever having held it."""
+        if actor in self.issuers or (not allowed and self.word(actor) != 0):
+            return None
+        return "credential: not issuer"
 
     # statuses and who may act #
 
@@ -84,10 +135,15 @@ class Model:
         return token.stored
 
     def operator_error(self, actor: int, class_id: int) -> str | None:
+        """A delegate named under the issuer's word now passes; one named
+        before a removal still reads "issuer removed" while the role is
+        gone, and "not class issuer" once it is granted again."""
         issuer = self.classes[class_id].issuer
-        if actor != issuer and (issuer, actor) not in self.delegates:
+        word = self.word(issuer)
+        named = self.delegations.get((issuer, actor), 0)
+        if actor != issuer and not (named == word or (named != 0 and word % 2 == 0)):
             return "credential: not class issuer"
-        if issuer not in self.issuers:
+        if word % 2 == 0:
             return "credential: issuer removed"
         return None
 
@@ -99,11 +155,20 @@ class Model:
             Status.BURNED: "credential: burned",
         }.get(stored)
 
+    def revoke_error(self, token_id: int) -> str | None:
+        """What refuses any revocation: a burned record may be revoked."""
+        stored = self.tokens[token_id].stored if token_id in self.tokens else Status.NONE
+        return {
+            Status.NONE: "credential: nonexistent token",
+            Status.REVOKED: "credential: revoked",
+        }.get(stored)
+
     def class_operators(self, class_id: int) -> list[int]:
         klass = self.classes.get(class_id)
         if klass is None:
             return [ISSUER_A]
-        return [klass.issuer] + [d for i, d in self.delegates if i == klass.issuer]
+        live = [d for i, d in self.delegations if i == klass.issuer and self.is_delegate(i, d)]
+        return [klass.issuer] + [d for d in live if d != PATHWAYS]
 
     def token_operators(self, token_id: int) -> list[int]:
         token = self.tokens.get(token_id)
@@ -165,11 +230,27 @@ class Model:
             return "credential: score below minimum"
         return None
 
-    def record_issue(self, class_id: int, holder: int, score: int, now: int) -> int:
+    def expiry_error(self, class_id: int, expires_at: int, now: int) -> str | None:
+        """An issue's own expiry (0: the class's validity)."""
+        if expires_at == 0:
+            return None
+        if expires_at <= now:
+            return "credential: expiry not in future"
+        validity = self.classes[class_id].validity
+        if validity and expires_at > now + validity:
+            return "credential: expiry beyond validity"
+        if expires_at > MAX_EXPIRY:
+            return "credential: expiry too large"
+        return None
+
+    def record_issue(
+        self, class_id: int, holder: int, score: int, now: int, expires_at: int = 0
+    ) -> int:
         """Adds the credential an issue at `now` creates; returns its id."""
         klass = self.classes[class_id]
         token_id = len(self.tokens) + 1
-        expires_at = now + klass.validity if klass.validity else 0
+        if not expires_at:
+            expires_at = now + klass.validity if klass.validity else 0
         self.tokens[token_id] = TokenModel(
             holder, class_id, score, expires_at, Status.ACTIVE, holder
         )
@@ -242,19 +323,47 @@ class Model:
                 return "pathway: token not in pathway"
             if token.score < option[0]:
                 return "pathway: score below minimum"
+            if token_id in p.used:
+                return "pathway: part already used"
             counts[option[1]] += 1
         if any(c < k for c, k in zip(counts, p.required, strict=True)):
             return "pathway: requirements not met"
+        return self.claim_issue_error(actor, ids, now)
+
+    def claim_issue_error(self, actor: int, ids: list[int], now: int) -> str | None:
+        """The registry's refusals of the claim's issue, in its order."""
+        p = self.pathway
+        assert p is not None
         if self.paused:
             return "credential: paused"
-        if ISSUER_A not in self.issuers:
-            return "credential: issuer removed"
+        if err := self.operator_error(PATHWAYS, p.output):
+            return err
         output = self.classes[p.output]
         if not output.active:
             return "credential: class inactive"
         if output.issue_until and now > output.issue_until:
             return "credential: issuance closed"
-        return self.receiver_error(p.output, actor)
+        if err := self.receiver_error(p.output, actor):
+            return err
+        if self.claim_score(ids) < output.min_score:
+            return "credential: score below minimum"
+        return None
+
+    def claim_score(self, ids: list[int]) -> int:
+        """The pathway credential's score: the parts' average."""
+        return sum(self.tokens[i].score for i in ids) // len(ids)
+
+    def claim_expiry(self, ids: list[int], now: int) -> int:
+        """With expiry from the parts, the earliest part's expiry when it
+        comes before the output class's; else the class's (0 for that)."""
+        p = self.pathway
+        assert p is not None
+        expiries = [self.tokens[i].expires_at for i in ids if self.tokens[i].expires_at]
+        if not p.inherit or not expiries:
+            return 0
+        validity = self.classes[p.output].validity
+        earliest = min(expiries)
+        return earliest if validity == 0 or earliest < now + validity else 0
 
     def parts_of(self, actor: int, now: int, usable: bool = False) -> list[int]:
         """The actor's tokens of the pathway's classes; with ``usable``, only
@@ -268,7 +377,11 @@ class Model:
             and t.class_id in p.options
             and (
                 not usable
-                or (self.status(i, now) == Status.ACTIVE and t.score >= p.options[t.class_id][0])
+                or (
+                    self.status(i, now) == Status.ACTIVE
+                    and t.score >= p.options[t.class_id][0]
+                    and i not in p.used
+                )
             )
         ]
 
@@ -284,3 +397,30 @@ class Model:
             and len({p.options[self.tokens[i].class_id][1] for i in self.parts_of(a, now, True)})
             == len(p.required)
         ]
+
+    # pathways #
+
+    def create_pathway_error(self, actor: int, output: int, options: list[int]) -> str | None:
+        """`create_pathway(output, [1], options in group 0 at minimum 0)`,
+        in the contract's order of checks."""
+        if output not in self.classes:
+            return "credential: unknown class"
+        issuer = self.classes[output].issuer
+        if actor != issuer:
+            return "pathway: not class issuer"
+        if issuer not in self.issuers:
+            return "pathway: issuer removed"
+        if not self.is_delegate(issuer, PATHWAYS):
+            return "pathway: not delegate"
+        for i, class_id in enumerate(options):
+            if class_id == output:
+                return "pathway: output class as part"
+            if class_id not in self.classes:
+                return "credential: unknown class"
+            if self.classes[class_id].transferable:
+                return "pathway: transferable part"
+            if class_id in options[:i]:
+                return "pathway: class listed twice"
+        if not options:
+            return "pathway: bad required count"
+        return None

@@ -36,6 +36,7 @@ CREDSTACK_PROPERTY_EXAMPLES and CREDSTACK_PROPERTY_STEPS set others.
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -56,11 +57,14 @@ from tests.properties import world
 from tests.properties.model import (
     ACTOR_COUNT,
     ADMIN,
+    CLAIM_MESSAGES,
     DELEGATE,
     GUARDIAN,
     ISSUER_A,
     ISSUER_B,
     LEARNERS,
+    MAX_EXPIRY,
+    PATHWAYS,
     STRANGER,
     ClassModel,
     Model,
@@ -73,6 +77,9 @@ scores = st.one_of(st.integers(0, MAX_SCORE), st.just(MAX_SCORE + 1), st.sampled
 validities = st.sampled_from([0, 100, 1_000, 10_000])
 min_scores = st.sampled_from([0, 5_000, 9_000])
 seconds = st.integers(1, 3_000)
+# An issue's own expiry: none (the class's), or around now, or far out.
+own_expiries = st.sampled_from([None] * 6 + [-1, 0, 1, 50, 5_000, 2**40, 2**41])
+RENOUNCE_OTHER = "access_control: can only renounce roles for itself"
 
 
 # Every example starts from this deployment (see `RegistryMachine.__init__`).
@@ -164,8 +171,8 @@ class RegistryMachine(RuleBasedStateMachine):
         self.touched_tokens.add(token_id)
         return token_id
 
-    def record_issue(self, class_id: int, holder: int, score: int) -> int:
-        token_id = self.m.record_issue(class_id, holder, score, self.now)
+    def record_issue(self, class_id: int, holder: int, score: int, expires_at: int = 0) -> int:
+        token_id = self.m.record_issue(class_id, holder, score, self.now, expires_at)
         self.touched_tokens.add(token_id)
         return token_id
 
@@ -173,22 +180,24 @@ class RegistryMachine(RuleBasedStateMachine):
     # wallets, so that the random steps act on live credentials.
 
     @initialize(
-        validity=st.tuples(validities, validities, validities),
+        validity=st.tuples(validities, validities, validities, validities),
         extra=st.lists(st.tuples(st.booleans(), st.booleans(), validities, min_scores), max_size=1),
         data=st.data(),
     )
     def seed(
         self,
-        validity: tuple[int, int, int],
+        validity: tuple[int, int, int, int],
         extra: list[tuple[bool, bool, int, int]],
         data: st.DataObject,
     ) -> None:
         # (transferable, revocable, validity, min_score): soulbound and
-        # revocable, transferable and revocable, soulbound for good; then more.
+        # revocable (ISSUER_A's and ISSUER_B's), soulbound for good,
+        # transferable and revocable; then more.
         kinds = [
             (False, True, validity[0], 5_000),
-            (True, True, validity[1], 0),
+            (False, True, validity[1], 0),
             (False, False, validity[2], 9_000),
+            (True, True, validity[3], 0),
             *extra,
         ]
         for i, (transferable, revocable, validity_s, min_score) in enumerate(kinds):
@@ -223,11 +232,13 @@ class RegistryMachine(RuleBasedStateMachine):
         # 60%) or seed 1 (ISSUER_B's: cross-credit); group 1 seed 2 at 95%.
         inherit = data.draw(st.booleans(), label="expiry from parts")
         output_validity = data.draw(validities, label="output validity")
+        # Now and then a minimum the parts' average may miss.
+        output_min = data.draw(st.sampled_from([0, 0, 9_000]), label="output minimum")
         output = self.call(
             ISSUER_A, None, self.reg.create_class, "Pathway", "ipfs://p", False, True,
-            output_validity, 0,
+            output_validity, output_min,
         )  # fmt: skip
-        self.m.classes[output] = ClassModel(ISSUER_A, False, True, output_validity, 0)
+        self.m.classes[output] = ClassModel(ISSUER_A, False, True, output_validity, output_min)
         options = {1: (6_000, 0), 2: (0, 0), 3: (9_500, 1)}
         pathway_id = self.call(
             ISSUER_A, None, self.paths.create_pathway, "Path", output, [1, 1],
@@ -235,6 +246,7 @@ class RegistryMachine(RuleBasedStateMachine):
         )  # fmt: skip
         assert pathway_id == 1
         self.m.pathway = PathwayModel(output, options, [1, 1], inherit)
+        self.m.pathway_count = 1
 
     # rules: classes and roles #
 
@@ -285,23 +297,49 @@ class RegistryMachine(RuleBasedStateMachine):
         if error is None:
             self.m.classes[class_id].active = active
 
-    @rule(data=st.data(), target_issuer=st.sampled_from([ISSUER_A, ISSUER_B]), grant=st.booleans())
-    def set_issuer(self, data: st.DataObject, target_issuer: int, grant: bool) -> None:
-        actor = self.pick_actor(data, [ADMIN])
-        error = None if actor == ADMIN else ROLE_MISSING
-        fn = self.reg.grantRole if grant else self.reg.revokeRole
+    @rule(
+        data=st.data(),
+        target_issuer=st.sampled_from([ISSUER_A, ISSUER_B, DELEGATE]),
+        change=st.sampled_from(["grant", "revoke", "renounce"]),
+    )
+    def set_issuer(self, data: st.DataObject, target_issuer: int, change: str) -> None:
+        """Governance grants or revokes ISSUER_ROLE, or an account renounces
+        its own: either ends the issuer's delegations (its word moves)."""
+        if change == "renounce":
+            actor = self.pick_actor(data, [target_issuer])
+            error = None if actor == target_issuer else RENOUNCE_OTHER
+            fn = self.reg.renounceRole
+        else:
+            actor = self.pick_actor(data, [ADMIN])
+            error = None if actor == ADMIN else ROLE_MISSING
+            fn = self.reg.grantRole if change == "grant" else self.reg.revokeRole
         self.call(actor, error, fn, self.issuer_role, self.addr[target_issuer])
         if error is None:
-            (self.m.issuers.add if grant else self.m.issuers.discard)(target_issuer)
+            self.m.set_issuer(target_issuer, change == "grant")
+        assert self.reg.hasRole(self.issuer_role, self.addr[target_issuer]) == (
+            target_issuer in self.m.issuers
+        )
 
-    @rule(data=st.data(), allowed=st.booleans())
-    def set_delegate(self, data: st.DataObject, allowed: bool) -> None:
-        actor = self.pick_actor(data, sorted(self.m.issuers))
-        error = None if actor in self.m.issuers else "credential: not issuer"
-        self.call(actor, error, self.reg.set_delegate, self.addr[DELEGATE], allowed)
+    @rule(data=st.data(), allowed=st.booleans(), pathways=st.sampled_from([False] * 3 + [True]))
+    def set_delegate(self, data: st.DataObject, allowed: bool, pathways: bool) -> None:
+        """Names or removes DELEGATE (or the pathway registry): naming needs
+        ISSUER_ROLE, removing only having held it once; every delegation of
+        every issuer is then compared with the model."""
+        actor = self.pick_actor(data, [a for a in self.m.words if a != ADMIN])
+        error = self.m.set_delegate_error(actor, allowed)
+        delegate = PATHWAYS if pathways else DELEGATE
+        address = self.paths.address if pathways else self.addr[DELEGATE]
+        self.call(actor, error, self.reg.set_delegate, address, allowed)
         if error is None:
-            pair = (actor, DELEGATE)
-            (self.m.delegates.add if allowed else self.m.delegates.discard)(pair)
+            if allowed:
+                self.m.delegations[(actor, delegate)] = self.m.word(actor)
+            else:
+                self.m.delegations.pop((actor, delegate), None)
+        for issuer in (ISSUER_A, ISSUER_B, DELEGATE, STRANGER):
+            for d, addr in ((DELEGATE, self.addr[DELEGATE]), (PATHWAYS, self.paths.address)):
+                assert self.reg.is_delegate(self.addr[issuer], addr) == self.m.is_delegate(
+                    issuer, d
+                ), (issuer, d)
 
     @rule(data=st.data())
     def toggle_pause(self, data: st.DataObject) -> None:
@@ -328,18 +366,23 @@ class RegistryMachine(RuleBasedStateMachine):
 
     # rules: issuance #
 
-    @rule(data=st.data(), holder=learners, score=scores)
-    def issue(self, data: st.DataObject, holder: int, score: int) -> None:
+    @rule(data=st.data(), holder=learners, score=scores, own_expiry=own_expiries)
+    def issue(self, data: st.DataObject, holder: int, score: int, own_expiry: int | None) -> None:
+        """One credential; now and then with its own expiry (the fifth
+        argument: relative to now, or past 2^40 when large)."""
         class_id = self.pick_class(data)
         actor = self.pick_actor(data, self.m.class_operators(class_id))
-        error = self.m.issue_error(actor, class_id, self.now) or self.m.entry_error(
-            class_id, holder, score
-        )
-        token_id = self.call(
-            actor, error, self.reg.issue, class_id, self.addr[holder], score, b"\x01" * 32
-        )
+        error = self.m.issue_error(actor, class_id, self.now)
+        args: list[Any] = [class_id, self.addr[holder], score, b"\x01" * 32]
+        expires_at = 0
+        if own_expiry is not None:
+            expires_at = own_expiry if own_expiry >= MAX_EXPIRY else self.now + own_expiry
+            args.append(expires_at)
+            error = error or self.m.expiry_error(class_id, expires_at, self.now)
+        error = error or self.m.entry_error(class_id, holder, score)
+        token_id = self.call(actor, error, self.reg.issue, *args)
         if error is None:
-            assert token_id == self.record_issue(class_id, holder, score)
+            assert token_id == self.record_issue(class_id, holder, score, expires_at)
 
     @rule(data=st.data(), entries=st.lists(st.tuples(learners, scores), min_size=1, max_size=4))
     def issue_batch(self, data: st.DataObject, entries: list[tuple[int, int]]) -> None:
@@ -365,9 +408,12 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
     def revoke(self, data: st.DataObject, empty_reason: bool) -> None:
-        token_id = self.pick_token(data, lambda t: t.stored in (Status.ACTIVE, Status.SUSPENDED))
+        """The class's issuer or a delegate revokes a held credential, or
+        records a revocation over a burned one (the token stays out of the
+        wallet)."""
+        token_id = self.pick_token(data, lambda t: t.stored != Status.REVOKED)
         actor = self.pick_actor(data, self.m.token_operators(token_id))
-        error = self.m.held_error(token_id)
+        error = self.m.revoke_error(token_id)
         if error is None:
             class_id = self.m.tokens[token_id].class_id
             error = self.m.operator_error(actor, class_id)
@@ -435,6 +481,8 @@ class RegistryMachine(RuleBasedStateMachine):
         error = self.m.held_error(token_id)
         if error is None and self.m.tokens[token_id].holder != actor:
             error = "credential: not holder"
+        if error is None and self.m.tokens[token_id].stored == Status.SUSPENDED:
+            error = "credential: suspended"
         self.call(actor, error, self.reg.burn, token_id)
         if error is None:
             self.m.tokens[token_id].stored = Status.BURNED
@@ -490,10 +538,11 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), empty_reason=st.sampled_from([False] * 9 + [True]))
     def force_revoke(self, data: st.DataObject, empty_reason: bool) -> None:
-        """Governance revokes any held credential, revocable class or not."""
-        token_id = self.pick_token(data, lambda t: t.stored in (Status.ACTIVE, Status.SUSPENDED))
+        """Governance revokes any held or burned credential, revocable class
+        or not."""
+        token_id = self.pick_token(data, lambda t: t.stored != Status.REVOKED)
         actor = self.pick_actor(data, [ADMIN])
-        error = "credential: not admin" if actor != ADMIN else self.m.held_error(token_id)
+        error = "credential: not admin" if actor != ADMIN else self.m.revoke_error(token_id)
         if error is None and empty_reason:
             error = "credential: empty reason"
         self.call(actor, error, self.reg.force_revoke, token_id, "" if empty_reason else "fraud")
@@ -617,28 +666,80 @@ class RegistryMachine(RuleBasedStateMachine):
         p = self.m.pathway
         assert p is not None
         self.touched_tokens.update(i for i in ids if i in self.m.tokens)
-        error = self.m.claim_error(actor, ids, self.now)
+        now = self.now
+        error = self.m.claim_error(actor, ids, now)
+        self.check_progress(actor, ids, error)
         token_id = self.call(actor, error, self.paths.claim, 1, ids)
         self.claimed = True
         if error is None:
-            scores = [self.m.tokens[i].score for i in ids]
-            assert token_id == self.record_issue(p.output, actor, sum(scores) // len(scores))
-            token = self.m.tokens[token_id]
-            expiries = [self.m.tokens[i].expires_at for i in ids if self.m.tokens[i].expires_at]
-            if p.inherit and expiries:
-                earliest = min(expiries)
-                if token.expires_at == 0 or earliest < token.expires_at:
-                    token.expires_at = earliest
+            # One issue with the final expiry (no renewal after it).
+            expires_at = self.m.claim_expiry(ids, now)
+            score = self.m.claim_score(ids)
+            assert token_id == self.record_issue(p.output, actor, score, expires_at)
             p.claimed[actor] = token_id
+            p.used.update(ids)
+
+    def check_progress(self, actor: int, ids: list[int], error: str | None) -> None:
+        """`progress` answers as the claim does: for parts that all count
+        (increasing, held, valid, in the pathway, unused), `claimable` is
+        whether the claim succeeds and `reason` names its refusal."""
+        p = self.m.pathway
+        assert p is not None
+        if not ids or any(b <= a for a, b in itertools.pairwise(ids)):
+            return
+        if any(self.m.part_error(i, actor, self.now) for i in ids):
+            return
+        if any(
+            self.m.tokens[i].class_id not in p.options
+            or self.m.tokens[i].score < p.options[self.m.tokens[i].class_id][0]
+            for i in ids
+        ):
+            return
+        progress = self.paths.progress(1, self.addr[actor], ids)
+        # A part a claim used counts no more (PART_ALREADY_USED).
+        assert list(progress.parts) == [10 if i in p.used else 0 for i in ids]
+        if any(i in p.used for i in ids):
+            return
+        assert progress.claimable == (error is None)
+        reason = 0 if error is None else CLAIM_MESSAGES[error]
+        if error == "credential: not class issuer" and ISSUER_A not in self.m.issuers:
+            # A removed issuer that also dropped the pathway registry: the
+            # registry names the delegation, `progress` the removal.
+            reason = CLAIM_MESSAGES["credential: issuer removed"]
+        assert progress.reason == reason, error
+        assert progress.claimed_token == p.claimed.get(actor, 0)
 
     @rule(data=st.data(), active=st.sampled_from([True, True, True, False]))
     def set_pathway_active(self, data: st.DataObject, active: bool) -> None:
         assert self.m.pathway is not None
         actor = self.pick_actor(data, [ISSUER_A])
         error = None if actor == ISSUER_A else "pathway: not class issuer"
+        if error is None and ISSUER_A not in self.m.issuers:
+            error = "pathway: issuer removed"
         self.call(actor, error, self.paths.set_pathway_active, 1, active)
         if error is None:
             self.m.pathway.active = active
+
+    @rule(data=st.data())
+    def create_pathway(self, data: st.DataObject) -> None:
+        """Another pathway (not claimed here): of any class, with options
+        of any classes (transferable ones and repeats refused), by its
+        issuer while it holds the role and has named the pathway registry."""
+        output = self.pick_class(data)
+        actor = self.pick_actor(
+            data, [self.m.classes[output].issuer] if output in self.m.classes else []
+        )
+        known = [*self.m.classes, len(self.m.classes) + 1]
+        options = data.draw(st.lists(st.sampled_from(known), max_size=3), label="options")
+        error = self.m.create_pathway_error(actor, output, options)
+        pathway_id = self.call(
+            actor, error, self.paths.create_pathway, "Another", output, [1],
+            [(c, 0, 0) for c in options], False,
+        )  # fmt: skip
+        if error is None:
+            self.m.pathway_count += 1
+            assert pathway_id == self.m.pathway_count
+        assert self.paths.pathway_count() == self.m.pathway_count
 
     @rule(delta=seconds)
     def time_travel(self, delta: int) -> None:
