@@ -474,9 +474,11 @@ class RegistryMachine(RuleBasedStateMachine):
         if error is None:
             self.m.tokens[token_id].expires_at = expires_at
 
-    @rule(data=st.data())
-    def burn(self, data: st.DataObject) -> None:
-        token_id = self.pick_token(data)
+    @rule(data=st.data(), suspended=st.booleans())
+    def burn(self, data: st.DataObject, suspended: bool) -> None:
+        """The holder burns; half the time a suspended credential (refused)."""
+        stored = (Status.SUSPENDED,) if suspended else (Status.ACTIVE, Status.SUSPENDED)
+        token_id = self.pick_token(data, lambda t: t.stored in stored)
         actor = self.pick_actor(data, self.m.token_holder(token_id)[:1])
         error = self.m.held_error(token_id)
         if error is None and self.m.tokens[token_id].holder != actor:
@@ -607,6 +609,10 @@ class RegistryMachine(RuleBasedStateMachine):
             listed = listed[:-1]
         elif listing == "reversed":
             listed = listed[::-1]
+        self.do_recover(actor, token_id, to, listed)
+
+    def do_recover(self, actor: int, token_id: int, to: int, listed: list[int]) -> None:
+        token = self.m.tokens.get(token_id)
         error = "credential: paused" if self.m.paused else self.m.held_error(token_id)
         if error is None:
             assert token is not None
@@ -629,6 +635,22 @@ class RegistryMachine(RuleBasedStateMachine):
                 token.former_spenders.add(token.approved)
             token.approved = None
 
+    @precondition(lambda self: self.m.pathway is not None and bool(self.m.pathway.claimed))
+    @rule(data=st.data())
+    def recover_claimed_parts(self, data: st.DataObject) -> None:
+        """Key recovery of a learner who claimed the pathway: each part it
+        holds moves to another learner's wallet, where it may not complete
+        the pathway again."""
+        p = self.m.pathway
+        assert p is not None
+        claimer = data.draw(st.sampled_from(sorted(p.claimed)), label="claimer")
+        to = data.draw(st.sampled_from([a for a in LEARNERS if a != claimer]), label="to")
+        for token_id in self.m.parts_of(claimer, self.now):
+            if self.m.tokens[token_id].stored in (Status.ACTIVE, Status.SUSPENDED):
+                self.touched_tokens.add(token_id)
+                actor = self.m.token_operators(token_id)[0]
+                self.do_recover(actor, token_id, to, self.m.held_by(to))
+
     # rules: pathway claims #
 
     @precondition(lambda self: bool(self.m.ready_claimers(self.now)))
@@ -638,6 +660,26 @@ class RegistryMachine(RuleBasedStateMachine):
         (mostly succeeds; the registry or pathway state may still refuse)."""
         actor = data.draw(st.sampled_from(self.m.ready_claimers(self.now)), label="claimer")
         self.do_claim(actor, sorted(self.m.parts_of(actor, self.now, True)))
+
+    @precondition(
+        lambda self: any(
+            self.m.pathway and a not in self.m.pathway.claimed
+            and set(self.m.parts_of(a, self.now)) & self.m.pathway.used
+            for a in LEARNERS
+        )
+    )  # fmt: skip
+    @rule(data=st.data())
+    def claim_with_used_parts(self, data: st.DataObject) -> None:
+        """A learner holding parts another's claim used claims with all its
+        parts (refused: a part counts towards the pathway once)."""
+        p = self.m.pathway
+        assert p is not None
+        holders = [
+            a for a in LEARNERS
+            if a not in p.claimed and set(self.m.parts_of(a, self.now)) & p.used
+        ]  # fmt: skip
+        actor = data.draw(st.sampled_from(holders), label="claimer")
+        self.do_claim(actor, sorted(self.m.parts_of(actor, self.now)))
 
     @rule(data=st.data(), order=st.sampled_from(["sorted"] * 8 + ["reversed", "duplicate"]))
     def claim_any(self, data: st.DataObject, order: str) -> None:
