@@ -162,3 +162,18 @@ def soulbound_token(issue: Callable[..., int], soulbound_class: int, learner: An
 @pytest.fixture
 def transferable_token(issue: Callable[..., int], transferable_class: int, learner: Any) -> int:
     return issue(transferable_class, learner)
+
+
+# Files that take longest come first, so that under pytest-xdist (`make
+# test`) they start at once and the rest fills the other core around them:
+# the e2e file on 2-second blocks mostly waits for blocks, and the property
+# test is one long test. The order within each file is kept.
+SLOW_FIRST = ("tests/e2e/test_interval_mining.py", "tests/properties/test_registry_state.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)
