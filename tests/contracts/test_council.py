@@ -548,6 +548,25 @@ def test_cancel__a_member_cannot_veto_their_own_removal(
     assert council.proposal_state(proposal_id) == State.CANCELLED
 
 
+def test_cancel__own_removal_with_trailing_bytes_is_still_refused(
+    gov: Governance, system: Any, chain: Any, members: list[Any]
+) -> None:
+    """`remove_member` ignores calldata past its argument, so a removal
+    with bytes appended still removes: the member named cannot veto it."""
+    council = system.council
+    gone = members[2]
+    payload = bytes(gov.encode("council", "remove_member", [gone.address]).payload) + b"\x00" * 32
+    targets, payloads = [council.address], [payload]
+    council.propose(targets, payloads, "remove, padded", sender=members[0])
+    proposal_id = council.proposal_count()
+    with ape.reverts("council: own removal"):
+        council.cancel(proposal_id, targets, payloads, sender=gone)
+    council.approve(proposal_id, targets, payloads, sender=members[1])
+    chain.pending_timestamp += DELAY
+    council.execute(proposal_id, targets, payloads, sender=members[0])
+    assert not council.is_member(gone)
+
+
 def test_expiry__grace_period_after_ready_at(
     gov: Governance, system: Any, chain: Any, members: list[Any], accounts: Any
 ) -> None:
