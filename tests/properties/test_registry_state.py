@@ -647,7 +647,10 @@ class RegistryMachine(RuleBasedStateMachine):
         p = self.m.pathway
         assert p is not None
         claimer = data.draw(st.sampled_from(sorted(p.claimed)), label="claimer")
-        to = data.draw(st.sampled_from([a for a in LEARNERS if a != claimer]), label="to")
+        # Mostly the stranger, who holds none of the parts' classes, so the
+        # recovery goes through.
+        others = [STRANGER, STRANGER, STRANGER, *(a for a in LEARNERS if a != claimer)]
+        to = data.draw(st.sampled_from(others), label="to")
         for token_id in self.m.parts_of(claimer, self.now):
             if self.m.tokens[token_id].stored in (Status.ACTIVE, Status.SUSPENDED):
                 self.touched_tokens.add(token_id)
@@ -668,7 +671,7 @@ class RegistryMachine(RuleBasedStateMachine):
         lambda self: any(
             self.m.pathway and a not in self.m.pathway.claimed
             and set(self.m.parts_of(a, self.now)) & self.m.pathway.used
-            for a in LEARNERS
+            for a in (STRANGER, *LEARNERS)
         )
     )  # fmt: skip
     @rule(data=st.data())
@@ -678,7 +681,7 @@ class RegistryMachine(RuleBasedStateMachine):
         p = self.m.pathway
         assert p is not None
         holders = [
-            a for a in LEARNERS
+            a for a in (STRANGER, *LEARNERS)
             if a not in p.claimed and set(self.m.parts_of(a, self.now)) & p.used
         ]  # fmt: skip
         actor = data.draw(st.sampled_from(holders), label="claimer")
