@@ -28,27 +28,43 @@ class ClassRecord:
     name: str
 
 
+# Field metadata key: the project contract type whose address a field holds.
+# The index (credstack.index) reads every such field, so a contract added to
+# the record with this metadata is indexed with no other change.
+CONTRACT = "contract"
+
+
 @dataclass
 class Deployment:
     chain_id: int
     network: str
-    registry: str
-    renderer: str
+    registry: str = field(metadata={CONTRACT: "CredentialRegistry"})
+    renderer: str = field(metadata={CONTRACT: "CredentialRenderer"})
     deployer: str
     block_number: int
     block_hash: str
     classes: dict[str, ClassRecord] = field(default_factory=dict)
     # Governance: the council, the timelock (the registry's only admin), the
     # guardian who may pause, and the council's rules at deployment.
-    council: str | None = None
-    timelock: str | None = None
+    council: str | None = field(default=None, metadata={CONTRACT: "Council"})
+    timelock: str | None = field(default=None, metadata={CONTRACT: "Timelock"})
     guardian: str | None = None
     members: list[str] = field(default_factory=list)
     threshold: int = 0
     delay: int = 0
     # The pathway registry, and catalog pathway slug -> pathway id.
-    pathways: str | None = None
+    pathways: str | None = field(default=None, metadata={CONTRACT: "PathwayRegistry"})
     pathway_ids: dict[str, int] = field(default_factory=dict)
+
+    def contracts(self) -> dict[str, str]:
+        """Address -> contract type, for every contract recorded (the
+        fields whose metadata names a contract type; unset ones left out)."""
+        found = {}
+        for f in fields(self):
+            address = getattr(self, f.name)
+            if CONTRACT in f.metadata and address:
+                found[str(address)] = str(f.metadata[CONTRACT])
+        return found
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
