@@ -168,7 +168,17 @@ def transferable_token(issue: Callable[..., int], transferable_class: int, learn
 # test`) they start at once and the rest fills the other core around them:
 # the e2e file on 2-second blocks mostly waits for blocks, and the property
 # test is one long test. The order within each file is kept.
-SLOW_FIRST = ("tests/e2e/test_interval_mining.py", "tests/properties/test_registry_state.py")
+SLOW_FIRST = (
+    "tests/e2e/test_interval_mining.py",
+    "tests/properties/test_registry_state.py",
+    "tests/e2e/test_processes.py",
+    "tests/e2e/test_interrupted_run.py",
+    "tests/e2e/test_anvil.py",
+    "tests/e2e/test_cli_edges.py",
+    "tests/e2e/test_l2_fees.py",
+    "tests/e2e/test_index_anvil.py",
+    "tests/properties/test_council_state.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -102,6 +102,8 @@ class RegistryMachine(RuleBasedStateMachine):
         self.storage = WORLD.storage
         self.issuer_role = WORLD.issuer_role
         self.m = Model()
+        # The invariants also run once after the set-up: not a step.
+        STEP_COUNT[0] -= 1
         # What the step acted on, for the view checks after it.
         self.touched_tokens: set[int] = set()
         self.touched_classes: set[int] = set()
@@ -812,6 +814,7 @@ class RegistryMachine(RuleBasedStateMachine):
         every wallet's balance as the model has them, the next id unused;
         the supply views (re-read when their word or the model's figures
         changed: they read nothing else)."""
+        STEP_COUNT[0] += 1
         m, word = self.m, self.storage.word
         count = len(m.tokens)
         held = [0] * len(self.addr)
@@ -920,10 +923,26 @@ class RegistryMachine(RuleBasedStateMachine):
 # the module's docstring); `make test-properties` 500.
 # Unset settings (derandomize, database) come from Hypothesis's profile:
 # its "ci" profile, active when CI is set, derandomizes.
+EXAMPLES = os.environ.get("CREDSTACK_PROPERTY_EXAMPLES")
+STEPS = os.environ.get("CREDSTACK_PROPERTY_STEPS")
 RegistryMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "175")),
-    stateful_step_count=int(os.environ.get("CREDSTACK_PROPERTY_STEPS", "100")),
+    max_examples=int(EXAMPLES or "175"),
+    stateful_step_count=int(STEPS or "100"),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-TestRegistryState = RegistryMachine.TestCase
+# The steps run: the invariants run after every step (and once after the
+# set-up, which `__init__` takes off).
+STEP_COUNT = [0]
+
+
+class TestRegistryState(RegistryMachine.TestCase):  # type: ignore[misc,valid-type]
+    def runTest(self) -> None:
+        STEP_COUNT[0] = 0
+        super().runTest()
+        # With the default settings the suite promises at least 10,000
+        # steps: examples end early when Hypothesis's choice buffer fills,
+        # so rules that draw more shorten them; raise the examples then.
+        print(f"\nregistry property test: {STEP_COUNT[0]} steps")
+        if EXAMPLES is None and STEPS is None:
+            assert STEP_COUNT[0] >= 10_000, f"only {STEP_COUNT[0]} steps"
