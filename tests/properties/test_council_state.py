@@ -38,7 +38,6 @@ import boa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -67,6 +66,7 @@ from tests.properties.council_model import (
     CouncilModel,
     removes,
 )
+from tests.properties.machine import ChainMachine
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 COUNCIL = boa.load_partial(str(CONTRACTS / "Council.vy"))
@@ -125,11 +125,11 @@ class World:
 WORLD = World()
 
 
-class CouncilMachine(RuleBasedStateMachine):
+class CouncilMachine(ChainMachine):
+    actors = actors
+
     def __init__(self) -> None:
         super().__init__()
-        self._anchor = boa.env.anchor()
-        self._anchor.__enter__()
         self.addr = WORLD.addresses
         self.council = WORLD.council
         self.timelock = WORLD.timelock
@@ -144,19 +144,12 @@ class CouncilMachine(RuleBasedStateMachine):
         self.seen: dict[int, int] = {}
         self.governance_changed = False
 
-    def teardown(self) -> None:
-        try:
-            self.check_proposals(list(self.m.proposals), full=True)
-            self.check_governance()
-            self.check_approvals()
-        finally:
-            self._anchor.__exit__(None, None, None)
+    def check_at_end(self) -> None:
+        self.check_proposals(list(self.m.proposals), full=True)
+        self.check_governance()
+        self.check_approvals()
 
     # helpers #
-
-    @property
-    def now(self) -> int:
-        return int(boa.env.timestamp)
 
     def encode(self, call: Call) -> tuple[str, bytes]:
         """The target address and calldata of a call."""
@@ -188,25 +181,6 @@ class CouncilMachine(RuleBasedStateMachine):
         compares with the model after every step (the epoch, the pause flag
         and every proposal the step touched)."""
         return int(self.council.proposal_count())
-
-    def call(self, actor: int, error: str | None, fn: Any, *args: Any) -> Any:
-        """Run `fn` as `actor`; if the model predicts `error`, it must revert
-        with exactly that message and leave every public value unchanged."""
-        with boa.env.prank(self.addr[actor]):
-            if error is None:
-                return fn(*args)
-            before = self.digest()
-            with boa.reverts(error):
-                fn(*args)
-        assert self.digest() == before
-        return None
-
-    def pick_actor(self, data: st.DataObject, rightful: list[int]) -> int:
-        """Mostly someone allowed to act, so that success paths run often;
-        otherwise anyone, so that every refusal is tried too."""
-        if rightful and data.draw(st.integers(0, 3), label="anyone") < 3:
-            return data.draw(st.sampled_from(rightful), label="actor")
-        return data.draw(actors, label="actor")
 
     def pick_proposal(self, data: st.DataObject, states: tuple[int, ...]) -> int:
         """Mostly a proposal in one of `states` (each state present as likely

@@ -47,7 +47,6 @@ import boa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -57,6 +56,7 @@ from hypothesis.stateful import (
 from credstack import Status
 from tests.constants import MAX_SCORE, ROLE_MISSING, ZERO_ADDRESS
 from tests.properties import world
+from tests.properties.machine import ChainMachine
 from tests.properties.model import (
     ACTOR_COUNT,
     ADMIN,
@@ -89,13 +89,11 @@ RENOUNCE_OTHER = "access_control: can only renounce roles for itself"
 WORLD = world.deploy()
 
 
-class RegistryMachine(RuleBasedStateMachine):
+class RegistryMachine(ChainMachine):
+    actors = actors
+
     def __init__(self) -> None:
         super().__init__()
-        # Every example starts from the same freshly deployed registry: the
-        # anchor rolls the chain back to it when the example ends.
-        self._anchor = boa.env.anchor()
-        self._anchor.__enter__()
         self.addr = WORLD.addresses
         self.reg = WORLD.registry
         self.paths = WORLD.pathways
@@ -113,17 +111,10 @@ class RegistryMachine(RuleBasedStateMachine):
         self.checked_at = self.now
         self.supply_checked: tuple[int, ...] = ()
 
-    def teardown(self) -> None:
-        try:
-            self.check_all_views()
-        finally:
-            self._anchor.__exit__(None, None, None)
+    def check_at_end(self) -> None:
+        self.check_all_views()
 
     # helpers #
-
-    @property
-    def now(self) -> int:
-        return int(boa.env.timestamp)
 
     def digest(self) -> tuple[int, ...]:
         """Counters a failed call must leave alone (the supply word holds
@@ -131,26 +122,6 @@ class RegistryMachine(RuleBasedStateMachine):
         storage. Balances, credentials and classes are compared with the
         model after every step, so a revert that changed them fails there."""
         return (self.storage.word("_supply"), self.storage.word("class_count"))
-
-    def call(self, actor: int, error: str | None, fn: Any, *args: Any) -> Any:
-        """Run `fn` as `actor`; if the model predicts `error`, it must revert
-        with exactly that message and leave every public value unchanged."""
-        with boa.env.prank(self.addr[actor]):
-            if error is None:
-                return fn(*args)
-            before = self.digest()
-            with boa.reverts(error):
-                fn(*args)
-        assert self.digest() == before
-        return None
-
-    def pick_actor(self, data: st.DataObject, rightful: list[int]) -> int:
-        """Mostly someone allowed to act, so that success paths run often;
-        otherwise anyone, so that every refusal is tried too."""
-        # Hypothesis leans to small integers, so the common branch is 0..2.
-        if rightful and data.draw(st.integers(0, 3), label="anyone") < 3:
-            return data.draw(st.sampled_from(rightful), label="actor")
-        return data.draw(actors, label="actor")
 
     @staticmethod
     def pick_id(data: st.DataObject, known: list[int], label: str) -> int:
