@@ -120,6 +120,19 @@ def test_every_sending_command__on_two_second_blocks(
     record = json.loads(run.run("verify", "--token", victim, "--json").stdout)
     assert (record["status"], record["reason"]) == ("revoked", "revoked: fraud")
 
+    # A scheduled proposal one member vetoes: cancelled on the timelock too.
+    spared = spreadsheet[rows[5][0]]
+    run.run(
+        "governance", "propose", "registry", "force_revoke", spared, "fraud",
+        "--account", "TEST::3", "--yes",
+    )  # fmt: skip
+    run.run("governance", "approve", "3", "--account", "TEST::5", "--yes")
+    cancelled = run.run("governance", "cancel", "3", "--account", "TEST::4", "--yes")
+    assert "cancelled proposal 3 in transaction " in cancelled.stdout
+    assert "│ cancelled" in run.run("governance", "status", "3").stdout
+    record = json.loads(run.run("verify", "--token", spared, "--json").stdout)
+    assert record["status"] == "active"
+
     # A pathway claim, for the learner by the issuer (no gas for the learner).
     claimed = run.run(
         "pathway", "claim", "--pathway", "junior-data-analyst", "--holder", learner,
