@@ -416,8 +416,13 @@ class Governance:
             raise GovernanceError(f"proposal {proposal_id} has already been executed")
         if proposal.state == State.CANCELLED:
             raise GovernanceError(f"proposal {proposal_id} has already been cancelled")
+        # As the council judges it: a call to it whose first 36 bytes remove
+        # the sender (`remove_member` ignores any calldata after them).
         removal = self.encode("council", "remove_member", [sender.address])
-        if removal in proposal.calls:
+        if any(
+            c.target == removal.target and bytes(c.payload[:36]) == bytes(removal.payload)
+            for c in proposal.calls
+        ):
             raise GovernanceError(
                 f"proposal {proposal_id} removes {sender.address} from the council: a member "
                 "cannot veto their own removal"

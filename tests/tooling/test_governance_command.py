@@ -26,10 +26,14 @@ def one_line_error(result: Any) -> str:
     return line
 
 
-def proposal_count(deployed: dict[str, Any]) -> int:
+def council_of(deployed: dict[str, Any]) -> Any:
     from ape import project
 
-    return int(project.Council.at(deployed["deployment"].council).proposal_count())
+    return project.Council.at(deployed["deployment"].council)
+
+
+def proposal_count(deployed: dict[str, Any]) -> int:
+    return int(council_of(deployed).proposal_count())
 
 
 def test_propose_approve_execute__grant_issuer(
@@ -277,6 +281,15 @@ def test_cancel__refusals_before_sending(
         f"error: proposal {removal} removes {member} from the council: a member cannot veto "
         "their own removal"
     )
+    assert accounts[5].nonce == nonce
+    # The same removal with bytes appended still removes: refused alike.
+    council = council_of(deployed)
+    padded = bytes(council.remove_member.encode_input(member)) + b"\x00" * 32
+    council.propose([council.address], [padded], "padded", sender=accounts[3])
+    result = invoke(
+        gov_cli.cli, "cancel", proposal_count(deployed), "--account", COUNCIL[2], "--yes"
+    )
+    assert "a member cannot veto their own removal" in one_line_error(result)
     assert accounts[5].nonce == nonce
     result = invoke(gov_cli.cli, "cancel", removal, "--account", "TEST::1", "--yes")
     assert one_line_error(result) == f"error: {accounts[1].address} is not a council member"
