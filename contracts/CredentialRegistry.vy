@@ -1400,8 +1400,8 @@ def _remove(holder: address, token_id: uint256):
     self._balances[holder] = unsafe_sub(self._balances[holder], 1)
     # Cannot carry into the paused bit: a token leaves a wallet at most once
     # (revoked is final; burned only turns revoked, without `_remove`), so
-    # the removed count (bits 64..127)
-    # never exceeds the issued count, which fits in 64 bits.
+    # the removed count (bits 64..127) never exceeds the issued count, which
+    # fits in 64 bits.
     self._supply = unsafe_add(self._supply, _REMOVED_ONE)
     log IERC721.Transfer(sender=holder, receiver=empty(address), token_id=token_id)
 

@@ -587,9 +587,18 @@ def _check_issuer(issuer: address):
          re-onboarded.
     @param issuer The output class's issuer.
     """
-    assert staticcall IAccessControl(registry.address).hasRole(
-        _ISSUER_ROLE, issuer
-    ), "pathway: issuer removed"
+    assert self._is_issuer(issuer), "pathway: issuer removed"
+
+
+@internal
+@view
+def _is_issuer(issuer: address) -> bool:
+    """
+    @dev Whether `issuer` holds the registry's `ISSUER_ROLE`.
+    @param issuer The output class's issuer.
+    @return bool True while it does.
+    """
+    return staticcall IAccessControl(registry.address).hasRole(_ISSUER_ROLE, issuer)
 
 
 @internal
@@ -624,7 +633,7 @@ def _issue_blocker(output_class: uint256, holder: address, score: uint256) -> ui
     # a delegate named before the removal. (Had the removed issuer also
     # dropped this contract as a delegate, the registry would say "not class
     # issuer" instead: either way the claim cannot succeed.)
-    if not staticcall IAccessControl(registry.address).hasRole(_ISSUER_ROLE, info.issuer):
+    if not self._is_issuer(info.issuer):
         return CLAIM_ISSUER_REMOVED
     if not staticcall registry.is_delegate(info.issuer, self):
         return CLAIM_NOT_DELEGATE
