@@ -1,39 +1,98 @@
-"""The pilot (`make demo`) on a small cohort: it runs end to end, and the
-chain read back agrees with the simulation."""
+"""The pilot (`make demo`) on a small cohort: it runs end to end, the chain
+read back agrees with the simulation, and so do the analytics it measures
+itself with; a disagreement fails the run, naming the figure."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from credstack.pilot import CURRICULUM, PilotConfig, run_pilot
+from credstack.pilot import PilotConfig, run_pilot
+from credstack.pilot.ledger import Ledger
+from credstack.pilot.measure import compare, expected
 
 
-def test_pilot__small_cohort__summary_and_checks(tmp_path: Path) -> None:
+def test_pilot__small_cohort__measured_from_the_chain(tmp_path: Path) -> None:
     out = tmp_path / "pilot"
     console = Console(file=(tmp_path / "log.txt").open("w"), width=150)
     summary = run_pilot(PilotConfig(learners=20, weeks=14, seed=7, out=out), console)
     assert all(summary["checks"].values()), summary["checks"]
+    assert summary["analytics"]["agrees_with_simulation"]
     assert json.loads((out / "summary.json").read_text()) == summary
-    classes = summary["classes"]
-    assert sum(c["issued"] for c in classes.values()) > 20
-    assert sum(c["rejected_below_minimum"] for c in classes.values()) > 0
-    assert sum(summary["modules_held_funnel"].values()) == 20
-    assert set(summary["modules_held_funnel"]) == {str(k) for k in range(len(CURRICULUM) + 1)}
+    validation = summary["validation"]
+    assert sum(c["rejected_below_minimum"] for c in validation.values()) > 0
     assert (out / "receipts.csv").exists()
     assert any((out / "csv").iterdir())
+    # The analytics' files: the report names them.
+    metrics = json.loads(Path(summary["analytics"]["metrics"]).read_text())
+    report = Path(summary["analytics"]["report"])
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    assert (Path(summary["analytics"]["parquet"]) / "credential_issued.parquet").exists()
     log = (tmp_path / "log.txt").read_text()
     assert "chain read back agrees with the simulation" in log
+    assert f"report: {report}" in log
+    assert metrics["issuance"]["totals"]["issued"] > 20
+    assert metrics["retention"]["learners"] <= 20
     # It ran under governance: onboarding and the closed-pilot rules passed
     # the council, the guardian's pause was lifted by the council, a pass
     # was revoked by force and learners' credentials were recovered.
-    gov = summary["governance"]
-    descriptions = [p["description"] for p in gov["proposals"]]
+    descriptions = [p["description"] for p in summary["proposals"]]
     assert descriptions[0] == "catalog: onboard issuers northwind, lumen"
     assert any(d.startswith("closed pilot: mentor-session-pass") for d in descriptions)
     assert any(d.startswith("unpause") for d in descriptions)
+    gov = metrics["governance"]
     assert gov["forced_revocations"] == 1
-    assert gov["credentials_recovered"] >= gov["learners_recovered"] > 0
+    assert gov["executed"] == len(descriptions)
     assert gov["paused_hours"] >= 48
+    assert metrics["employer"] is None and "employer" in metrics["absent"]
+
+
+def _ledger() -> Ledger:
+    """Two learners: 0 earns in pilot weeks 0 and 2 and renews in 4; 1 earns
+    in week 2 only."""
+    ledger = Ledger()
+    ledger.active(0, 0, earned=True)
+    ledger.active(0, 2, earned=True)
+    ledger.active(1, 2, earned=True)
+    ledger.active(0, 4, earned=False)
+    ledger.tally.issued["a"] = 3
+    return ledger
+
+
+def test_expected__cohorts_in_analytics_weeks() -> None:
+    # Pilot week w is analytics week w + 1; 6 analytics weeks (0..5).
+    # Learner 0: cohort 1, active in weeks 1, 3, 5 -> offsets 0, 2, 4 of 5.
+    # Learner 1: cohort 3, active in week 3 -> offset 0 of 3.
+    want = expected(_ledger(), offset=1, weeks=6)
+    assert want["active_by_cohort"] == {"1": [1, 0, 1, 0, 1], "3": [1, 0, 0]}
+    assert want["learners"] == 2 and want["issued"] == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "path", "value"),
+    [
+        ("issued", ("issuance", "totals", "issued"), 4),
+        ("active_by_cohort", ("retention", "cohorts"), [{"cohort": 1, "active": [1, 0, 1, 0, 0]}]),
+    ],
+)
+def test_compare__names_each_difference(field: str, path: tuple[str, ...], value: object) -> None:
+    metrics = {
+        "window": {"weeks": 6},
+        "issuance": {"totals": {"issued": 3, "revoked": 0, "renewed": 0, "suspended": 0},
+                     "revoked_by_reason": {}},
+        "market": None,
+        "pathways": [],
+        "governance": {"forced_revocations": 0},
+        "retention": {"learners": 2, "cohorts": [{"cohort": 1, "active": [1, 0, 1, 0, 1]},
+                                                 {"cohort": 3, "active": [1, 0, 0]}]},
+    }  # fmt: skip
+    assert compare(_ledger(), 1, metrics) == []
+    node: dict[str, object] = metrics
+    for key in path[:-1]:
+        node = node[key]  # type: ignore[assignment]
+    node[path[-1]] = value
+    [difference] = compare(_ledger(), 1, metrics)
+    assert difference.startswith(f"{field}: the simulation says ")

@@ -13,13 +13,18 @@ Governance acts too: the guardian pauses on a suspected key leak and the
 council unpauses after its delay, the council revokes a pass obtained by
 fraud, and issuers recover the credentials of learners who lost their keys to
 new wallets. At the end the chain is read back and compared with the ledger,
-and a summary is printed and written as JSON.
+and the pilot measures itself: the same analytics as `ape run analytics` over
+its own chain (report.html, metrics.json, Parquet under out/pilot/analytics/)
+give the printed summary, and the simulation's records only check them: any
+difference fails the run, naming it.
 
 - ``world``: the chain and its actors (deploy, onboard, apply the catalog).
 - ``ledger``: the expected state, and the only place transactions and their
   gas are counted (every sender's listener).
 - ``scenario``: the weeks, as functions of world, ledger, random source, week.
-- ``report``: the summary, the chain read back, the printed tables.
+- ``measure``: the event index and the analytics over the pilot's chain,
+  and the simulation's figures they must agree with.
+- ``report``: the chain read back, the run's summary, what is printed.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from rich.console import Console
 
 from credstack.issuance import write_receipts
 from credstack.pilot.ledger import Ledger
-from credstack.pilot.report import print_summary, summarise, week_line
+from credstack.pilot.measure import AnalyticsMismatch, Measure, compare
+from credstack.pilot.report import cross_check, print_summary, summarise, week_line
 from credstack.pilot.scenario import CURRICULUM, run_weeks
 from credstack.pilot.world import PilotConfig, World
 
@@ -49,14 +55,28 @@ def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
     ledger = Ledger()
     world = World(config, ledger, console)
     world.build(rng)
-    console.print(
-        f"registry {world.registry.address}; catalog applied: {len(world.classes)} classes, "
-        f"{len(world.issuers)} issuers; {len(ledger.learners)} learners"
-    )
-    run_weeks(world, ledger, rng, lambda week, changes: console.print(week_line(week, changes)))
-    write_receipts(ledger.receipts, config.out / "receipts")
-    summary = summarise(world, ledger, rng)
+    measure = Measure.open(world, config.out / "index.duckdb")
+    try:
+        measure.align(world)
+        console.print(
+            f"registry {world.registry.address}; catalog applied: {len(world.classes)} classes, "
+            f"{len(world.issuers)} issuers; {len(ledger.learners)} learners; "
+            f"week 0 is week {measure.offset} of the analytics"
+        )
+        run_weeks(
+            world, ledger, rng, lambda week, changes: console.print(week_line(week, changes))
+        )
+        write_receipts(ledger.receipts, config.out / "receipts")
+        checks = cross_check(world, ledger, rng)
+        analysis = measure.analyse(config.out / "analytics")
+    finally:
+        measure.close()
+    differences = compare(ledger, measure.offset, analysis.metrics)
+    summary = summarise(world, ledger, checks, analysis)
+    summary["analytics"]["agrees_with_simulation"] = not differences
     summary["seconds"] = round(time.perf_counter() - started, 1)  # the read-back included
     (config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print_summary(summary, console, config.out)
+    print_summary(summary, analysis, console, config.out)
+    if differences:
+        raise AnalyticsMismatch(differences)
     return summary

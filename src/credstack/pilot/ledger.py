@@ -79,6 +79,11 @@ class Ledger:
         # Every mined transaction, by what it called.
         self.transactions: Counter[str] = Counter()
         self.gas: Counter[str] = Counter()
+        # Learner index -> the pilot weeks in which they earned, renewed or
+        # claimed a credential, and the week of their first credential: what
+        # the analytics must find from the chain (retention by cohort).
+        self.activity: dict[int, set[int]] = {}
+        self.first_credential: dict[int, int] = {}
 
     # The one place transactions are counted
 
@@ -100,6 +105,13 @@ class Ledger:
         self.tokens[token_id] = (slug, owner)
         self.expires[token_id] = expires_at
         self.scores[token_id] = score
+
+    def active(self, learner: int, week: int, earned: bool) -> None:
+        """The learner earned (issued or claimed) or renewed a credential in
+        pilot week ``week``."""
+        self.activity.setdefault(learner, set()).add(week)
+        if earned:
+            self.first_credential.setdefault(learner, week)
 
     def revoke(self, token_id: int, slug: str, reason: str) -> None:
         self.revoked.add(token_id)

@@ -1,20 +1,21 @@
-"""The pilot's report: the summary (a JSON document), the chain read back
-against the ledger, and the printed tables."""
+"""The pilot's report: the chain read back against the ledger, the run's
+summary (a JSON document) and what is printed: the analytics' summary of
+the chain beside the run's own figures."""
 
 from __future__ import annotations
 
 import random
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from credstack.analytics import Analysis
 from credstack.evidence import salted_hash
 from credstack.pilot.ledger import Ledger
-from credstack.pilot.scenario import CURRICULUM, pathway_parts
-from credstack.pilot.world import PATHWAY, World
+from credstack.pilot.scenario import pathway_parts
+from credstack.pilot.world import World
 
 
 def week_line(week: int, changes: tuple[int, ...]) -> str:
@@ -25,82 +26,32 @@ def week_line(week: int, changes: tuple[int, ...]) -> str:
     )
 
 
-def summarise(world: World, ledger: Ledger, rng: random.Random) -> dict[str, Any]:
-    """The summary document (its ``seconds`` is the caller's to fill)."""
+def summarise(
+    world: World, ledger: Ledger, checks: dict[str, bool], analysis: Analysis
+) -> dict[str, Any]:
+    """The run's summary document: what the simulation did that the chain
+    cannot say (validation refusals, transactions and gas by call), the
+    read-back, the analytics' agreement and where their files are. What
+    happened to the credentials, learners, pathway, market and governance
+    is the analytics' (``analytics`` is metrics.json); the caller fills
+    ``seconds``."""
     tally = ledger.tally
-    now = world.now()
-    status: dict[str, Counter[str]] = {slug: Counter() for slug in world.catalog.classes}
-    for token_id, (slug, _) in ledger.tokens.items():
-        status[slug][ledger.status(token_id, now).name.lower()] += 1
-    classes: dict[str, dict[str, Any]] = {}
-    for slug in world.catalog.classes:
-        classes[slug] = {
-            "class_id": world.classes[slug].class_id,
-            "attempts": tally.attempts[slug],
-            "rejected_below_minimum": tally.rejected[slug],
-            "already_held": tally.already[slug],
-            "issued": tally.issued[slug],
-            "revoked": tally.revoked[slug],
-            "suspensions": tally.suspended[slug],
-            "reinstated": tally.reinstated[slug],
-            "renewed": tally.renewed[slug],
-            "now": dict(status[slug]),
-        }
-    total_valid = sum(c["now"].get("active", 0) for c in classes.values())
-    held = Counter(
-        sum(
-            1
-            for slug in CURRICULUM
-            if slug in learner.tokens and ledger.valid(learner.tokens[slug], now)
-        )
-        for learner in ledger.learners
-    )
-    weeks = world.config.weeks
-    retention = {
-        f"week {w}": sum(
-            1
-            for learner in ledger.learners
-            if learner.start_week <= w and (learner.dropped_week or 10**9) > w
-        )
-        for w in (4, 13, weeks)
-    }
-    checks = cross_check(world, ledger, rng, status)
-    spec = world.catalog.pathways[PATHWAY]
-    parts_held = Counter(pathway_parts(world, ledger, learner)[0] for learner in ledger.learners)
-    needed = sum(g.required for g in spec.groups)
-    pathway = {
-        "slug": PATHWAY,
-        "pathway_id": world.pathway_id,
-        "parts_required": needed,
-        "funnel": {str(k): parts_held.get(k, 0) for k in range(needed + 1)},
-        "claimed": sum(1 for learner in ledger.learners if learner.pathway_token),
-        "claimed_by_learner": tally.claims_by_learner,
-        "claimed_by_issuer_for_learner": tally.claims_for_learner,
-    }
     return {
         "learners": world.config.learners,
-        "weeks": weeks,
+        "weeks": world.config.weeks,
         "seed": world.config.seed,
         "registry": world.registry.address,
         "chain_id": world.deployment.chain_id,
-        "classes": classes,
-        "credentials_valid_now": total_valid,
-        "modules_held_funnel": {str(k): held.get(k, 0) for k in range(len(CURRICULUM) + 1)},
-        "active_learners": retention,
-        "dropped_out": sum(1 for learner in ledger.learners if learner.dropped_week is not None),
-        "pass_transfers": tally.transfers,
-        "pathway": pathway,
-        "governance": {
-            "proposals": tally.proposals,
-            "forced_revocations": tally.forced,
-            "credentials_recovered": tally.recovered,
-            "learners_recovered": sum(1 for learner in ledger.learners if learner.wallets > 1),
-            "paused_hours": round(tally.paused_seconds / 3_600, 1),
-            "threshold": int(world.governance.council.threshold()),
-            "delay_hours": world.delay() // 3_600,
-            "pass_issued_until": world.pass_until,
+        "validation": {
+            slug: {
+                "class_id": world.classes[slug].class_id,
+                "attempts": tally.attempts[slug],
+                "rejected_below_minimum": tally.rejected[slug],
+                "already_held": tally.already[slug],
+            }
+            for slug in world.catalog.classes
         },
-        "revocation_reasons": dict(tally.reasons),
+        "proposals": tally.proposals,
         "transactions": ledger.transaction_count,
         "gas_used": ledger.gas_used,
         "transactions_by_call": {
@@ -110,18 +61,21 @@ def summarise(world: World, ledger: Ledger, rng: random.Random) -> dict[str, Any
         "issuance_seconds": round(tally.issuance_seconds, 1),
         "seconds": 0.0,
         "checks": checks,
+        "analytics": {
+            "report": str(analysis.report_path),
+            "metrics": str(analysis.metrics_path),
+            "parquet": str(analysis.parquet_dir),
+            "agrees_with_simulation": True,
+        },
     }
 
 
-def cross_check(
-    world: World, ledger: Ledger, rng: random.Random, status: dict[str, Counter[str]]
-) -> dict[str, bool]:
+def cross_check(world: World, ledger: Ledger, rng: random.Random) -> dict[str, bool]:
     """Read the chain back: it must agree with what the simulation did."""
     contract = world.registry.contract
     now = world.now()
     issued = sum(ledger.tally.issued.values())
-    revoked = sum(c.get("revoked", 0) for c in status.values())
-    in_wallets = issued - revoked
+    in_wallets = issued - len(ledger.revoked)
     sample = rng.sample(ledger.receipts, min(20, len(ledger.receipts)))
     evidence_ok = all(
         salted_hash(bytes.fromhex(r["salt"][2:]), bytes.fromhex(r["document_sha256"][2:]))
@@ -179,60 +133,43 @@ def _nonces(world: World) -> int:
     return sum(int(chain.provider.get_nonce(a)) - n for a, n in world.nonces.items())
 
 
-def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
-    table = Table(title=f"Pilot: {summary['learners']} learners over {summary['weeks']} weeks")
+def print_summary(summary: dict[str, Any], analysis: Analysis, console: Console, out: Path) -> None:
+    """The analytics' summary of the chain, then the run's own figures."""
+    metrics = analysis.metrics
+    table = Table(
+        title=f"Pilot: {summary['learners']} learners over {summary['weeks']} weeks, "
+        "measured from the chain"
+    )
     for column in (
         "class", "attempts", "rejected", "held", "issued", "revoked", "suspended*", "renewed",
-        "valid now", "expired now",
+        "valid now", "expired",
     ):  # fmt: skip
         table.add_column(column, justify="left" if column == "class" else "right")
-    for slug, c in summary["classes"].items():
+    by_id = {int(c["class_id"]): c for c in metrics["issuance"]["by_class"]}
+    for slug, tried in summary["validation"].items():
+        c = by_id.get(tried["class_id"], {})
         table.add_row(
             slug,
-            str(c["attempts"]),
-            str(c["rejected_below_minimum"]),
-            str(c["already_held"]),
-            str(c["issued"]),
-            str(c["revoked"]),
-            str(c["suspensions"]),
-            str(c["renewed"]),
-            str(c["now"].get("active", 0)),
-            str(c["now"].get("expired", 0)),
+            str(tried["attempts"]),
+            str(tried["rejected_below_minimum"]),
+            str(tried["already_held"]),
+            *(str(c.get(k, 0)) for k in ("issued", "revoked", "suspended", "renewed")),
+            str(c.get("valid_now", 0)),
+            str(c.get("expired", 0)),
         )
     console.print(table)
     console.print(
-        "rejected: score below the class minimum (refused by validation, never sent); "
-        "held: the wallet already had one (skipped)\n"
+        "attempts, rejected (score below the class minimum, refused by validation, never "
+        "sent) and held (the wallet already had one, skipped) are the issuance engine's; "
+        "the other columns are the analytics' from the chain\n"
         "* suspensions during the pilot; most were reinstated after review"
     )
-    funnel = ", ".join(f"{k}: {v}" for k, v in summary["modules_held_funnel"].items())
-    console.print(f"learners by valid modules held (of {len(CURRICULUM)}): {funnel}")
-    active = ", ".join(f"{k}: {v}" for k, v in summary["active_learners"].items())
-    console.print(f"active learners: {active}; dropped out: {summary['dropped_out']}")
-    console.print(f"mentor-pass transfers: {summary['pass_transfers']}")
-    pathway = summary["pathway"]
-    funnel = ", ".join(f"{k}: {v}" for k, v in pathway["funnel"].items())
-    console.print(
-        f"pathway {pathway['slug']} (id {pathway['pathway_id']}): learners by required parts "
-        f"held now (of {pathway['parts_required']}): {funnel}; claimed: {pathway['claimed']} "
-        f"({pathway['claimed_by_learner']} by the learner, "
-        f"{pathway['claimed_by_issuer_for_learner']} by the issuer for the learner)"
-    )
-    gov = summary["governance"]
-    console.print(
-        f"governance: {len(gov['proposals'])} council proposals passed "
-        f"({gov['threshold']} approvals, then {gov['delay_hours']} h in the timelock); "
-        f"forced revocations: {gov['forced_revocations']}; "
-        f"{gov['credentials_recovered']} credentials of {gov['learners_recovered']} learners "
-        "recovered to new wallets; "
-        f"paused by the guardian for {gov['paused_hours']} h until the council unpaused"
-    )
-    for proposal in gov["proposals"]:
+    for line in analysis.summary_lines:
+        console.print(line)
+    for proposal in summary["proposals"]:
         console.print(
             f"  proposal {proposal['id']} ({proposal['calls']} calls): {proposal['description']}"
         )
-    for reason, n in summary["revocation_reasons"].items():
-        console.print(f"revoked ({n}): {reason}")
     console.print(
         f"{summary['transactions']} transactions, {summary['gas_used']:,} gas; "
         f"{summary['seconds']} s ({summary['issuance_seconds']} s in issuance)"
@@ -245,4 +182,12 @@ def print_summary(summary: dict[str, Any], console: Console, out: Path) -> None:
     checks = summary["checks"]
     verdict = "agrees" if all(checks.values()) else "DISAGREES"
     console.print(f"chain read back {verdict} with the simulation: {checks}")
-    console.print(f"summary: {out / 'summary.json'}; CSVs, journals and receipts under {out}/")
+    console.print(
+        "the analytics agree with the simulation (issued, revoked and why, renewed, suspended, "
+        "transfers, claims, forced revocations, learners, active learners per cohort and week)"
+    )
+    console.print(f"report: {analysis.report_path}")
+    console.print(
+        f"metrics: {analysis.metrics_path}; Parquet: {analysis.parquet_dir}/; "
+        f"summary: {out / 'summary.json'}; CSVs, journals and receipts under {out}/"
+    )

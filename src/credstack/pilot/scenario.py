@@ -146,6 +146,7 @@ def issue(
     expiry = klass.validity and world.head_time() + klass.validity
     for row, token_id in outcome.issued:
         ledger.issued(token_id, slug, index[row.wallet], expiry, row.score)
+        ledger.active(index[row.wallet], week, earned=True)
     return {row.wallet: token_id for row, token_id in outcome.issued}
 
 
@@ -245,13 +246,14 @@ def renew_passes(world: World, ledger: Ledger, rng: random.Random, week: int) ->
     """Lumen extends about a third of the expired passes by 90 days."""
     now = world.head_time()
     renewals = []
-    for token_id, (slug, _) in list(ledger.tokens.items()):
+    for token_id, (slug, owner) in list(ledger.tokens.items()):
         if slug != PASS or ledger.status(token_id, now) != Status.EXPIRED:
             continue
         if rng.random() < 0.34:
             renewals.append(lifecycle.Request(0, token_id, until=now + 90 * DAY))
             ledger.expires[token_id] = now + 90 * DAY
             ledger.tally.renewed[slug] += 1
+            ledger.active(owner, week, earned=False)
     lifecycle_acts(world, "renew", renewals)
 
 
@@ -380,6 +382,7 @@ def claim_pathways(world: World, ledger: Ledger, rng: random.Random, week: int) 
         ledger.issued(
             token_id, spec.output, learner.index, pathway_expiry(world, ledger, parts), score
         )
+        ledger.active(learner.index, week, earned=True)
         claimed += 1
     return claimed
 

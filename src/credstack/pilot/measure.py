@@ -1,0 +1,122 @@
+"""The pilot measures itself: the event index over its own (embedded) chain,
+the same analytics as `ape run analytics`, and the simulation's records used
+only to check what the analytics found.
+
+Weeks: the analytics count weeks from the deployment's first event. Once
+the world is built, ``align`` syncs the index, reads that origin and moves
+the pilot's week 0 to the next analytics week boundary, so pilot week ``w``
+is analytics week ``w + offset``. A window's acts (issuance, trades,
+governance with its 48-hour delay, claims, renewals) take less than a week,
+so each falls in its own pilot week on the chain's clock too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from credstack.analytics import Analysis, analyse
+from credstack.analytics.metrics import window
+from credstack.errors import CredstackError
+from credstack.index import Index, for_provider
+from credstack.pilot.ledger import Ledger
+from credstack.pilot.world import WEEK, World
+
+
+class AnalyticsMismatch(CredstackError):
+    """The analytics of the pilot's chain disagree with its simulation."""
+
+    def __init__(self, differences: list[str]) -> None:
+        super().__init__(
+            "the pilot's analytics disagree with its simulation: " + "; ".join(differences)
+        )
+
+
+@dataclass
+class Measure:
+    index: Index
+    offset: int = 0  # pilot week w is analytics week w + offset
+
+    @classmethod
+    def open(cls, world: World, path: Path) -> Measure:
+        return cls(Index.open(world.deployment, path=path))
+
+    def sync(self) -> None:
+        from ape import chain
+
+        self.index.sync(for_provider(chain.provider))
+
+    def align(self, world: World) -> None:
+        """Sync, then start the pilot's week 0 on the analytics' next week
+        boundary (the current one if the chain is on it)."""
+        self.sync()
+        origin = int(window(self.index.connection).origin.timestamp())
+        head = world.head_time()
+        self.offset = -(-(head - origin) // WEEK)  # ceiling division
+        world.start = origin + self.offset * WEEK
+        world.advance_to(world.start)
+
+    def analyse(self, out: Path) -> Analysis:
+        self.sync()
+        return analyse(self.index, out)
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def expected(ledger: Ledger, offset: int, weeks: int) -> dict[str, Any]:
+    """What the analytics must say, from the simulation's own records:
+    issued, revoked, market transfers, pathway claims and, per cohort (the
+    analytics' week of a learner's first credential), the learners active in
+    each week from the cohort's to the last (``weeks`` analytics weeks)."""
+    tally = ledger.tally
+    cohorts: dict[int, list[int]] = {}
+    for learner, first in ledger.first_credential.items():
+        cohort = first + offset
+        active = cohorts.setdefault(cohort, [0] * (weeks - cohort))
+        for week in ledger.activity[learner]:
+            active[week + offset - cohort] += 1
+    return {
+        "issued": sum(tally.issued.values()),
+        "revoked": len(ledger.revoked),
+        "revoked_by_reason": dict(sorted(tally.reasons.items())),
+        "renewed": sum(tally.renewed.values()),
+        "suspended": sum(tally.suspended.values()),
+        "market_transfers": tally.transfers,
+        "pathway_claims": sum(1 for learner in ledger.learners if learner.pathway_token),
+        "forced_revocations": tally.forced,
+        "learners": len(ledger.first_credential),
+        "active_by_cohort": {str(c): cohorts[c] for c in sorted(cohorts)},
+    }
+
+
+def measured(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The same figures, as the analytics found them on the chain."""
+    totals = metrics["issuance"]["totals"]
+    market = metrics["market"] or {}
+    return {
+        "issued": totals["issued"],
+        "revoked": totals["revoked"],
+        "revoked_by_reason": dict(sorted(metrics["issuance"]["revoked_by_reason"].items())),
+        "renewed": totals["renewed"],
+        "suspended": totals["suspended"],
+        "market_transfers": market.get("transfers", 0),
+        "pathway_claims": sum(p["claims"] for p in metrics["pathways"]),
+        "forced_revocations": metrics["governance"]["forced_revocations"],
+        "learners": metrics["retention"]["learners"],
+        "active_by_cohort": {
+            str(c["cohort"]): list(c["active"]) for c in metrics["retention"]["cohorts"]
+        },
+    }
+
+
+def compare(ledger: Ledger, offset: int, metrics: dict[str, Any]) -> list[str]:
+    """Each figure, simulation against analytics: the differences, one line
+    each (none when they agree)."""
+    want = expected(ledger, offset, int(metrics["window"]["weeks"]))
+    got = measured(metrics)
+    return [
+        f"{name}: the simulation says {want[name]}, the analytics {got[name]}"
+        for name in want
+        if want[name] != got[name]
+    ]
