@@ -63,9 +63,7 @@ def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
             f"{len(world.issuers)} issuers; {len(ledger.learners)} learners; "
             f"week 0 is week {measure.offset} of the analytics"
         )
-        run_weeks(
-            world, ledger, rng, lambda week, changes: console.print(week_line(week, changes))
-        )
+        run_weeks(world, ledger, rng, lambda week, changes: console.print(week_line(week, changes)))
         write_receipts(ledger.receipts, config.out / "receipts")
         checks = cross_check(world, ledger, rng)
         analysis = measure.analyse(config.out / "analytics")

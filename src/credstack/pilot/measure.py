@@ -112,11 +112,27 @@ def measured(metrics: dict[str, Any]) -> dict[str, Any]:
 
 def compare(ledger: Ledger, offset: int, metrics: dict[str, Any]) -> list[str]:
     """Each figure, simulation against analytics: the differences, one line
-    each (none when they agree)."""
+    each (none when they agree). Cohorts are compared week by week, and the
+    first ten differing weeks are named."""
     want = expected(ledger, offset, int(metrics["window"]["weeks"]))
     got = measured(metrics)
-    return [
+    differences = [
         f"{name}: the simulation says {want[name]}, the analytics {got[name]}"
         for name in want
-        if want[name] != got[name]
+        if name != "active_by_cohort" and want[name] != got[name]
     ]
+    cells = []
+    cohorts_want, cohorts_got = want["active_by_cohort"], got["active_by_cohort"]
+    for cohort in sorted(set(cohorts_want) | set(cohorts_got), key=int):
+        a, b = cohorts_want.get(cohort, []), cohorts_got.get(cohort, [])
+        for k in range(max(len(a), len(b))):
+            x = a[k] if k < len(a) else None
+            y = b[k] if k < len(b) else None
+            if x != y:
+                cells.append(f"cohort {cohort} week +{k}: {x} vs {y}")
+    if cells:
+        more = f" and {len(cells) - 10} more" if len(cells) > 10 else ""
+        differences.append(
+            "active learners (simulation vs analytics): " + ", ".join(cells[:10]) + more
+        )
+    return differences
