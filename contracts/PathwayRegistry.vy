@@ -220,12 +220,15 @@ event PathwayActiveChanged:
     active: bool
 
 
-# @dev The parts are in the claim's calldata, and the credential's evidence
-# hash commits to them.
+# @dev `parts` are the part tokens the claim used, increasing (each is then
+# used for this pathway for good); the credential's evidence hash commits to
+# them too. Analytics read them from here: which parts, of which issuers'
+# classes, earned the pathway.
 event PathwayClaimed:
     pathway_id: indexed(uint256)
     holder: indexed(address)
     token_id: uint256
+    parts: DynArray[uint256, MAX_PARTS]
 
 
 @deploy
@@ -804,5 +807,5 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
         expires_at,
     )
     self.claimed_token[pathway_id][holder] = token
-    log PathwayClaimed(pathway_id=pathway_id, holder=holder, token_id=token)
+    log PathwayClaimed(pathway_id=pathway_id, holder=holder, token_id=token, parts=token_ids)
     return token

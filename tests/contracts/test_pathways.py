@@ -168,10 +168,11 @@ def test_claim__issues_the_pathway_credential(
     tx = setup.pathways.claim(setup.pathway_id, tokens, sender=learner)
     [claimed] = setup.pathways.PathwayClaimed.from_receipt(tx)
     [issued] = registry.CredentialIssued.from_receipt(tx)
-    assert (claimed.pathway_id, claimed.holder, claimed.token_id) == (
+    assert (claimed.pathway_id, claimed.holder, claimed.token_id, claimed.parts) == (
         setup.pathway_id,
         learner.address,
         issued.token_id,
+        tokens,
     )
     assert (issued.class_id, issued.holder) == (setup.output, learner.address)
     assert issued.score == (7_200 + 9_000 + 6_000 + 8_400) // 4
