@@ -1,0 +1,1 @@
+"""Pilot analytics from the event index (credstack.index)."""
