@@ -97,9 +97,9 @@ def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[Column]:
 
 def export_parquet(con: duckdb.DuckDBPyConnection, directory: str | Path) -> list[Path]:
     """Write ``<relation>.parquet`` into ``directory`` (made if missing) for
-    every relation of ``relations`` (event tables in chain order); each file is written beside its final
-    name and renamed, so a reader never sees half a file. Returns the paths
-    in the order written."""
+    every relation of ``relations`` (event tables in chain order); each
+    file is written beside its final name and renamed, so a reader never
+    sees half a file. Returns the paths in the order written."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     row = con.execute("SELECT current_setting('TimeZone')").fetchone()
@@ -113,7 +113,11 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: str | Path) -> lis
             cols = columns(con, relation)
             items = ", ".join(c.select for c in cols)
             names = {c.name for c in cols}
-            order = " ORDER BY block_number, log_index" if {"block_number", "log_index"} <= names else ""
+            order = (
+                " ORDER BY block_number, log_index"
+                if {"block_number", "log_index"} <= names
+                else ""
+            )
             path = directory / f"{relation}.parquet"
             partial = path.with_name(path.name + ".partial")
             target = str(partial).replace("'", "''")

@@ -98,8 +98,7 @@ def retention_figure(retention: dict[str, Any]) -> str | None:
         return None
     width = max(len(c["share"]) for c in cohorts)
     grid = [
-        [c["share"][k] if k < len(c["share"]) else math.nan for k in range(width)]
-        for c in cohorts
+        [c["share"][k] if k < len(c["share"]) else math.nan for k in range(width)] for c in cohorts
     ]
     figure = Figure(
         figsize=(min(11.0, 3.0 + 0.32 * width), min(11.0, 1.6 + 0.3 * len(cohorts))),
@@ -283,12 +282,16 @@ def render(metrics: dict[str, Any], con: duckdb.DuckDBPyConnection | None = None
         "governance": governance_figure(metrics.get("governance") or {}),
     }
     offsets = max((len(c.get("share") or []) for c in retention.get("cohorts") or []), default=0)
-    return environment().get_template(TEMPLATE).render(
-        m=metrics,
-        figures=figures,
-        counters=COUNTERS,
-        offsets=offsets,
-        contents=index_contents(con),
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            m=metrics,
+            figures=figures,
+            counters=COUNTERS,
+            offsets=offsets,
+            contents=index_contents(con),
+        )
     )
 
 
