@@ -35,6 +35,8 @@ from credstack.analytics.report import number, percent, write_report
 if TYPE_CHECKING:
     from credstack.index import Index
 
+# The DuckDB variables credstack.analytics.metrics sets to its window.
+WINDOW_VARIABLES = ("credstack_since", "credstack_origin", "credstack_end")
 # Retention is quoted at these weeks after the cohort's first.
 SUMMARY_WEEKS = (4, 12)
 
@@ -68,6 +70,9 @@ def analyse(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     con = index.connection
+    # DuckDB draws a progress bar on stdout for a long query: --json prints
+    # the document there.
+    con.execute("SET enable_progress_bar = false")
     metrics = compute(con, since=since, churn_weeks=churn_weeks, now=now)
     metrics.setdefault("index", {})
     metrics["index"]["path"] = str(index.path)
@@ -75,6 +80,10 @@ def analyse(
     report_path = write_report(metrics, con, out / "report.html")
     parquet_dir = out / "parquet"
     if parquet:
+        # The files are the whole index as of its last synced block, not the
+        # analysis window: the views read no window (see credstack.index.views).
+        for variable in WINDOW_VARIABLES:
+            con.execute(f"RESET VARIABLE {variable}")
         export_parquet(con, parquet_dir)
     return Analysis(metrics, report_path, metrics_path, parquet_dir, summary(metrics))
 

@@ -66,33 +66,70 @@ def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [*tables, *(v for v in VIEWS if v in present), *BOOKKEEPING]
 
 
-def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[Column]:
-    """The columns of ``relation`` and their types in the file (see the
-    module docstring): one scan of the relation when it has 128-bit columns,
-    to find those with a value of more than 38 digits."""
-    described = [
+def described(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of each column of ``relation``."""
+    return [
         (str(name), str(duck))
         for name, duck, *_ in con.execute(f"DESCRIBE SELECT * FROM {quote(relation)}").fetchall()
     ]
-    huge = [(name, duck) for name, duck in described if _HUGE.search(duck)]
-    too_wide: set[str] = set()
-    if huge:
-        # A value that does not fit DECIMAL(38,0) makes TRY_CAST NULL (or a
-        # NULL inside a list or struct): the round trip then differs.
-        checks = ", ".join(
-            f"coalesce(bool_or(CAST(TRY_CAST({quote(name)} AS {_HUGE.sub(DECIMAL, duck)}) "
-            f"AS {duck}) IS DISTINCT FROM {quote(name)}), false)"
-            for name, duck in huge
-        )
-        row = con.execute(f"SELECT {checks} FROM {quote(relation)}").fetchone()
-        assert row is not None
-        too_wide = {name for (name, _), wide in zip(huge, row, strict=True) if wide}
+
+
+def too_wide(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    """The 128-bit columns of ``relation`` holding a value of more than 38
+    digits (one scan): TRY_CAST to DECIMAL(38,0) makes such a value NULL
+    (or a NULL inside a list or struct), so its round trip differs."""
+    huge = [(name, duck) for name, duck in described(con, relation) if _HUGE.search(duck)]
+    if not huge:
+        return set()
+    checks = ", ".join(
+        f"coalesce(bool_or(CAST(TRY_CAST({quote(name)} AS {_HUGE.sub(DECIMAL, duck)}) "
+        f"AS {duck}) IS DISTINCT FROM {quote(name)}), false)"
+        for name, duck in huge
+    )
+    row = con.execute(f"SELECT {checks} FROM {quote(relation)}").fetchone()
+    assert row is not None
+    return {name for (name, _), wide in zip(huge, row, strict=True) if wide}
+
+
+def columns(
+    con: duckdb.DuckDBPyConnection, relation: str, wide: set[str] | None = None
+) -> list[Column]:
+    """The columns of ``relation`` and their types in the file (see the
+    module docstring); ``wide``: the 128-bit columns written as VARCHAR
+    (default: found by ``too_wide``)."""
+    if wide is None:
+        wide = too_wide(con, relation)
     found = []
-    for name, duck in described:
-        written = _HUGE.sub("VARCHAR" if name in too_wide else DECIMAL, duck)
+    for name, duck in described(con, relation):
+        written = _HUGE.sub("VARCHAR" if name in wide else DECIMAL, duck)
         written = _TIMESTAMP.sub("TIMESTAMP WITH TIME ZONE", written)
         found.append(Column(name, duck, written))
     return found
+
+
+def write_relation(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
+    """One relation into one file, beside ``path`` and renamed. 128-bit
+    columns are first written as DECIMAL(38,0), in one pass; only where a
+    value does not fit (the cast fails) are the columns checked and the
+    file written again with those as VARCHAR."""
+
+    def copy(cols: list[Column]) -> None:
+        names = {c.name for c in cols}
+        chained = {"block_number", "log_index"} <= names
+        order = " ORDER BY block_number, log_index" if chained else ""
+        items = ", ".join(c.select for c in cols)
+        target = str(partial).replace("'", "''")
+        con.execute(
+            f"COPY (SELECT {items} FROM {quote(relation)}{order}) TO '{target}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+
+    partial = path.with_name(path.name + ".partial")
+    try:
+        copy(columns(con, relation, wide=set()))
+    except duckdb.ConversionException:
+        copy(columns(con, relation))
+    os.replace(partial, path)
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, directory: str | Path) -> list[Path]:
@@ -110,26 +147,12 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: str | Path) -> lis
     written = []
     try:
         for relation in relations(con):
-            cols = columns(con, relation)
-            items = ", ".join(c.select for c in cols)
-            names = {c.name for c in cols}
-            order = (
-                " ORDER BY block_number, log_index"
-                if {"block_number", "log_index"} <= names
-                else ""
-            )
             path = directory / f"{relation}.parquet"
-            partial = path.with_name(path.name + ".partial")
-            target = str(partial).replace("'", "''")
-            con.execute(
-                f"COPY (SELECT {items} FROM {quote(relation)}{order}) TO '{target}' "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
-            os.replace(partial, path)
+            write_relation(con, relation, path)
             written.append(path)
     finally:
         con.execute(f"SET TimeZone = '{zone.replace(chr(39), chr(39) * 2)}'")
     return written
 
 
-__all__ = ["Column", "columns", "export_parquet", "relations"]
+__all__ = ["Column", "columns", "export_parquet", "relations", "too_wide", "write_relation"]
