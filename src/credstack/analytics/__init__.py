@@ -121,9 +121,10 @@ def summary(metrics: dict[str, Any]) -> list[str]:
     retention = metrics["retention"]
     churn = retention["churn"]
     window = metrics["window"]
+    weeks = f"{window['weeks']} week" + ("" if window["weeks"] == 1 else "s")
     lines = [
-        f"window: {str(window['origin'])[:10]} to {str(window['end'])[:10]} "
-        f"({window['weeks']} weeks), chain {metrics['chain_id']}, registry {metrics['registry']}",
+        f"window: {str(window['origin'])[:10]} to {str(window['end'])[:10]} ({weeks}), "
+        f"chain {metrics['chain_id']}, registry {metrics['registry']}",
         f"learners {number(retention['learners'])}; credentials issued {number(totals['issued'])}, "
         f"revoked {number(totals['revoked'])}, valid now {number(totals['valid_now'])}",
         _retention_line(retention),

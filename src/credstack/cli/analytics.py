@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from credstack.cli.common import console, credstack_command, fail, pass_context
+from credstack.cli.common import credstack_command, fail, pass_context
 from credstack.config import out_dir
 from credstack.context import Context
 
@@ -82,13 +82,19 @@ def cli(
                 "the chain's last block): nothing to analyse"
             )
     with Index.open(deployment, index_path) as index:
-        index.sync(for_provider(chain.provider), confirmations=confirmations)
+        synced = index.sync(for_provider(chain.provider), confirmations=confirmations)
         result = analyse(index, out, since=since, churn_weeks=churn_weeks)
     if as_json:
         click.echo(json.dumps(result.metrics, indent=2))
         return
-    text = console()
+    if synced.head >= synced.start:
+        read = f"{synced.events:,} new events in blocks {synced.start:,} to {synced.head:,}"
+    else:
+        read = f"up to date at block {synced.head:,}"
+    if synced.reorg is not None:
+        read += f" (rolled back to block {synced.reorg:,} first: the chain reorganised)"
+    click.echo(f"index {index.path}: {read}")
     for line in result.summary_lines:
-        text.print(line)
-    text.print(f"report: {result.report_path}")
-    text.print(f"metrics: {result.metrics_path}; parquet: {result.parquet_dir}/")
+        click.echo(line)
+    click.echo(f"report: {result.report_path}")
+    click.echo(f"metrics: {result.metrics_path}; parquet: {result.parquet_dir}/")
