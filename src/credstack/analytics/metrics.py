@@ -213,7 +213,8 @@ def issuance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
     ).fetchall()
     valid = dict(
         con.execute(
-            "SELECT class_id, count(*) FROM temp.analytics_credentials WHERE status_now = 'active' GROUP BY 1"
+            "SELECT class_id, count(*) FROM temp.analytics_credentials "
+            "WHERE status_now = 'active' GROUP BY 1"
         ).fetchall()
     )
     reasons = con.execute(
@@ -357,7 +358,8 @@ def retention(con: duckdb.DuckDBPyConnection, w: Window, churn_weeks: int = 6) -
                 SELECT l.learner, i.block_time,
                        row_number() OVER (PARTITION BY l.learner
                                           ORDER BY i.block_number, i.log_index) AS nth
-                FROM windowed.credential_issued i JOIN temp.analytics_learners l ON l.wallet = i.holder
+                FROM windowed.credential_issued i
+                JOIN temp.analytics_learners l ON l.wallet = i.holder
                 QUALIFY nth <= 2
             )
             SELECT (epoch_us(max(block_time)) - epoch_us(min(block_time))) / """
@@ -425,7 +427,8 @@ def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
         ),
         started AS (
             SELECT DISTINCT o.pathway_id, c.learner
-            FROM temp.analytics_credentials c JOIN (SELECT DISTINCT pathway_id, class_id FROM opts) o
+            FROM temp.analytics_credentials c
+            JOIN (SELECT DISTINCT pathway_id, class_id FROM opts) o
                 ON o.class_id = c.class_id
         )
     """

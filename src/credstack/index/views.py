@@ -186,7 +186,6 @@ FROM joined
 """
 
 
-
 def state_sql(learners: str = "learners", market: str = "analytics.market_transfers") -> str:
     """The query of ``analytics.credential_state`` over the given learners
     and market-transfer relations (the metrics run it over snapshots)."""
