@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from credstack.analytics.km import kaplan_meier
+from credstack.index.views import state_sql
 
 SCHEMA = "credstack.analytics/1"
 WEEK_US = 7 * 86_400 * 1_000_000
@@ -136,13 +137,36 @@ def window(
 
 def bind(con: duckdb.DuckDBPyConnection, w: Window) -> None:
     """Set the connection's window variables to ``w`` (the views and the
-    ``windowed`` tables read them)."""
+    ``windowed`` tables read them) and snapshot the views the metrics read
+    into temp tables ``analytics_credentials`` (``credentials`` without
+    history), ``analytics_learners`` and ``analytics_market`` (market
+    transfers): made again only when the window,
+    the synced block or a table's row count changed."""
     con.execute("SET VARIABLE credstack_end = ?::TIMESTAMP", [w.end])
     con.execute("SET VARIABLE credstack_origin = ?::TIMESTAMP", [w.origin])
     if w.since is None:
         con.execute("RESET VARIABLE credstack_since")
     else:
         con.execute("SET VARIABLE credstack_since = ?::TIMESTAMP", [w.since])
+    sizes = _one(
+        con,
+        "SELECT string_agg(table_name || ':' || estimated_size, ',' ORDER BY table_name) "
+        "FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND database_name = current_database()",
+    )
+    synced = _one(con, "SELECT synced_block FROM _meta")
+    key = f"{w.origin}|{w.end}|{w.since}|{synced}|{sizes}"
+    if _one(con, "SELECT getvariable('credstack_snapshot')") == key:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE analytics_learners AS SELECT * FROM learners")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE analytics_market AS SELECT * FROM analytics.market_transfers"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE analytics_credentials AS "
+        + state_sql("temp.analytics_learners", "temp.analytics_market")
+    )
+    con.execute("SET VARIABLE credstack_snapshot = ?", [key])
 
 
 def _quantiles(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, Any]:
@@ -159,7 +183,7 @@ def _quantiles(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> di
 
 EXPIRED = """
 SELECT class_id, make_timestamp(CAST(expires_at AS BIGINT) * 1000000) AS moment
-FROM credentials
+FROM temp.analytics_credentials
 WHERE expires_at <> 0 AND expires_at <= {max_unix}
   AND make_timestamp(CAST(expires_at AS BIGINT) * 1000000) <= getvariable('credstack_end')
   AND (revoked_at IS NULL OR revoked_at >= make_timestamp(CAST(expires_at AS BIGINT) * 1000000))
@@ -189,7 +213,8 @@ def issuance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
     ).fetchall()
     valid = dict(
         con.execute(
-            "SELECT class_id, count(*) FROM credentials WHERE status_now = 'active' GROUP BY 1"
+            "SELECT class_id, count(*) FROM temp.analytics_credentials "
+            "WHERE status_now = 'active' GROUP BY 1"
         ).fetchall()
     )
     reasons = con.execute(
@@ -248,21 +273,22 @@ def activity_sql(con: duckdb.DuckDBPyConnection) -> str:
     return "\nUNION ALL ".join(parts)
 
 
-def _retention_ctes(con: duckdb.DuckDBPyConnection) -> str:
+def _active_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """(learner, cohort, week) for each week a learner was active, from
+    their cohort (the week of their first credential_issued) on."""
     return f"""
+        WITH
         activity AS ({activity_sql(con)}),
         members AS (
             SELECT l.learner, min({_week("i.block_time")}) AS cohort
-            FROM windowed.credential_issued i JOIN learners l ON l.wallet = i.holder
+            FROM windowed.credential_issued i JOIN temp.analytics_learners l ON l.wallet = i.holder
             GROUP BY l.learner
-        ),
-        active AS (
-            SELECT DISTINCT l.learner, m.cohort, {_week("a.moment")} AS week
-            FROM activity a
-            JOIN learners l ON l.wallet = a.wallet
-            JOIN members m ON m.learner = l.learner
-            WHERE {_week("a.moment")} >= m.cohort
         )
+        SELECT DISTINCT l.learner, m.cohort, {_week("a.moment")} AS week
+        FROM activity a
+        JOIN temp.analytics_learners l ON l.wallet = a.wallet
+        JOIN members m ON m.learner = l.learner
+        WHERE {_week("a.moment")} >= m.cohort
     """
 
 
@@ -274,12 +300,15 @@ def retention(con: duckdb.DuckDBPyConnection, w: Window, churn_weeks: int = 6) -
     if churn_weeks < 1:
         raise ValueError("churn_weeks must be at least 1")
     bind(con, w)
-    ctes = _retention_ctes(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE analytics_active AS {_active_sql(con)}")
+    # Every member is active in their cohort week (their first credential).
     sizes = dict(
-        con.execute(f"WITH {ctes} SELECT cohort, count(*) FROM members GROUP BY 1").fetchall()
+        con.execute(
+            "SELECT cohort, count(*) FROM temp.analytics_active WHERE week = cohort GROUP BY 1"
+        ).fetchall()
     )
     cells = con.execute(
-        f"WITH {ctes} SELECT cohort, week - cohort, count(*) FROM active GROUP BY ALL"
+        "SELECT cohort, week - cohort, count(*) FROM temp.analytics_active GROUP BY ALL"
     ).fetchall()
     grid: dict[int, dict[int, int]] = {}
     for cohort, offset, n in cells:
@@ -302,12 +331,12 @@ def retention(con: duckdb.DuckDBPyConnection, w: Window, churn_weeks: int = 6) -
     last = w.last_week
     fates = con.execute(
         f"""
-        WITH {ctes},
+        WITH
         gaps AS (
             SELECT learner, cohort, week,
                    coalesce(lead(week) OVER (PARTITION BY learner ORDER BY week), {last} + 1)
                        AS next
-            FROM active
+            FROM temp.analytics_active
         ),
         fate AS (
             SELECT learner, any_value(cohort) AS cohort,
@@ -329,7 +358,8 @@ def retention(con: duckdb.DuckDBPyConnection, w: Window, churn_weeks: int = 6) -
                 SELECT l.learner, i.block_time,
                        row_number() OVER (PARTITION BY l.learner
                                           ORDER BY i.block_number, i.log_index) AS nth
-                FROM windowed.credential_issued i JOIN learners l ON l.wallet = i.holder
+                FROM windowed.credential_issued i
+                JOIN temp.analytics_learners l ON l.wallet = i.holder
                 QUALIFY nth <= 2
             )
             SELECT (epoch_us(max(block_time)) - epoch_us(min(block_time))) / """
@@ -384,8 +414,8 @@ def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
         ),
         held_group AS (
             SELECT o.pathway_id, o.grp, c.learner, count(DISTINCT c.token_id) AS n
-            FROM credentials c
-            JOIN learners h ON h.wallet = c.holder_now AND h.learner = c.learner
+            FROM temp.analytics_credentials c
+            JOIN temp.analytics_learners h ON h.wallet = c.holder_now AND h.learner = c.learner
             JOIN opts o ON o.class_id = c.class_id AND c.score >= o.min_score
             WHERE c.status_now = 'active'
             GROUP BY ALL
@@ -397,7 +427,8 @@ def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
         ),
         started AS (
             SELECT DISTINCT o.pathway_id, c.learner
-            FROM credentials c JOIN (SELECT DISTINCT pathway_id, class_id FROM opts) o
+            FROM temp.analytics_credentials c
+            JOIN (SELECT DISTINCT pathway_id, class_id FROM opts) o
                 ON o.class_id = c.class_id
         )
     """
@@ -424,7 +455,7 @@ def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
                    coalesce(bool_or(cls.issuer <> p.issuer), false) AS cross_credit
             FROM claim_parts k
             JOIN p ON p.pathway_id = k.pathway_id
-            LEFT JOIN credentials c ON c.token_id = k.token_id
+            LEFT JOIN temp.analytics_credentials c ON c.token_id = k.token_id
             LEFT JOIN main.credential_issued t
                 ON t.token_id = k.token_id AND t.block_time <= {end}
             LEFT JOIN main.class_created cls ON cls.class_id = t.class_id
@@ -514,7 +545,7 @@ def market(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
     )
     volume = con.execute(
         "SELECT count(*), count(DISTINCT sender), count(DISTINCT receiver) "
-        "FROM analytics.market_transfers"
+        "FROM temp.analytics_market"
     ).fetchone()
     assert volume is not None
     tokens = con.execute(
@@ -522,7 +553,7 @@ def market(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
         SELECT count(*), count(*) FILTER (WHERE transfers > 0),
                avg(transfers) FILTER (WHERE transfers > 0),
                count(*) FILTER (WHERE transfers > 0 AND burned_at IS NOT NULL)
-        FROM credentials WHERE class_id IN {tradable}
+        FROM temp.analytics_credentials WHERE class_id IN {tradable}
         """
     ).fetchone()
     assert tokens is not None
@@ -534,7 +565,7 @@ def market(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
                    false AS market
             FROM windowed.credential_issued WHERE class_id IN {tradable}
             UNION ALL
-            SELECT token_id, pos, block_time, true FROM analytics.market_transfers
+            SELECT token_id, pos, block_time, true FROM temp.analytics_market
             UNION ALL
             SELECT token_id, block_number * 4294967296 + log_index, block_time, false
             FROM windowed.credential_recovered WHERE class_id IN {tradable}
@@ -549,7 +580,7 @@ def market(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
     )
     weekly = dict(
         con.execute(
-            f"SELECT {_week('block_time')}, count(*) FROM analytics.market_transfers GROUP BY 1"
+            f"SELECT {_week('block_time')}, count(*) FROM temp.analytics_market GROUP BY 1"
         ).fetchall()
     )
     count, traded = int(tokens[0]), int(tokens[1])
