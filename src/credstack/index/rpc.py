@@ -216,10 +216,16 @@ class Web3Rpc(Rpc):
         super().__init__(backoff)
         self.web3 = web3
         self._batches = False
+        self._request: Callable[[str, Any], Any] | None = None
 
     def _send(self, payload: Any, timeout: float | None, logs: bool = False) -> Any:
+        # Through the provider's middleware, not its bare make_request:
+        # eth-tester's takes a filter's keys in snake case (from_block) and
+        # answers in it, and its middleware translates both ways.
+        if self._request is None:
+            self._request = self.web3.provider.request_func(self.web3, self.web3.middleware_onion)
         try:
-            reply = self.web3.provider.make_request(payload["method"], payload["params"])
+            reply = self._request(payload["method"], payload["params"])
         except (OSError, TimeoutError) as err:
             raise Unavailable(str(err)) from None
         except Exception as err:  # eth-tester raises for what a node would answer as an error
@@ -229,8 +235,10 @@ class Web3Rpc(Rpc):
 
 def for_provider(provider: Any, backoff: Sequence[float] = BACKOFF) -> Rpc:
     """The Rpc for an ape provider: its HTTP URL when it has one, else its
-    web3 object (the embedded chain)."""
-    uri = getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
+    web3 object (the embedded chain). Only ``http_uri`` counts: an ape
+    provider without an endpoint (the embedded chain) still has a ``uri``,
+    ape's default http://localhost:8545, where nothing listens."""
+    uri = getattr(provider, "http_uri", None)
     if isinstance(uri, str) and uri.startswith(("http://", "https://")):
         return HttpRpc(uri, backoff=backoff)
     return Web3Rpc(provider.web3, backoff=backoff)

@@ -28,6 +28,7 @@ from credstack.index.schema import (
     event_tables,
     quote,
 )
+from credstack.index.views import create_views
 
 log = logging.getLogger("credstack.index")
 
@@ -165,6 +166,7 @@ class Index:
         index = cls(connection, path, deployment, tables, contracts)
         try:
             index._prepare()
+            create_views(connection)
         except BaseException:
             connection.close()
             raise

@@ -1,0 +1,165 @@
+"""Pilot analytics from the event index (credstack.index).
+
+``analyse(index, out)`` computes every metric (credstack.analytics.metrics,
+definitions in README) over an index the caller has synced, and writes into
+``out``:
+
+- ``metrics.json``: the metrics document (schema ``credstack.analytics/1``);
+- ``report.html``: one self-contained page, figures and tables
+  (credstack.analytics.report);
+- ``parquet/<table>.parquet``: every table and view of the index
+  (credstack.analytics.export).
+
+``summary(metrics)`` is the few lines ``ape run analytics`` prints.
+
+Use::
+
+    index = Index.open(deployment)
+    index.sync(for_provider(chain.provider))
+    result = analyse(index, Path("out/analytics"))
+    print("\\n".join(result.summary_lines))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from credstack.analytics.export import export_parquet
+from credstack.analytics.report import number, percent, write_report
+
+if TYPE_CHECKING:
+    from credstack.index import Index
+
+# The DuckDB variables credstack.analytics.metrics sets to its window.
+WINDOW_VARIABLES = ("credstack_since", "credstack_origin", "credstack_end")
+# Retention is quoted at these weeks after the cohort's first.
+SUMMARY_WEEKS = (4, 12)
+
+
+@dataclass
+class Analysis:
+    """What ``analyse`` computed and wrote."""
+
+    metrics: dict[str, Any]
+    report_path: Path
+    metrics_path: Path
+    parquet_dir: Path
+    summary_lines: list[str]
+
+
+def analyse(
+    index: Index,
+    out: str | Path,
+    since: date | None = None,
+    churn_weeks: int = 6,
+    now: datetime | None = None,
+    parquet: bool = True,
+) -> Analysis:
+    """Compute the metrics of ``index`` (already synced by the caller: this
+    reads, never syncs) and write metrics.json, report.html and, unless
+    ``parquet`` is False, parquet/*.parquet into ``out``. ``since``: ignore
+    events before that day (UTC); ``now``: the data's end (default: the
+    time of the index's last synced block)."""
+    from credstack.analytics.metrics import compute
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    con = index.connection
+    # DuckDB draws a progress bar on stdout for a long query: --json prints
+    # the document there.
+    con.execute("SET enable_progress_bar = false")
+    metrics = compute(con, since=since, churn_weeks=churn_weeks, now=now)
+    metrics.setdefault("index", {})
+    metrics["index"]["path"] = str(index.path)
+    metrics_path = write_json(metrics, out / "metrics.json")
+    report_path = write_report(metrics, con, out / "report.html")
+    parquet_dir = out / "parquet"
+    if parquet:
+        # The files are the whole index as of its last synced block, not the
+        # analysis window: the views read no window (see credstack.index.views).
+        for variable in WINDOW_VARIABLES:
+            con.execute(f"RESET VARIABLE {variable}")
+        export_parquet(con, parquet_dir)
+    return Analysis(metrics, report_path, metrics_path, parquet_dir, summary(metrics))
+
+
+def write_json(document: dict[str, Any], path: Path) -> Path:
+    """``document`` as indented JSON, written beside ``path`` and renamed."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _retention_line(retention: dict[str, Any]) -> str:
+    """Share of the largest cohort (the earliest among equals) active at
+    SUMMARY_WEEKS after its first week, where the data reaches that far."""
+    cohorts = retention.get("cohorts") or []
+    if not cohorts:
+        return "retention: no cohorts"
+    largest = max(cohorts, key=lambda c: (c["size"], -c["cohort"]))
+    shares = largest.get("share") or []
+    parts = [
+        f"week {k} {percent(shares[k])}" if k < len(shares) else f"week {k} not reached"
+        for k in SUMMARY_WEEKS
+    ]
+    return (
+        f"retention of the largest cohort ({largest['start']}, {number(largest['size'])} "
+        f"learners): {', '.join(parts)}"
+    )
+
+
+def summary(metrics: dict[str, Any]) -> list[str]:
+    """A few lines for a terminal: learners, issuance, retention, churn,
+    pathways, market, governance (the report has the rest)."""
+    totals = metrics["issuance"]["totals"]
+    retention = metrics["retention"]
+    churn = retention["churn"]
+    window = metrics["window"]
+    weeks = f"{window['weeks']} week" + ("" if window["weeks"] == 1 else "s")
+    lines = [
+        f"window: {str(window['origin'])[:10]} to {str(window['end'])[:10]} ({weeks}), "
+        f"chain {metrics['chain_id']}, registry {metrics['registry']}",
+        f"learners {number(retention['learners'])}; credentials issued {number(totals['issued'])}, "
+        f"revoked {number(totals['revoked'])}, valid now {number(totals['valid_now'])}",
+        _retention_line(retention),
+        f"churn ({churn['weeks']} weeks without activity): {number(churn['churned'])} churned, "
+        f"{number(churn['censored'])} censored; median time to churn "
+        + (
+            "not reached"
+            if churn["median_weeks"] is None
+            else f"{number(churn['median_weeks'])} weeks"
+        ),
+    ]
+    pathways = metrics.get("pathways") or []
+    if not pathways:
+        lines.append("pathways: none in this deployment")
+    for p in pathways:
+        lines.append(
+            f"pathway {p['name']}: {number(p['claims'])} claims of {number(p['started'])} "
+            f"started (claim rate {percent(p['claim_rate'])})"
+        )
+    market = metrics.get("market")
+    if market is None:
+        lines.append("market: no transferable class in this deployment")
+    else:
+        lines.append(
+            f"market: {number(market['transfers'])} transfers; {number(market['tokens_traded'])} "
+            f"of {number(market['tokens'])} transferable tokens changed hands "
+            f"({percent(market['traded_share'])})"
+        )
+    g = metrics["governance"]
+    lines.append(
+        f"governance: {number(g['proposals'])} proposals, {number(g['executed'])} executed, "
+        f"{number(g['cancelled'])} cancelled; {len(g['pauses'])} pauses "
+        f"({number(g['paused_hours'])} h); {number(g['forced_revocations'])} forced revocations"
+    )
+    return lines
+
+
+__all__ = ["Analysis", "analyse", "export_parquet", "summary", "write_report"]

@@ -1,0 +1,768 @@
+"""The pilot's metrics over the event index: issuance, retention (cohorts,
+churn with Kaplan-Meier survival, time to a second credential), pathways,
+the secondary market and governance; ``compute`` assembles the whole
+metrics.json document. README's "Metrics" section defines each one; the
+views they read are credstack.index.views.
+
+Every function takes the connection of an index (``Index.connection``) and
+a ``Window``: ``origin`` (week 0 starts there), ``end`` (the data's "now"),
+``since`` and the number of weeks. Each binds the window to the
+connection's variables (``credstack_since``, ``credstack_end``,
+``credstack_origin``) before it reads, so the views and the ``windowed``
+tables see only events with since <= block_time <= end. All SQL is
+set-based; Python loops only over small results (weeks, classes, cohorts).
+
+Times are naive datetimes in UTC (DuckDB's TIMESTAMP); metrics.json writes
+them as ISO-8601 with a trailing Z."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from credstack.analytics.km import kaplan_meier
+from credstack.index.views import state_sql
+
+SCHEMA = "credstack.analytics/1"
+WEEK_US = 7 * 86_400 * 1_000_000
+DAY_US = 86_400 * 1_000_000
+HOUR_US = 3_600 * 1_000_000
+ZERO = "0x0000000000000000000000000000000000000000"
+COUNTERS = ("issued", "revoked", "suspended", "reinstated", "renewed", "burned", "expired")
+# Expiry times above this (9999-12-31) are treated as never.
+MAX_UNIX = 253_402_300_799
+
+# What makes a learner active in a week: (table, wallet column). One entry
+# per source; they become ONE relation (a UNION ALL of wallet, moment).
+# Membership's perk redemptions join with one more line.
+ACTIVITY_SOURCES = (
+    ("credential_issued", "holder"),  # earned (a pathway claim's credential included)
+    ("credential_renewed", "holder"),
+    ("pathway_claimed", "holder"),
+)
+
+ABSENT = {
+    "employer": (
+        "no employer contract in this deployment: employer uptake is measured once one is "
+        "deployed (its issue defines it); nothing is shown rather than zeros"
+    ),
+    "membership": (
+        "no membership contract in this deployment: membership and perk redemptions are "
+        "measured once one is deployed (its issue defines them); nothing is shown rather "
+        "than zeros"
+    ),
+}
+
+
+@dataclass
+class Window:
+    """The span analysed: week n covers [origin + 7n days, origin + 7(n+1)
+    days); ``weeks`` = W + 1 where W is the week of ``end``."""
+
+    origin: dt.datetime
+    end: dt.datetime
+    since: dt.datetime | None
+    weeks: int
+
+    @property
+    def last_week(self) -> int:
+        """W, the week ``end`` falls in."""
+        return self.weeks - 1
+
+    def start(self, week: int) -> str:
+        """The start date of week ``week`` (ISO date)."""
+        return (self.origin + dt.timedelta(days=7 * week)).date().isoformat()
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """ISO-8601 UTC with a trailing Z (None stays None)."""
+    if moment is None:
+        return None
+    return _naive_utc(moment).isoformat(timespec="seconds") + "Z"
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    return None if row is None else row[0]
+
+
+def _week(column: str) -> str:
+    """SQL: the week number of a TIMESTAMP expression."""
+    return f"((epoch_us({column}) - epoch_us(getvariable('credstack_origin'))) // {WEEK_US})"
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        str(r[0])
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+
+
+def window(
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Window:
+    """The window of an index: ``end`` = ``now``, else the time of the last
+    synced block; ``origin`` = midnight UTC of ``since``, else the time of
+    the index's first block (the deployment)."""
+    first = _one(con, "SELECT min(time) FROM _blocks")
+    if now is not None:
+        end = _naive_utc(now)
+    else:
+        end = _one(
+            con,
+            "SELECT coalesce((SELECT b.time FROM _blocks b JOIN _meta m "
+            "ON b.number = m.synced_block), (SELECT max(time) FROM _blocks))",
+        )
+        if end is None:
+            end = _naive_utc(dt.datetime.now(dt.UTC))
+    start = dt.datetime.combine(since, dt.time()) if since is not None else None
+    origin = start if start is not None else (first if first is not None else end)
+    last = max((end - origin) // dt.timedelta(days=7), 0)
+    return Window(origin=origin, end=end, since=start, weeks=last + 1)
+
+
+def bind(con: duckdb.DuckDBPyConnection, w: Window) -> None:
+    """Set the connection's window variables to ``w`` (the views and the
+    ``windowed`` tables read them) and snapshot the views the metrics read
+    into temp tables ``analytics_credentials`` (``credentials`` without
+    history), ``analytics_learners`` and ``analytics_market`` (market
+    transfers): made again only when the window,
+    the synced block or a table's row count changed."""
+    con.execute("SET VARIABLE credstack_end = ?::TIMESTAMP", [w.end])
+    con.execute("SET VARIABLE credstack_origin = ?::TIMESTAMP", [w.origin])
+    if w.since is None:
+        con.execute("RESET VARIABLE credstack_since")
+    else:
+        con.execute("SET VARIABLE credstack_since = ?::TIMESTAMP", [w.since])
+    sizes = _one(
+        con,
+        "SELECT string_agg(table_name || ':' || estimated_size, ',' ORDER BY table_name) "
+        "FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND database_name = current_database()",
+    )
+    synced = _one(con, "SELECT synced_block FROM _meta")
+    key = f"{w.origin}|{w.end}|{w.since}|{synced}|{sizes}"
+    if _one(con, "SELECT getvariable('credstack_snapshot')") == key:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE analytics_learners AS SELECT * FROM learners")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE analytics_market AS SELECT * FROM analytics.market_transfers"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE analytics_credentials AS "
+        + state_sql("temp.analytics_learners", "temp.analytics_market")
+    )
+    con.execute("SET VARIABLE credstack_snapshot = ?", [key])
+
+
+def _quantiles(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, Any]:
+    """count, median, p25, p75 (linear interpolation) of ``column``."""
+    row = con.execute(
+        f"SELECT count({column}), quantile_cont({column}, 0.5), "
+        f"quantile_cont({column}, 0.25), quantile_cont({column}, 0.75) FROM {relation}"
+    ).fetchone()
+    assert row is not None
+    return {"count": int(row[0]), "median": row[1], "p25": row[2], "p75": row[3]}
+
+
+# ISSUANCE #
+
+EXPIRED = """
+SELECT class_id, make_timestamp(CAST(expires_at AS BIGINT) * 1000000) AS moment
+FROM temp.analytics_credentials
+WHERE expires_at <> 0 AND expires_at <= {max_unix}
+  AND make_timestamp(CAST(expires_at AS BIGINT) * 1000000) <= getvariable('credstack_end')
+  AND (revoked_at IS NULL OR revoked_at >= make_timestamp(CAST(expires_at AS BIGINT) * 1000000))
+  AND (burned_at IS NULL OR burned_at >= make_timestamp(CAST(expires_at AS BIGINT) * 1000000))
+"""
+
+
+def issuance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
+    """Issued, revoked (and by reason), suspended, reinstated, renewed,
+    burned and expired per week and per class, with totals and the
+    credentials valid now."""
+    bind(con, w)
+    expired = EXPIRED.format(max_unix=MAX_UNIX)
+    counts = con.execute(
+        f"""
+        WITH ev AS (
+            SELECT 'issued' AS kind, class_id, block_time AS moment FROM windowed.credential_issued
+            UNION ALL SELECT 'revoked', class_id, block_time FROM windowed.credential_revoked
+            UNION ALL SELECT 'suspended', class_id, block_time FROM windowed.credential_suspended
+            UNION ALL SELECT 'reinstated', class_id, block_time FROM windowed.credential_reinstated
+            UNION ALL SELECT 'renewed', class_id, block_time FROM windowed.credential_renewed
+            UNION ALL SELECT 'burned', class_id, block_time FROM windowed.credential_burned
+            UNION ALL SELECT 'expired', class_id, moment FROM ({expired})
+        )
+        SELECT {_week("moment")} AS week, class_id, kind, count(*) FROM ev GROUP BY ALL
+        """
+    ).fetchall()
+    valid = dict(
+        con.execute(
+            "SELECT class_id, count(*) FROM temp.analytics_credentials "
+            "WHERE status_now = 'active' GROUP BY 1"
+        ).fetchall()
+    )
+    reasons = con.execute(
+        "SELECT reason, count(*) AS n FROM windowed.credential_revoked GROUP BY 1 "
+        "ORDER BY n DESC, reason"
+    ).fetchall()
+    classes = con.execute(
+        "SELECT class_id, name, issuer, transferable FROM main.class_created "
+        "WHERE block_time <= getvariable('credstack_end') ORDER BY class_id"
+    ).fetchall()
+
+    totals = dict.fromkeys(COUNTERS, 0)
+    weekly = [
+        {"week": n, "start": w.start(n), **dict.fromkeys(COUNTERS, 0)} for n in range(w.weeks)
+    ]
+    per_class: dict[int, dict[str, int]] = {}
+    for week, class_id, kind, n in counts:
+        totals[kind] += n
+        if 0 <= week < w.weeks:
+            weekly[week][kind] += n
+        per_class.setdefault(int(class_id), dict.fromkeys(COUNTERS, 0))[kind] += n
+    known = {int(c[0]): c for c in classes}
+    by_class = []
+    for class_id in sorted(set(known) | set(per_class) | {int(k) for k in valid}):
+        _, name, issuer, transferable = known.get(class_id, (class_id, None, None, None))
+        by_class.append(
+            {
+                "class_id": class_id,
+                "name": name,
+                "issuer": issuer,
+                "transferable": transferable,
+                **per_class.get(class_id, dict.fromkeys(COUNTERS, 0)),
+                "valid_now": int(valid.get(class_id, 0)),
+            }
+        )
+    return {
+        "totals": {**totals, "valid_now": int(sum(valid.values()))},
+        "revoked_by_reason": {str(r): int(n) for r, n in reasons},
+        "weekly": weekly,
+        "by_class": by_class,
+    }
+
+
+# RETENTION #
+
+
+def activity_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The activity relation (wallet, moment): ONE union of ACTIVITY_SOURCES
+    (the sources whose tables this index has)."""
+    tables = _tables(con)
+    parts = [
+        f"SELECT {column} AS wallet, block_time AS moment FROM windowed.{table}"
+        for table, column in ACTIVITY_SOURCES
+        if table in tables
+    ]
+    return "\nUNION ALL ".join(parts)
+
+
+def _active_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """(learner, cohort, week) for each week a learner was active, from
+    their cohort (the week of their first credential_issued) on."""
+    return f"""
+        WITH
+        activity AS ({activity_sql(con)}),
+        members AS (
+            SELECT l.learner, min({_week("i.block_time")}) AS cohort
+            FROM windowed.credential_issued i JOIN temp.analytics_learners l ON l.wallet = i.holder
+            GROUP BY l.learner
+        )
+        SELECT DISTINCT l.learner, m.cohort, {_week("a.moment")} AS week
+        FROM activity a
+        JOIN temp.analytics_learners l ON l.wallet = a.wallet
+        JOIN members m ON m.learner = l.learner
+        WHERE {_week("a.moment")} >= m.cohort
+    """
+
+
+def retention(con: duckdb.DuckDBPyConnection, w: Window, churn_weeks: int = 6) -> dict[str, Any]:
+    """Cohorts (the week of a learner's first credential) and the share of
+    each active in each later week; churn (``churn_weeks`` weeks in a row
+    without activity) with its Kaplan-Meier survival; days from a learner's
+    first to second credential."""
+    if churn_weeks < 1:
+        raise ValueError("churn_weeks must be at least 1")
+    bind(con, w)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE analytics_active AS {_active_sql(con)}")
+    # Every member is active in their cohort week (their first credential).
+    sizes = dict(
+        con.execute(
+            "SELECT cohort, count(*) FROM temp.analytics_active WHERE week = cohort GROUP BY 1"
+        ).fetchall()
+    )
+    cells = con.execute(
+        "SELECT cohort, week - cohort, count(*) FROM temp.analytics_active GROUP BY ALL"
+    ).fetchall()
+    grid: dict[int, dict[int, int]] = {}
+    for cohort, offset, n in cells:
+        grid.setdefault(int(cohort), {})[int(offset)] = int(n)
+    cohorts = []
+    for cohort in sorted(int(c) for c in sizes):
+        size = int(sizes[cohort])
+        span = max(w.last_week - cohort + 1, 0)
+        active = [grid.get(cohort, {}).get(k, 0) for k in range(span)]
+        cohorts.append(
+            {
+                "cohort": cohort,
+                "start": w.start(cohort),
+                "size": size,
+                "active": active,
+                "share": [n / size for n in active],
+            }
+        )
+    # Churn: the first gap of >= N inactive weeks (up to W) after an active week.
+    last = w.last_week
+    fates = con.execute(
+        f"""
+        WITH
+        gaps AS (
+            SELECT learner, cohort, week,
+                   coalesce(lead(week) OVER (PARTITION BY learner ORDER BY week), {last} + 1)
+                       AS next
+            FROM temp.analytics_active
+        ),
+        fate AS (
+            SELECT learner, any_value(cohort) AS cohort,
+                   min(week) FILTER (WHERE next - week - 1 >= {churn_weeks}) AS last_active
+            FROM gaps GROUP BY learner
+        )
+        SELECT coalesce(last_active, {last}) - cohort + 1 AS duration,
+               last_active IS NOT NULL AS churned, count(*)
+        FROM fate GROUP BY ALL ORDER BY 1, 2
+        """
+    ).fetchall()
+    survival = kaplan_meier(
+        [int(f[0]) for f in fates], [bool(f[1]) for f in fates], [int(f[2]) for f in fates]
+    )
+    second = _quantiles(
+        con,
+        """(
+            WITH ranked AS (
+                SELECT l.learner, i.block_time,
+                       row_number() OVER (PARTITION BY l.learner
+                                          ORDER BY i.block_number, i.log_index) AS nth
+                FROM windowed.credential_issued i
+                JOIN temp.analytics_learners l ON l.wallet = i.holder
+                QUALIFY nth <= 2
+            )
+            SELECT (epoch_us(max(block_time)) - epoch_us(min(block_time))) / """
+        + f"{DAY_US}"
+        + """ AS days
+            FROM ranked GROUP BY learner HAVING count(*) = 2
+        )""",
+        "days",
+    )
+    return {
+        "learners": int(sum(sizes.values())),
+        "cohorts": cohorts,
+        "churn": {
+            "weeks": churn_weeks,
+            "churned": int(sum(f[2] for f in fates if f[1])),
+            "censored": int(sum(f[2] for f in fates if not f[1])),
+            "survival": survival.table,
+            "median_weeks": survival.median,
+        },
+        "second_credential_days": {
+            "learners": second["count"],
+            "median": second["median"],
+            "p25": second["p25"],
+            "p75": second["p75"],
+        },
+    }
+
+
+# PATHWAYS #
+
+
+def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
+    """Per pathway: the funnel of learners by parts held now, claims, the
+    claim rate, days from first part to claim, and cross-credit claims."""
+    bind(con, w)
+    if not {"pathway_created", "pathway_claimed"} <= _tables(con):
+        return []
+    end = "getvariable('credstack_end')"
+    ctes = f"""
+        p AS (
+            SELECT pathway_id, name, issuer, output_class, required, options
+            FROM main.pathway_created WHERE block_time <= {end}
+        ),
+        opts AS (
+            SELECT pathway_id, o.class_id, o.min_score, o."group" AS grp
+            FROM (SELECT pathway_id, unnest(options) AS o FROM p)
+        ),
+        req AS (
+            SELECT pathway_id, unnest(required) AS need,
+                   unnest(range(len(required))) AS grp
+            FROM p
+        ),
+        held_group AS (
+            SELECT o.pathway_id, o.grp, c.learner, count(DISTINCT c.token_id) AS n
+            FROM temp.analytics_credentials c
+            JOIN temp.analytics_learners h ON h.wallet = c.holder_now AND h.learner = c.learner
+            JOIN opts o ON o.class_id = c.class_id AND c.score >= o.min_score
+            WHERE c.status_now = 'active'
+            GROUP BY ALL
+        ),
+        held AS (
+            SELECT g.pathway_id, g.learner, sum(least(g.n, r.need)) AS parts
+            FROM held_group g JOIN req r ON r.pathway_id = g.pathway_id AND r.grp = g.grp
+            GROUP BY ALL
+        ),
+        started AS (
+            SELECT DISTINCT o.pathway_id, c.learner
+            FROM temp.analytics_credentials c
+            JOIN (SELECT DISTINCT pathway_id, class_id FROM opts) o
+                ON o.class_id = c.class_id
+        )
+    """
+    defined = con.execute(
+        f"WITH {ctes} SELECT pathway_id, name, issuer, output_class, "
+        "CAST(list_sum(required) AS BIGINT) FROM p ORDER BY pathway_id"
+    ).fetchall()
+    funnel_rows = con.execute(
+        f"WITH {ctes} SELECT s.pathway_id, coalesce(h.parts, 0), count(*) FROM started s "
+        "LEFT JOIN held h ON h.pathway_id = s.pathway_id AND h.learner = s.learner GROUP BY ALL"
+    ).fetchall()
+    claims_sql = f"""
+        WITH {ctes},
+        claims AS (
+            SELECT pathway_id, block_number * 4294967296 + log_index AS pos, block_time, parts
+            FROM windowed.pathway_claimed
+        ),
+        claim_parts AS (
+            SELECT pathway_id, pos, block_time, unnest(parts) AS token_id FROM claims
+        ),
+        per_claim AS (
+            SELECT k.pathway_id, k.pos, any_value(k.block_time) AS claimed_at,
+                   min(c.issued_at) AS first_part,
+                   coalesce(bool_or(cls.issuer <> p.issuer), false) AS cross_credit
+            FROM claim_parts k
+            JOIN p ON p.pathway_id = k.pathway_id
+            LEFT JOIN temp.analytics_credentials c ON c.token_id = k.token_id
+            LEFT JOIN main.credential_issued t
+                ON t.token_id = k.token_id AND t.block_time <= {end}
+            LEFT JOIN main.class_created cls ON cls.class_id = t.class_id
+            GROUP BY k.pathway_id, k.pos
+        )
+    """
+    claim_counts = {
+        int(r[0]): (int(r[1]), int(r[2]))
+        for r in con.execute(
+            claims_sql + " SELECT pathway_id, count(*), count(*) FILTER (WHERE cross_credit) "
+            "FROM per_claim GROUP BY 1"
+        ).fetchall()
+    }
+    durations = {
+        int(r[0]): r[1:]
+        for r in con.execute(
+            claims_sql
+            + f""",
+            days AS (
+                SELECT pathway_id,
+                       (epoch_us(claimed_at) - epoch_us(first_part)) / {DAY_US} AS d
+                FROM per_claim WHERE first_part IS NOT NULL
+            )
+            SELECT pathway_id, count(d), quantile_cont(d, 0.5), quantile_cont(d, 0.25),
+                   quantile_cont(d, 0.75)
+            FROM days GROUP BY 1
+            """
+        ).fetchall()
+    }
+    funnels: dict[int, dict[int, int]] = {}
+    for pathway_id, parts, n in funnel_rows:
+        funnels.setdefault(int(pathway_id), {})[int(parts)] = int(n)
+    out = []
+    for pathway_id, name, issuer, output_class, required in defined:
+        pid = int(pathway_id)
+        required = int(required or 0)
+        funnel = funnels.get(pid, {})
+        started = sum(funnel.values())
+        claims, cross = claim_counts.get(pid, (0, 0))
+        days = durations.get(pid, (0, None, None, None))
+        out.append(
+            {
+                "pathway_id": pid,
+                "name": name,
+                "issuer": issuer,
+                "output_class": int(output_class),
+                "parts_required": required,
+                "started": started,
+                "funnel": {str(k): funnel.get(k, 0) for k in range(required + 1)},
+                "claims": claims,
+                "claim_rate": claims / started if started else None,
+                "days_first_part_to_claim": {
+                    "claims": int(days[0]),
+                    "median": days[1],
+                    "p25": days[2],
+                    "p75": days[3],
+                },
+                "cross_credit_claims": cross,
+                "cross_credit_share": cross / claims if claims else None,
+            }
+        )
+    return out
+
+
+# SECONDARY MARKET #
+
+
+def market(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
+    """Market transfers of transferable classes (not mint, burn, revocation
+    or recovery): volume, traders, the share of tokens ever traded,
+    holding time, traded tokens later used up; None without a
+    transferable class."""
+    bind(con, w)
+    end = "getvariable('credstack_end')"
+    classes = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT class_id FROM main.class_created "
+            f"WHERE transferable AND block_time <= {end} ORDER BY 1"
+        ).fetchall()
+    ]
+    if not classes:
+        return None
+    tradable = (
+        f"(SELECT DISTINCT class_id FROM main.class_created WHERE transferable "
+        f"AND block_time <= {end})"
+    )
+    volume = con.execute(
+        "SELECT count(*), count(DISTINCT sender), count(DISTINCT receiver) "
+        "FROM temp.analytics_market"
+    ).fetchone()
+    assert volume is not None
+    tokens = con.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE transfers > 0),
+               avg(transfers) FILTER (WHERE transfers > 0),
+               count(*) FILTER (WHERE transfers > 0 AND burned_at IS NOT NULL)
+        FROM temp.analytics_credentials WHERE class_id IN {tradable}
+        """
+    ).fetchone()
+    assert tokens is not None
+    holding = _one(
+        con,
+        f"""
+        WITH changes AS (
+            SELECT token_id, block_number * 4294967296 + log_index AS pos, block_time,
+                   false AS market
+            FROM windowed.credential_issued WHERE class_id IN {tradable}
+            UNION ALL
+            SELECT token_id, pos, block_time, true FROM temp.analytics_market
+            UNION ALL
+            SELECT token_id, block_number * 4294967296 + log_index, block_time, false
+            FROM windowed.credential_recovered WHERE class_id IN {tradable}
+        ),
+        held AS (
+            SELECT market, (epoch_us(block_time) - epoch_us(lag(block_time)
+                       OVER (PARTITION BY token_id ORDER BY pos))) / {DAY_US} AS days
+            FROM changes
+        )
+        SELECT quantile_cont(days, 0.5) FROM held WHERE market
+        """,
+    )
+    weekly = dict(
+        con.execute(
+            f"SELECT {_week('block_time')}, count(*) FROM temp.analytics_market GROUP BY 1"
+        ).fetchall()
+    )
+    count, traded = int(tokens[0]), int(tokens[1])
+    return {
+        "classes": classes,
+        "tokens": count,
+        "transfers": int(volume[0]),
+        "senders": int(volume[1]),
+        "receivers": int(volume[2]),
+        "tokens_traded": traded,
+        "traded_share": traded / count if count else None,
+        "transfers_per_traded_token": float(tokens[2]) if tokens[2] is not None else None,
+        "median_holding_days": holding,
+        "traded_then_used": int(tokens[3]),
+        "weekly": [
+            {"week": n, "start": w.start(n), "transfers": int(weekly.get(n, 0))}
+            for n in range(w.weeks)
+        ],
+    }
+
+
+# GOVERNANCE #
+
+COUNCIL_TABLES = (
+    "proposal_created",
+    "proposal_approved",
+    "proposal_scheduled",
+    "proposal_executed",
+    "proposal_cancelled",
+)
+
+
+def governance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
+    """Proposals, approvals, scheduled, executed, cancelled and expired;
+    hours from proposal to execution; the registry's pauses and their
+    length; revocations forced through the timelock."""
+    bind(con, w)
+    tables = _tables(con)
+    out: dict[str, Any] = {}
+    if set(COUNCIL_TABLES) <= tables:
+        row = con.execute(
+            """
+            SELECT (SELECT count(*) FROM windowed.proposal_created),
+                   (SELECT count(*) FROM windowed.proposal_approved),
+                   (SELECT count(*) FROM windowed.proposal_scheduled),
+                   (SELECT count(*) FROM windowed.proposal_executed),
+                   (SELECT count(*) FROM windowed.proposal_cancelled),
+                   (SELECT count(DISTINCT s.proposal_id) FROM windowed.proposal_scheduled s
+                    WHERE s.expires_at <= epoch(getvariable('credstack_end'))
+                      AND s.proposal_id NOT IN (SELECT proposal_id FROM windowed.proposal_executed)
+                      AND s.proposal_id NOT IN
+                          (SELECT proposal_id FROM windowed.proposal_cancelled))
+            """
+        ).fetchone()
+        assert row is not None
+        hours = con.execute(
+            f"""
+            WITH h AS (
+                SELECT (epoch_us(e.block_time) - epoch_us(c.block_time)) / {HOUR_US} AS hours
+                FROM windowed.proposal_executed e
+                JOIN windowed.proposal_created c ON c.proposal_id = e.proposal_id
+            )
+            SELECT count(hours), quantile_cont(hours, 0.5), min(hours), max(hours) FROM h
+            """
+        ).fetchone()
+        assert hours is not None
+    else:
+        row = (0, 0, 0, 0, 0, 0)
+        hours = (0, None, None, None)
+    names = ("proposals", "approvals", "scheduled", "executed", "cancelled", "expired")
+    out.update({k: int(v) for k, v in zip(names, row, strict=True)})
+    out["hours_to_execution"] = {
+        "proposals": int(hours[0]),
+        "median": hours[1],
+        "min": hours[2],
+        "max": hours[3],
+    }
+    pauses = con.execute(
+        f"""
+        WITH p AS (
+            SELECT block_number * 4294967296 + log_index AS pos, block_time
+            FROM windowed.paused WHERE contract = 'CredentialRegistry'
+        ),
+        u AS (
+            SELECT block_number * 4294967296 + log_index AS pos, block_time
+            FROM windowed.unpaused WHERE contract = 'CredentialRegistry'
+        ),
+        paired AS (
+            SELECT p.pos, p.block_time AS paused_at,
+                   (SELECT arg_min(u.block_time, u.pos) FROM u WHERE u.pos > p.pos) AS unpaused_at
+            FROM p
+        )
+        SELECT paused_at, unpaused_at,
+               (epoch_us(coalesce(unpaused_at, getvariable('credstack_end')))
+                - epoch_us(paused_at)) / {HOUR_US}
+        FROM paired ORDER BY pos
+        """
+    ).fetchall()
+    out["pauses"] = [
+        {"paused_at": iso(p), "unpaused_at": iso(u), "hours": float(h)} for p, u, h in pauses
+    ]
+    out["paused_hours"] = float(sum(float(h) for _, _, h in pauses))
+    forced = 0
+    if "call_executed" in tables:
+        forced = int(
+            _one(
+                con,
+                "SELECT count(*) FROM windowed.credential_revoked r WHERE r.tx_hash IN "
+                "(SELECT tx_hash FROM windowed.call_executed)",
+            )
+        )
+    out["forced_revocations"] = forced
+    return out
+
+
+# THE DOCUMENT #
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date | None = None,
+    churn_weeks: int = 6,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The metrics.json document (README "Metrics"); ``index.path`` is left
+    None for the caller to fill."""
+    w = window(con, since, now)
+    meta = con.execute("SELECT chain_id, registry, final_block, synced_block FROM _meta").fetchone()
+    assert meta is not None
+    tables = [
+        str(r[0])
+        for r in con.execute('SELECT "table" FROM _events ORDER BY 1').fetchall()
+        if str(r[0]) in _tables(con)
+    ]
+    events = (
+        int(_one(con, "SELECT " + " + ".join(f'(SELECT count(*) FROM main."{t}")' for t in tables)))
+        if tables
+        else 0
+    )
+    notes: list[str] = []
+    if w.since is not None:
+        notes.append(
+            f"events before {w.since.date().isoformat()} are ignored (--since): weeks, cohorts "
+            "and counts start there; classes and pathways created earlier are still named"
+        )
+    found = _tables(con)
+    issued = issuance(con, w)
+    kept = retention(con, w, churn_weeks)
+    paths = pathways(con, w)
+    if not {"pathway_created", "pathway_claimed"} <= found:
+        notes.append("no pathway registry in this deployment: no pathways")
+    sold = market(con, w)
+    if sold is None:
+        notes.append("no transferable class in this deployment: no secondary market")
+    governed = governance(con, w)
+    if not set(COUNCIL_TABLES) <= found:
+        notes.append("no council in this deployment: proposals are not counted")
+    return {
+        "schema": SCHEMA,
+        "generated_at": iso(dt.datetime.now(dt.UTC)),
+        "chain_id": int(meta[0]),
+        "registry": str(meta[1]),
+        "index": {
+            "path": None,
+            "final_block": int(meta[2]),
+            "synced_block": int(meta[3]),
+            "events": events,
+        },
+        "window": {
+            "origin": iso(w.origin),
+            "end": iso(w.end),
+            "since": w.since.date().isoformat() if w.since is not None else None,
+            "weeks": w.weeks,
+        },
+        "churn_weeks": churn_weeks,
+        "issuance": issued,
+        "retention": kept,
+        "pathways": paths,
+        "market": sold,
+        "governance": governed,
+        "employer": None,
+        "membership": None,
+        "absent": dict(ABSENT),
+        "notes": notes,
+    }
