@@ -114,6 +114,10 @@ def _retention_line(retention: dict[str, Any]) -> str:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{number(n)} {noun}" + ("" if n == 1 else "s")
+
+
 def summary(metrics: dict[str, Any]) -> list[str]:
     """A few lines for a terminal: learners, issuance, retention, churn,
     pathways, market, governance (the report has the rest)."""
@@ -156,8 +160,9 @@ def summary(metrics: dict[str, Any]) -> list[str]:
     g = metrics["governance"]
     lines.append(
         f"governance: {number(g['proposals'])} proposals, {number(g['executed'])} executed, "
-        f"{number(g['cancelled'])} cancelled; {len(g['pauses'])} pauses "
-        f"({number(g['paused_hours'])} h); {number(g['forced_revocations'])} forced revocations"
+        f"{number(g['cancelled'])} cancelled; {_count(len(g['pauses']), 'pause')} "
+        f"({number(g['paused_hours'])} h); "
+        f"{_count(g['forced_revocations'], 'forced revocation')}"
     )
     return lines
 
