@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from credstack.analytics.km import kaplan_meier
-from credstack.index.views import state_sql
+from credstack.index.views import main_tables, state_sql
 
 SCHEMA = "credstack.analytics/1"
 WEEK_US = 7 * 86_400 * 1_000_000
@@ -98,16 +98,6 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 def _week(column: str) -> str:
     """SQL: the week number of a TIMESTAMP expression."""
     return f"((epoch_us({column}) - epoch_us(getvariable('credstack_origin'))) // {WEEK_US})"
-
-
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {
-        str(r[0])
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-            "AND database_name = current_database()"
-        ).fetchall()
-    }
 
 
 def window(
@@ -264,7 +254,7 @@ def issuance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
 def activity_sql(con: duckdb.DuckDBPyConnection) -> str:
     """The activity relation (wallet, moment): ONE union of ACTIVITY_SOURCES
     (the sources whose tables this index has)."""
-    tables = _tables(con)
+    tables = main_tables(con)
     parts = [
         f"SELECT {column} AS wallet, block_time AS moment FROM windowed.{table}"
         for table, column in ACTIVITY_SOURCES
@@ -395,7 +385,7 @@ def pathways(con: duckdb.DuckDBPyConnection, w: Window) -> list[dict[str, Any]]:
     """Per pathway: the funnel of learners by parts held now, claims, the
     claim rate, days from first part to claim, and cross-credit claims."""
     bind(con, w)
-    if not {"pathway_created", "pathway_claimed"} <= _tables(con):
+    if not {"pathway_created", "pathway_claimed"} <= main_tables(con):
         return []
     end = "getvariable('credstack_end')"
     ctes = f"""
@@ -618,7 +608,7 @@ def governance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
     hours from proposal to execution; the registry's pauses and their
     length; revocations forced through the timelock."""
     bind(con, w)
-    tables = _tables(con)
+    tables = main_tables(con)
     out: dict[str, Any] = {}
     if set(COUNCIL_TABLES) <= tables:
         row = con.execute(
@@ -713,7 +703,7 @@ def compute(
     tables = [
         str(r[0])
         for r in con.execute('SELECT "table" FROM _events ORDER BY 1').fetchall()
-        if str(r[0]) in _tables(con)
+        if str(r[0]) in main_tables(con)
     ]
     events = (
         int(_one(con, "SELECT " + " + ".join(f'(SELECT count(*) FROM main."{t}")' for t in tables)))
@@ -726,7 +716,7 @@ def compute(
             f"events before {w.since.date().isoformat()} are ignored (--since): weeks, cohorts "
             "and counts start there; classes and pathways created earlier are still named"
         )
-    found = _tables(con)
+    found = main_tables(con)
     issued = issuance(con, w)
     kept = retention(con, w, churn_weeks)
     paths = pathways(con, w)

@@ -228,7 +228,8 @@ FROM analytics.credential_state s LEFT JOIN story h ON h.token_id = s.token_id
 """
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def main_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The index's tables (schema main of the open database)."""
     return {
         str(r[0])
         for r in con.execute(
@@ -242,7 +243,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create schema ``windowed`` (every event table bounded by the
     window variables), the ``analytics`` helpers and the views
     ``credentials`` and ``learners``; idempotent."""
-    tables = _tables(con)
+    tables = main_tables(con)
     events = [
         str(r[0])
         for r in con.execute('SELECT "table" FROM main._events ORDER BY 1').fetchall()
