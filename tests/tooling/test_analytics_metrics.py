@@ -20,6 +20,7 @@ from tests.tooling.test_index_views import (
     A2,
     ISSUER,
     OTHER_ISSUER,
+    PATHWAYS,
     A,
     B,
     C,
@@ -304,7 +305,8 @@ def test_market_counts_only_sales_and_measures_holding(ledger: Ledger) -> None:
     ledger.transfer(2, E, D, at=9)  # sale, held 9 - 5 = 4 days (since the recovery)
     ledger.issue(3, 2, C, at=4)
     ledger.revoke(3, 2, C, at=6)  # revocation: not a sale
-    ledger.issue(4, 2, D, at=4)  # never traded
+    ledger.issue(4, 2, D, at=4)  # never traded:
+    ledger.transfer(4, D, PATHWAYS, at=11)  # sent to a deployment contract is not a sale
     ledger.issue(5, 1, A, at=1)  # not transferable: not counted
     ledger.recover(5, 1, A, A2, at=12)
     ledger.end(30)

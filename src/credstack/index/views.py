@@ -72,7 +72,11 @@ SELECT t.block_number, t.block_time, t.tx_hash, t.log_index, {POS} AS pos,
        t.token_id, k.class_id, t.sender, t.receiver
 FROM windowed.transfer t
 JOIN tradable k ON k.token_id = t.token_id
-WHERE t.sender <> '{ZERO}' AND t.receiver <> '{ZERO}'
+WHERE t.contract = 'CredentialRegistry'
+  AND t.sender <> '{ZERO}' AND t.receiver <> '{ZERO}'
+  -- Sent to one of the deployment's own contracts (a pass redeemed at the
+  -- membership contract): used, not sold.
+  AND t.receiver NOT IN (SELECT unnest(json_keys(contracts)) FROM main._meta)
   AND NOT EXISTS (
       SELECT 1 FROM windowed.credential_recovered r
       WHERE r.token_id = t.token_id AND r.tx_hash = t.tx_hash
