@@ -5,6 +5,7 @@ log-rank test checked against lifelines."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from lifelines.statistics import logrank_test
 
-from credstack.analytics import metrics
+from credstack.analytics import Experiment, analyse, metrics
 from credstack.analytics.experiment import compare_arms, logrank, retained_weeks, survival_at
 from credstack.analytics.km import kaplan_meier
 from tests.tooling.test_index_views import A2, A, B, C, D, E, Ledger, addr
@@ -135,3 +136,15 @@ def test_bootstrap_interval_narrows_with_more_learners() -> None:
         assert low < 0 < high
         widths.append(high - low)
     assert widths[1] < widths[0] / 2.5
+
+
+def test_analyse_with_an_experiment(ledger: Ledger, tmp_path: Path) -> None:
+    """analyse() puts the comparison in metrics.json and the report."""
+    _cohort(ledger)
+    plan = Experiment(ARMS, start_week=2, order=("perks", "control"), horizon=4)
+    result = analyse(ledger.index, tmp_path / "out", churn_weeks=5, parquet=False, experiment=plan)
+    x = json.loads(result.metrics_path.read_text())["experiment"]
+    assert [a["retained"] for a in x["arms"]] == pytest.approx([1 / 3, 1 / 2])
+    assert '<section id="experiment">' in result.report_path.read_text()
+    assert any(line.startswith("experiment from week 2") for line in result.summary_lines)
+    assert analyse(ledger.index, tmp_path / "plain", parquet=False).metrics["experiment"] is None

@@ -377,5 +377,5 @@ def test_compute_marks_the_absent_and_serialises(tmp_path: Path) -> None:
     assert list(doc) == [
         "schema", "generated_at", "chain_id", "registry", "index", "window", "churn_weeks",
         "issuance", "retention", "pathways", "market", "governance", "employer", "membership",
-        "absent", "notes",
+        "absent", "experiment", "notes",
     ]  # fmt: skip

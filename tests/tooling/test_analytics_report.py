@@ -396,3 +396,72 @@ def test_index_sync__embedded_chain(deployed: dict[str, Any], chain: Any, tmp_pa
         rows = index.connection.execute("SELECT count(*) FROM class_created").fetchone()
         assert rows is not None and rows[0] == len(deployed["classes"])
         assert index.connection.execute("SELECT count(*) FROM proposal_executed").fetchone() == (1,)
+
+
+WALLET_A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+WALLET_B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
+
+@pytest.mark.parametrize(
+    ("args", "rows", "expected"),
+    [
+        (("--arms-week", "2"), None, "--arms and --arms-week go together"),
+        (("--arms-week", "-1"), None, "'--arms-week': -1 is not in the range x>=0"),
+        ((), "wallet,arm\n", "row 2: rows = '': no data rows after the header"),
+        ((), "wallet,group\n", "--arms {path}: row 1: header = "),
+        ((), f"wallet,arm\n{WALLET_A},perks\n{WALLET_A.lower()},control\n",
+         f"row 3: wallet = '{WALLET_A.lower()}': no EIP-55 checksum"),
+        ((), f"wallet,arm\n{WALLET_A},perks\n{WALLET_B},\n", "row 3: arm = '': missing"),
+        ((), f"wallet,arm\n{WALLET_A},perks\n{WALLET_A},control\n",
+         "row 3: arm = 'control': the wallet is already in arm 'perks'"),
+        ((), f"wallet,arm\n{WALLET_A},perks\n{WALLET_B},perks\n",
+         "an experiment compares two arms; the file has ['perks']"),
+    ],
+)  # fmt: skip
+def test_command__bad_arms(
+    no_sync: list[str], tmp_path: Path, args: tuple[str, ...], rows: str | None, expected: str
+) -> None:
+    """The assignment file is checked before anything is synced: one line
+    naming the row, field and value."""
+    path = tmp_path / "arms.csv"
+    if rows is not None:
+        path.write_text(rows)
+        args = ("--arms", str(path), "--arms-week", "1", *args)
+    result = run(*args)
+    assert result.exit_code != 0, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and expected.format(path=path) in line, line
+    assert no_sync == []
+
+
+def test_report__experiment_section(tmp_path: Path) -> None:
+    """With an experiment, the page gains its section (the arms' curves and
+    table, the difference and its interval) and the summary a line."""
+    metrics = sample_metrics()
+    assert "Experiment" not in render(metrics)
+    survival = [{"weeks": 0, "at_risk": 3, "churned": 2, "censored": 0, "survival": 1 / 3}]
+    metrics["experiment"] = {
+        "start_week": 2, "start": "2024-01-15", "churn_weeks": 5, "horizon_weeks": 4,
+        "arms": [
+            {"arm": "perks", "learners": 3, "churned": 3, "retained": 1 / 3,
+             "survival": survival, "median_weeks": 0},
+            {"arm": "control", "learners": 2, "churned": 1, "retained": 0.5,
+             "survival": [{"weeks": 2, "at_risk": 2, "churned": 1, "censored": 0,
+                           "survival": 0.5}], "median_weeks": 2},
+        ],
+        "difference": {"arms": ["perks", "control"], "retained": 1 / 3 - 0.5,
+                       "ci95": [-0.9, 0.5]},
+        "method": "percentile bootstrap over learners within arms, 500 resamples, seed 0",
+        "logrank": {"statistic": 1.25, "p_value": 0.2636},
+    }  # fmt: skip
+    html = write_report(metrics, None, tmp_path / "report.html").read_text()
+    assert '<section id="experiment">' in html
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) == 7
+    assert "Difference (perks minus control): -16.7 points, 95% interval -90.0 to 50.0" in html
+    assert "p = 0.264" in html
+    [line] = [x for x in summary(metrics) if x.startswith("experiment")]
+    assert line == (
+        "experiment from week 2, at week +4: perks 3 learners, 33.3% retained, control 2 "
+        "learners, 50.0% retained; difference -16.7 points (95% interval -90.0 to +50.0); "
+        "log-rank p = 0.264"
+    )

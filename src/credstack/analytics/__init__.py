@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +40,19 @@ if TYPE_CHECKING:
 WINDOW_VARIABLES = ("credstack_since", "credstack_origin", "credstack_end")
 # Retention is quoted at these weeks after the cohort's first.
 SUMMARY_WEEKS = (4, 12)
+
+
+@dataclass
+class Experiment:
+    """A randomized assignment to compare (credstack.analytics.experiment):
+    wallet -> arm (two arms), from analytics week ``start_week``; the
+    difference is ``order[0]`` minus ``order[1]`` (default: by name), at
+    ``horizon`` weeks after the start (default: the last week observed)."""
+
+    arms: Mapping[str, str]
+    start_week: int
+    order: tuple[str, str] | None = None
+    horizon: int | None = None
 
 
 @dataclass
@@ -59,13 +73,16 @@ def analyse(
     churn_weeks: int = 6,
     now: datetime | None = None,
     parquet: bool = True,
+    experiment: Experiment | None = None,
 ) -> Analysis:
     """Compute the metrics of ``index`` (already synced by the caller: this
     reads, never syncs) and write metrics.json, report.html and, unless
     ``parquet`` is False, parquet/*.parquet into ``out``. ``since``: ignore
     events before that day (UTC); ``now``: the data's end (default: the
-    time of the index's last synced block)."""
-    from credstack.analytics.metrics import compute
+    time of the index's last synced block); ``experiment``: compare its arms
+    (``metrics["experiment"]``, else null)."""
+    from credstack.analytics.experiment import compare_arms
+    from credstack.analytics.metrics import compute, window
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,6 +91,19 @@ def analyse(
     # the document there.
     con.execute("SET enable_progress_bar = false")
     metrics = compute(con, since=since, churn_weeks=churn_weeks, now=now)
+    metrics["experiment"] = (
+        compare_arms(
+            con,
+            window(con, since, now),
+            experiment.arms,
+            experiment.start_week,
+            churn_weeks,
+            horizon=experiment.horizon,
+            order=experiment.order,
+        )
+        if experiment is not None
+        else None
+    )
     metrics.setdefault("index", {})
     metrics["index"]["path"] = str(index.path)
     metrics_path = write_json(metrics, out / "metrics.json")
@@ -157,6 +187,19 @@ def summary(metrics: dict[str, Any]) -> list[str]:
             f"of {number(market['tokens'])} transferable tokens changed hands "
             f"({percent(market['traded_share'])})"
         )
+    x = metrics.get("experiment")
+    if x and x["difference"]["ci95"] is not None:
+        arms = ", ".join(
+            f"{a['arm']} {number(a['learners'])} learners, {percent(a['retained'])} retained"
+            for a in x["arms"]
+        )
+        low, high = x["difference"]["ci95"]
+        lines.append(
+            f"experiment from week {x['start_week']}, at week +{x['horizon_weeks']}: {arms}; "
+            f"difference {x['difference']['retained'] * 100:+.1f} points "
+            f"(95% interval {low * 100:+.1f} to {high * 100:+.1f}); "
+            f"log-rank p = {x['logrank']['p_value']:.3f}"
+        )
     g = metrics["governance"]
     lines.append(
         f"governance: {number(g['proposals'])} proposals, {number(g['executed'])} executed, "
@@ -167,4 +210,4 @@ def summary(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["Analysis", "analyse", "export_parquet", "summary", "write_report"]
+__all__ = ["Analysis", "Experiment", "analyse", "export_parquet", "summary", "write_report"]

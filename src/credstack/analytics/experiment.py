@@ -36,6 +36,10 @@ from credstack.analytics.km import kaplan_meier
 from credstack.analytics.metrics import Window, _week, activity_sql, bind
 
 
+class ExperimentError(ValueError):
+    """The assignment does not fit the data (arms, week, horizon)."""
+
+
 def retained_weeks(
     con: duckdb.DuckDBPyConnection,
     w: Window,
@@ -48,7 +52,7 @@ def retained_weeks(
     if churn_weeks < 1:
         raise ValueError("churn_weeks must be at least 1")
     if not 0 <= start_week <= w.last_week:
-        raise ValueError(
+        raise ExperimentError(
             f"start week {start_week} is outside the window (weeks 0 to {w.last_week})"
         )
     bind(con, w)
@@ -62,7 +66,7 @@ def retained_weeks(
         """
     ).fetchone()
     if clash is not None:
-        raise ValueError(f"learner {clash[0]} is in more than one arm ({clash[1]})")
+        raise ExperimentError(f"learner {clash[0]} is in more than one arm ({clash[1]})")
     last = w.last_week
     rows = con.execute(
         f"""
@@ -170,10 +174,12 @@ def compare_arms(
     samples = retained_weeks(con, w, arms, start_week, churn_weeks)
     names = order or tuple(sorted(samples))
     if len(names) != 2 or set(names) != set(samples):
-        raise ValueError(f"an experiment compares two arms; the assignment has {sorted(samples)}")
+        raise ExperimentError(
+            f"an experiment compares two arms; the assignment has {sorted(samples)}"
+        )
     h = w.last_week - start_week if horizon is None else horizon
     if not 0 <= h <= w.last_week - start_week:
-        raise ValueError(f"horizon {h} weeks is outside 0 to {w.last_week - start_week}")
+        raise ExperimentError(f"horizon {h} weeks is outside 0 to {w.last_week - start_week}")
     rng = np.random.default_rng(seed)
     per_arm: list[dict[str, Any]] = []
     retained_at: list[float] = []

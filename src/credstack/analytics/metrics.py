@@ -754,5 +754,8 @@ def compute(
         "employer": None,
         "membership": None,
         "absent": dict(ABSENT),
+        # A randomized comparison of two arms: the assignment is not on the
+        # chain; credstack.analytics.analyse fills it when given one.
+        "experiment": None,
         "notes": notes,
     }

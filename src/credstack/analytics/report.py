@@ -148,6 +148,28 @@ def survival_figure(churn: dict[str, Any]) -> str | None:
     return png(figure)
 
 
+def experiment_figure(experiment: dict[str, Any]) -> str | None:
+    """Each arm's Kaplan-Meier curve of weeks retained from the assignment,
+    the horizon marked."""
+    arms = [a for a in experiment.get("arms") or [] if a.get("survival")]
+    if not arms:
+        return None
+    figure, axes = _figure(6.0, 3.2)
+    for arm, colour in zip(arms, (GREEN, BLUE, GREY), strict=False):
+        weeks = [0] + [int(r["weeks"]) for r in arm["survival"]]
+        survival = [1.0] + [float(r["survival"]) for r in arm["survival"]]
+        axes.step(
+            weeks, survival, where="post", color=colour, label=f"{arm['arm']} (n={arm['learners']})"
+        )
+    axes.axvline(int(experiment["horizon_weeks"]), color=GREY, linewidth=0.8, linestyle="--")
+    axes.set_ylim(0, 1.05)
+    axes.set_xlabel("weeks since the arms were assigned")
+    axes.set_ylabel("share not churned")
+    axes.set_title("Experiment: retention by arm", loc="left", fontsize=11)
+    axes.legend(frameon=False, fontsize=8)
+    return png(figure)
+
+
 def funnel_figure(pathway: dict[str, Any]) -> str | None:
     """Learners by parts held now (horizontal bars), claims beside them."""
     funnel = pathway.get("funnel") or {}
@@ -280,6 +302,9 @@ def render(metrics: dict[str, Any], con: duckdb.DuckDBPyConnection | None = None
         "funnels": [funnel_figure(p) for p in pathways],
         "market": market_figure(market) if market else None,
         "governance": governance_figure(metrics.get("governance") or {}),
+        "experiment": experiment_figure(metrics["experiment"])
+        if metrics.get("experiment")
+        else None,
     }
     offsets = max((len(c.get("share") or []) for c in retention.get("cohorts") or []), default=0)
     return (

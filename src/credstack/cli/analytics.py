@@ -13,6 +13,31 @@ import click
 from credstack.cli.common import credstack_command, fail, pass_context
 from credstack.config import out_dir
 from credstack.context import Context
+from credstack.errors import RowError
+from credstack.inputs import address_problem, read_table
+
+
+def read_arms(path: Path) -> dict[str, str]:
+    """``--arms FILE``: a CSV of ``wallet,arm`` (two arms). The first bad
+    row is one line naming row, field and value."""
+    arms: dict[str, str] = {}
+    for item in read_table(path, ("wallet", "arm")):
+        if isinstance(item, RowError):
+            fail(f"--arms {path}: {item}")
+        wallet, arm = item.cells["wallet"], item.cells["arm"]
+        problem = address_problem(wallet)
+        if problem is not None:
+            fail(f"--arms {path}: {RowError(item.row, 'wallet', wallet, problem)}")
+        if not arm:
+            fail(f"--arms {path}: {RowError(item.row, 'arm', arm, 'missing')}")
+        if arms.get(wallet, arm) != arm:
+            reason = f"the wallet is already in arm {arms[wallet]!r}"
+            fail(f"--arms {path}: {RowError(item.row, 'arm', arm, reason)}")
+        arms[wallet] = arm
+    names = sorted(set(arms.values()))
+    if len(names) != 2:
+        fail(f"--arms {path}: an experiment compares two arms; the file has {names}")
+    return arms
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -51,6 +76,17 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     type=click.Path(dir_okay=False, path_type=Path),
     help="the index file (default: out/index/<chain id>-<registry>.duckdb)",
 )
+@click.option(
+    "--arms",
+    "arms_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="a CSV of wallet,arm (two arms): compare their retention (with --arms-week)",
+)
+@click.option(
+    "--arms-week",
+    type=click.IntRange(min=0),
+    help="the analytics week the arms were assigned (weeks count from the deployment)",
+)
 @pass_context
 def cli(
     ctx: Context,
@@ -59,17 +95,25 @@ def cli(
     since: date | None,
     churn_weeks: int,
     index_path: Path | None,
+    arms_path: Path | None,
+    arms_week: int | None,
 ) -> None:
     """Pilot analytics from the chain: retention, churn, pathways, market, governance."""
     from ape import chain
 
-    from credstack.analytics import analyse
+    from credstack.analytics import Experiment, analyse
+    from credstack.analytics.experiment import ExperimentError
     from credstack.index import Index, for_provider
 
     if out is not None and out.exists() and not out.is_dir():
         fail(f"--out {str(out)!r}: not a directory")
     # Every check (the deployment, the index file's chain and registry)
     # before the sync: Index.open refuses a file of another deployment.
+    experiment = None
+    if (arms_path is None) != (arms_week is None):
+        fail("--arms and --arms-week go together: the assignment and the week it was made")
+    if arms_path is not None and arms_week is not None:
+        experiment = Experiment(read_arms(arms_path), arms_week)
     deployment = ctx.deployment
     confirmations = click.get_current_context().meta.get("credstack.confirmations")
     out = out if out is not None else out_dir() / "analytics"
@@ -83,7 +127,12 @@ def cli(
             )
     with Index.open(deployment, index_path) as index:
         synced = index.sync(for_provider(chain.provider), confirmations=confirmations)
-        result = analyse(index, out, since=since, churn_weeks=churn_weeks)
+        try:
+            result = analyse(
+                index, out, since=since, churn_weeks=churn_weeks, experiment=experiment
+            )
+        except ExperimentError as err:  # the experiment's week or arms against the data
+            fail(f"--arms: {err}")
     if as_json:
         click.echo(json.dumps(result.metrics, indent=2))
         return
