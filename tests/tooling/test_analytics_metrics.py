@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from credstack.analytics import metrics
+from credstack.analytics import metrics, summary
 from credstack.analytics.km import kaplan_meier
+from credstack.analytics.report import write_report
 from tests.tooling.test_index_views import (
     A2,
     ISSUER,
     OTHER_ISSUER,
     PATHWAYS,
+    ZERO,
     A,
     B,
     C,
@@ -379,3 +381,114 @@ def test_compute_marks_the_absent_and_serialises(tmp_path: Path) -> None:
         "issuance", "retention", "pathways", "market", "governance", "employer", "membership",
         "absent", "experiment", "notes",
     ]  # fmt: skip
+
+
+def test_membership_tiers_perks_offers_and_passes(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "members.duckdb", membership=True)
+    m = ledger.addresses["Membership"]
+    provider = addr("provider")
+    ledger.klass(1)
+    ledger.klass(2, transferable=True)  # the pass
+    ledger.emit(
+        "tier_created", 0, tier_id=1, issuer=ISSUER, name="circle", period=90 * 86_400,
+        required=[1], options=[{"class_id": 1, "min_score": 0, "group": 0}],
+    )  # fmt: skip
+    ledger.emit("perk_added", 0, tier_id=1, perk_id=1, name="mentor-hour", allowance=2)
+    ledger.emit("perk_added", 0, tier_id=1, perk_id=2, name="seat", allowance=1)
+    ledger.emit(
+        "offer_created", 0, offer_id=1, tier_id=1, perk_id=0, pass_class=2, capacity=3,
+        provider=provider,
+    )  # fmt: skip
+    ledger.emit(
+        "offer_created", 0, offer_id=2, tier_id=1, perk_id=2, pass_class=0, capacity=2,
+        provider=provider,
+    )  # fmt: skip
+    ledger.issue(1, 1, A, at=1)
+    ledger.issue(2, 1, B, at=1)
+    ledger.issue(3, 1, C, at=2)
+    ledger.issue(4, 2, A, at=2)  # passes
+    ledger.issue(5, 2, C, at=2)
+
+    def joined(
+        table: str, membership: int, holder: str, at: float, expires: float, token: int
+    ) -> None:
+        ledger.emit(
+            table, at, membership_id=membership, tier_id=1, holder=holder,
+            expires_at=unix(expires), parts=[token],
+        )  # fmt: skip
+
+    joined("joined", 1, A, 3, 93, 1)  # expires day 93: expired at the end (day 100)
+    joined("joined", 2, B, 3, 120, 2)  # unexpired at the end, but:
+    ledger.revoke(2, 1, B, at=10)  # B's qualifying credential: no longer valid
+    joined("joined", 3, C, 5, 95, 3)
+    joined("renewed", 3, C, 86, 185, 3)  # renewed: valid now
+    for membership, perk, member, quantity, by, at in (
+        (1, 1, A, 2, provider, 4),  # a provider sends it, with A's signature
+        (3, 1, C, 1, C, 20),  # C directly
+        (3, 2, C, 1, provider, 21),
+    ):
+        ledger.emit(
+            "perk_redeemed", at, membership_id=membership, perk_id=perk, member=member, tier_id=1,
+            quantity=quantity, provider=by, ref="0x" + "33" * 32, period=0,
+        )  # fmt: skip
+    ledger.emit(
+        "offer_booked", 6, offer_id=2, membership_id=1, member=A, ref="0x" + "44" * 32,
+        seats_left=1,
+    )  # fmt: skip
+    ledger.transfer(4, A, B, at=8)  # a sale
+    for token, holder, at in ((4, B, 12), (5, C, 13)):  # redeemed at the membership contract
+        tx = f"redeem-{token}"
+        ledger.emit("transfer", at, tx, sender=holder, receiver=m, token_id=token)
+        ledger.emit(
+            "pass_redeemed", at, tx, offer_id=1, token_id=token, holder=holder, class_id=2,
+            seats_left=2 if token == 4 else 1,
+        )  # fmt: skip
+        ledger.emit("transfer", at, tx, sender=m, receiver=ZERO, token_id=token)
+        ledger.emit("credential_burned", at, tx, token_id=token, class_id=2, holder=m)
+    ledger.end(100)  # W = 14
+    w = metrics.window(ledger.con)
+    got = metrics.membership(ledger.con, w)
+    assert got is not None
+    assert got["members"] == 3
+    assert got["tiers"] == [
+        {"tier_id": 1, "name": "circle", "issuer": ISSUER, "period_days": 90.0, "members": 3,
+         "renewals": 1, "valid_now": 1},  # only C's: A's expired (93 <= 100), B's revoked
+    ]  # fmt: skip
+    assert got["perks"] == [
+        {"perk_id": 1, "tier_id": 1, "name": "mentor-hour", "allowance": 2, "redemptions": 2,
+         "quantity": 3, "members": 2, "by_provider": 1},
+        {"perk_id": 2, "tier_id": 1, "name": "seat", "allowance": 1, "redemptions": 1,
+         "quantity": 1, "members": 1, "by_provider": 1},
+    ]  # fmt: skip
+    assert got["offers"] == [
+        {"offer_id": 1, "tier_id": 1, "perk_id": 0, "pass_class": 2, "capacity": 3, "booked": 0,
+         "passes": 2, "fill_rate": 2 / 3},
+        {"offer_id": 2, "tier_id": 1, "perk_id": 2, "pass_class": 0, "capacity": 2, "booked": 1,
+         "passes": 0, "fill_rate": 0.5},
+    ]  # fmt: skip
+    # Token 4 was sold (A -> B) before B redeemed it; token 5 never changed hands.
+    assert got["passes"] == {"redeemed": 2, "redeemed_after_transfer": 1}
+    weekly = {row["week"]: (row["joined"], row["redemptions"]) for row in got["weekly"]}
+    assert len(weekly) == 15
+    # Joins on days 3, 3, 5 (week 0); redemptions on days 4 (week 0), 20 (2), 21 (3).
+    assert {k: v for k, v in weekly.items() if v != (0, 0)} == {0: (3, 1), 2: (0, 1), 3: (0, 1)}
+    # The sale counts in the market; sending a pass to the membership contract does not.
+    sold = metrics.market(ledger.con, w)
+    assert sold is not None and sold["transfers"] == 1 and sold["traded_then_used"] == 1
+    doc = metrics.compute(ledger.con)
+    assert doc["membership"] == got and set(doc["absent"]) == {"employer"}
+    # Membership acts are activity: C (cohort 0, issued day 2) is active in weeks 0 (join),
+    # 2 and 3 (perks), 12 (renewal on day 86).
+    [cohort] = doc["retention"]["cohorts"]
+    assert cohort["size"] == 3
+    assert [k for k, n in enumerate(cohort["active"]) if n] == [0, 1, 2, 3, 12]
+    # The report's section, with its figure; the summary's line.
+    html = write_report(doc, ledger.con, tmp_path / "report.html").read_text()
+    ledger.index.close()
+    assert '<section id="membership">' in html and "<h2>Employer uptake</h2>" in html
+    assert "Passes redeemed: 2, of which 1 had changed hands first." in html
+    assert 'alt="Joins and perk redemptions per week"' in html
+    assert (
+        "membership: 3 learners joined; perks used: mentor-hour 3, seat 1; passes redeemed 2 "
+        "(1 after changing hands)"
+    ) in summary(doc)

@@ -22,7 +22,10 @@ from credstack.index.store import project_abis
 
 T0 = datetime(2024, 1, 1)  # naive UTC, as DuckDB's TIMESTAMP
 ZERO = "0x0000000000000000000000000000000000000000"
-CONTRACTS = ("CredentialRegistry", "CredentialRenderer", "Council", "Timelock", "PathwayRegistry")
+CONTRACTS = (
+    "CredentialRegistry", "CredentialRenderer", "Council", "Timelock", "PathwayRegistry",
+    "Membership",
+)  # fmt: skip
 
 
 def addr(name: str) -> str:
@@ -30,7 +33,7 @@ def addr(name: str) -> str:
     return to_checksum_address(keccak(text=f"views-{name}")[:20])
 
 
-REGISTRY, RENDERER, COUNCIL, TIMELOCK, PATHWAYS = (addr(c) for c in CONTRACTS)
+REGISTRY, RENDERER, COUNCIL, TIMELOCK, PATHWAYS, MEMBERSHIP = (addr(c) for c in CONTRACTS)
 A, A2, A3, B, C, D, E, E2 = (addr(n) for n in ("A", "A2", "A3", "B", "C", "D", "E", "E2"))
 ISSUER, OTHER_ISSUER = addr("issuer"), addr("other-issuer")
 
@@ -56,7 +59,9 @@ class Ledger:
     share a time (one block). ``end(d)`` makes day
     ``d`` the last synced block."""
 
-    def __init__(self, path: Path, governance: bool = True, pathways: bool = True) -> None:
+    def __init__(
+        self, path: Path, governance: bool = True, pathways: bool = True, membership: bool = False
+    ) -> None:
         self.deployment = Deployment(
             chain_id=31337,
             network="ethereum:local:test",
@@ -68,6 +73,7 @@ class Ledger:
             council=COUNCIL if governance else None,
             timelock=TIMELOCK if governance else None,
             pathways=PATHWAYS if pathways else None,
+            membership=MEMBERSHIP if membership else None,
         )
         self.index = Index.open(self.deployment, path, abis=abis())
         self.con = self.index.connection
@@ -83,6 +89,7 @@ class Ledger:
             "Timelock": TIMELOCK,
             "PathwayRegistry": PATHWAYS,
             "CredentialRenderer": RENDERER,
+            "Membership": MEMBERSHIP,
         }
         self.end(0)
 

@@ -187,6 +187,14 @@ def summary(metrics: dict[str, Any]) -> list[str]:
             f"of {number(market['tokens'])} transferable tokens changed hands "
             f"({percent(market['traded_share'])})"
         )
+    ms = metrics.get("membership")
+    if ms:
+        perks = ", ".join(f"{p['name']} {number(p['quantity'])}" for p in ms["perks"]) or "none"
+        lines.append(
+            f"membership: {number(ms['members'])} learners joined; perks used: {perks}; "
+            f"passes redeemed {number(ms['passes']['redeemed'])} "
+            f"({number(ms['passes']['redeemed_after_transfer'])} after changing hands)"
+        )
     x = metrics.get("experiment")
     if x and x["difference"]["ci95"] is not None:
         arms = ", ".join(

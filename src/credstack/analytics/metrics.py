@@ -37,12 +37,23 @@ MAX_UNIX = 253_402_300_799
 
 # What makes a learner active in a week: (table, wallet column). One entry
 # per source; they become ONE relation (a UNION ALL of wallet, moment).
-# Membership's perk redemptions join with one more line.
 ACTIVITY_SOURCES = (
     ("credential_issued", "holder"),  # earned (a pathway claim's credential included)
     ("credential_renewed", "holder"),
     ("pathway_claimed", "holder"),
+    # Membership: joining or renewing a tier, using a perk, booking a seat,
+    # redeeming a pass.
+    ("joined", "holder"),
+    ("renewed", "holder"),
+    ("perk_redeemed", "member"),
+    ("offer_booked", "member"),
+    ("pass_redeemed", "holder"),
 )
+# The membership contract's tables: all there, or membership is absent.
+MEMBERSHIP_TABLES = (
+    "tier_created", "joined", "renewed", "perk_added", "perk_redeemed", "offer_created",
+    "offer_booked", "pass_redeemed",
+)  # fmt: skip
 
 ABSENT = {
     "employer": (
@@ -689,6 +700,142 @@ def governance(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any]:
 # THE DOCUMENT #
 
 
+# MEMBERSHIP #
+
+
+def membership(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
+    """Tiers (members, renewals, valid now), perks (redemptions and units
+    used, members using them, how many a provider sent for the member),
+    offers (seats taken by bookings and passes, fill rate), passes redeemed
+    (and how many had changed hands first), joins and redemptions per week;
+    None when the deployment has no membership contract."""
+    if not set(MEMBERSHIP_TABLES) <= main_tables(con):
+        return None
+    bind(con, w)
+    end = "epoch(getvariable('credstack_end'))"
+    tiers = con.execute(
+        f"""
+        WITH
+        latest AS (
+            SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
+                   row_number() OVER (PARTITION BY membership_id
+                                      ORDER BY block_number DESC, log_index DESC) AS nth
+            FROM (SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
+                         block_number, log_index FROM windowed.joined
+                  UNION ALL
+                  SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
+                         block_number, log_index FROM windowed.renewed)
+            QUALIFY nth = 1
+        ),
+        valid AS (
+            SELECT l.membership_id, l.tier_id
+            FROM latest l
+            WHERE l.expires_at > {end}
+              AND NOT EXISTS (
+                  SELECT 1 FROM unnest(l.parts) AS p(token_id)
+                  LEFT JOIN temp.analytics_credentials c ON c.token_id = p.token_id
+                  WHERE c.status_now IS DISTINCT FROM 'active'
+              )
+        )
+        SELECT t.tier_id, t.name, t.issuer, t.period,
+               (SELECT count(DISTINCT membership_id) FROM windowed.joined j
+                WHERE j.tier_id = t.tier_id) AS members,
+               (SELECT count(*) FROM windowed.renewed r WHERE r.tier_id = t.tier_id),
+               (SELECT count(*) FROM valid v WHERE v.tier_id = t.tier_id)
+        FROM main.tier_created t WHERE t.block_time <= getvariable('credstack_end')
+        ORDER BY t.tier_id
+        """
+    ).fetchall()
+    perks = con.execute(
+        """
+        SELECT p.perk_id, p.tier_id, p.name, p.allowance,
+               count(r.member), coalesce(sum(r.quantity), 0), count(DISTINCT r.member),
+               count(r.member) FILTER (WHERE r.provider <> r.member)
+        FROM main.perk_added p LEFT JOIN windowed.perk_redeemed r ON r.perk_id = p.perk_id
+        WHERE p.block_time <= getvariable('credstack_end')
+        GROUP BY ALL ORDER BY p.perk_id
+        """
+    ).fetchall()
+    offers = con.execute(
+        """
+        SELECT o.offer_id, o.tier_id, o.perk_id, o.pass_class, o.capacity,
+               (SELECT count(*) FROM windowed.offer_booked b WHERE b.offer_id = o.offer_id),
+               (SELECT count(*) FROM windowed.pass_redeemed x WHERE x.offer_id = o.offer_id)
+        FROM main.offer_created o WHERE o.block_time <= getvariable('credstack_end')
+        ORDER BY o.offer_id
+        """
+    ).fetchall()
+    passes = con.execute(
+        """
+        SELECT count(*),
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM temp.analytics_market m
+                   WHERE m.token_id = x.token_id
+                     AND m.pos < x.block_number * 4294967296 + x.log_index
+               ))
+        FROM windowed.pass_redeemed x
+        """
+    ).fetchone()
+    assert passes is not None
+    members = _one(
+        con,
+        "SELECT count(DISTINCT l.learner) FROM windowed.joined j "
+        "JOIN temp.analytics_learners l ON l.wallet = j.holder",
+    )
+    weekly_rows = dict(
+        (int(week), (int(j), int(r)))
+        for week, j, r in con.execute(
+            f"""
+            SELECT week, count(*) FILTER (WHERE kind = 'j'), count(*) FILTER (WHERE kind = 'r')
+            FROM (SELECT {_week("block_time")} AS week, 'j' AS kind FROM windowed.joined
+                  UNION ALL
+                  SELECT {_week("block_time")}, 'r' FROM windowed.perk_redeemed)
+            GROUP BY week
+            """
+        ).fetchall()
+    )
+    return {
+        "members": int(members or 0),
+        "tiers": [
+            {
+                "tier_id": int(t[0]), "name": str(t[1]), "issuer": str(t[2]),
+                "period_days": int(t[3]) / 86_400, "members": int(t[4]), "renewals": int(t[5]),
+                "valid_now": int(t[6]),
+            }
+            for t in tiers
+        ],
+        "perks": [
+            {
+                "perk_id": int(p[0]), "tier_id": int(p[1]), "name": str(p[2]),
+                "allowance": int(p[3]), "redemptions": int(p[4]), "quantity": int(p[5]),
+                "members": int(p[6]), "by_provider": int(p[7]),
+            }
+            for p in perks
+        ],
+        "offers": [
+            {
+                "offer_id": int(o[0]), "tier_id": int(o[1]), "perk_id": int(o[2]),
+                "pass_class": int(o[3]), "capacity": int(o[4]), "booked": int(o[5]),
+                "passes": int(o[6]),
+                "fill_rate": (int(o[5]) + int(o[6])) / int(o[4]) if int(o[4]) else None,
+            }
+            for o in offers
+        ],
+        "passes": {
+            "redeemed": int(passes[0]),
+            "redeemed_after_transfer": int(passes[1]),
+        },
+        "weekly": [
+            {
+                "week": k, "start": w.start(k),
+                "joined": weekly_rows.get(k, (0, 0))[0],
+                "redemptions": weekly_rows.get(k, (0, 0))[1],
+            }
+            for k in range(w.weeks)
+        ],
+    }  # fmt: skip
+
+
 def compute(
     con: duckdb.DuckDBPyConnection,
     since: dt.date | None = None,
@@ -726,6 +873,7 @@ def compute(
     if sold is None:
         notes.append("no transferable class in this deployment: no secondary market")
     governed = governance(con, w)
+    members = membership(con, w)
     if not set(COUNCIL_TABLES) <= found:
         notes.append("no council in this deployment: proposals are not counted")
     return {
@@ -752,8 +900,8 @@ def compute(
         "market": sold,
         "governance": governed,
         "employer": None,
-        "membership": None,
-        "absent": dict(ABSENT),
+        "membership": members,
+        "absent": {k: v for k, v in ABSENT.items() if k != "membership" or members is None},
         # A randomized comparison of two arms: the assignment is not on the
         # chain; credstack.analytics.analyse fills it when given one.
         "experiment": None,

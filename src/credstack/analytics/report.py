@@ -170,6 +170,23 @@ def experiment_figure(experiment: dict[str, Any]) -> str | None:
     return png(figure)
 
 
+def membership_figure(membership: dict[str, Any]) -> str | None:
+    """Joins and perk redemptions per week."""
+    weekly = membership.get("weekly") or []
+    if not weekly:
+        return None
+    figure, axes = _figure(6.0, 3.0)
+    weeks = [int(r["week"]) for r in weekly]
+    axes.bar([w - 0.2 for w in weeks], [r["joined"] for r in weekly], 0.4, color=GREEN,
+             label="joined")  # fmt: skip
+    axes.bar([w + 0.2 for w in weeks], [r["redemptions"] for r in weekly], 0.4, color=ORANGE,
+             label="perk redemptions")  # fmt: skip
+    _week_ticks(axes, [r["start"] for r in weekly])
+    axes.set_title("Membership per week", loc="left", fontsize=11)
+    axes.legend(frameon=False, fontsize=8)
+    return png(figure)
+
+
 def funnel_figure(pathway: dict[str, Any]) -> str | None:
     """Learners by parts held now (horizontal bars), claims beside them."""
     funnel = pathway.get("funnel") or {}
@@ -302,6 +319,9 @@ def render(metrics: dict[str, Any], con: duckdb.DuckDBPyConnection | None = None
         "funnels": [funnel_figure(p) for p in pathways],
         "market": market_figure(market) if market else None,
         "governance": governance_figure(metrics.get("governance") or {}),
+        "membership": membership_figure(metrics["membership"])
+        if metrics.get("membership")
+        else None,
         "experiment": experiment_figure(metrics["experiment"])
         if metrics.get("experiment")
         else None,
