@@ -148,3 +148,18 @@ def test_analyse_with_an_experiment(ledger: Ledger, tmp_path: Path) -> None:
     assert '<section id="experiment">' in result.report_path.read_text()
     assert any(line.startswith("experiment from week 2") for line in result.summary_lines)
     assert analyse(ledger.index, tmp_path / "plain", parquet=False).metrics["experiment"] is None
+
+
+def test_outcome_classes_leave_other_activity_out(ledger: Ledger) -> None:
+    """E also gets a class-2 credential in week 5: as activity, E is retained
+    5 - 2 + 1 = 4 weeks (then 6 to 11 quiet); with only class 1 as the
+    outcome, E stays at 0."""
+    _cohort(ledger)
+    ledger.klass(2)
+    ledger.issue(50, 2, E, at=7 * 5 + 1)
+    ledger.end(7 * 14 + 3)
+    w = metrics.window(ledger.con)
+    every = retained_weeks(ledger.con, w, ARMS, start_week=2, churn_weeks=5)
+    assert sorted(every["perks"]) == [(0, True), (4, True), (8, True)]
+    modules = retained_weeks(ledger.con, w, ARMS, 2, 5, outcome_classes=[1])
+    assert sorted(modules["perks"]) == [(0, True), (0, True), (8, True)]

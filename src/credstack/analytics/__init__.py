@@ -53,6 +53,8 @@ class Experiment:
     start_week: int
     order: tuple[str, str] | None = None
     horizon: int | None = None
+    # Only credentials of these classes count as activity (default: all).
+    outcome_classes: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -100,6 +102,7 @@ def analyse(
             churn_weeks,
             horizon=experiment.horizon,
             order=experiment.order,
+            outcome_classes=experiment.outcome_classes,
         )
         if experiment is not None
         else None

@@ -46,9 +46,13 @@ def retained_weeks(
     arms: Mapping[str, str],
     start_week: int,
     churn_weeks: int = 6,
+    outcome_classes: Sequence[int] | None = None,
 ) -> dict[str, list[tuple[int, bool]]]:
     """Arm -> [(weeks retained, churned)] per learner of the arm found in
-    the index (wallets the index never saw are left out)."""
+    the index (wallets the index never saw are left out). ``outcome_classes``:
+    count as activity only credentials of these classes issued (an outcome
+    the treatment itself cannot produce, e.g. the learning modules when the
+    treatment is perks whose use would be activity); default: all activity."""
     if churn_weeks < 1:
         raise ValueError("churn_weeks must be at least 1")
     if not 0 <= start_week <= w.last_week:
@@ -68,6 +72,14 @@ def retained_weeks(
     if clash is not None:
         raise ExperimentError(f"learner {clash[0]} is in more than one arm ({clash[1]})")
     last = w.last_week
+    if outcome_classes is None:
+        outcome = activity_sql(con)
+    else:
+        classes = ", ".join(str(int(c)) for c in outcome_classes) or "NULL"
+        outcome = (
+            "SELECT holder AS wallet, block_time AS moment FROM windowed.credential_issued "
+            f"WHERE class_id IN ({classes})"
+        )
     rows = con.execute(
         f"""
         WITH
@@ -75,7 +87,7 @@ def retained_weeks(
             SELECT DISTINCT l.learner, a.arm
             FROM temp.experiment_arms a JOIN temp.analytics_learners l ON l.wallet = a.wallet
         ),
-        activity AS ({activity_sql(con)}),
+        activity AS ({outcome}),
         weeks AS (
             SELECT DISTINCT m.learner, {_week("x.moment")} AS week
             FROM activity x
@@ -166,12 +178,13 @@ def compare_arms(
     order: tuple[str, str] | None = None,
     resamples: int = 2_000,
     seed: int = 0,
+    outcome_classes: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """The experiment's part of metrics.json (see the module docstring):
     each arm's survival and retention at the horizon, the difference of
     ``order[0]`` minus ``order[1]`` (default: the arms sorted by name) with
     its bootstrap 95% interval, and the log-rank test."""
-    samples = retained_weeks(con, w, arms, start_week, churn_weeks)
+    samples = retained_weeks(con, w, arms, start_week, churn_weeks, outcome_classes)
     names = order or tuple(sorted(samples))
     if len(names) != 2 or set(names) != set(samples):
         raise ExperimentError(
@@ -224,4 +237,5 @@ def compare_arms(
             "log-rank test, chi-square with 1 degree of freedom"
         ),
         "logrank": logrank(samples[names[0]], samples[names[1]]),
+        "outcome_classes": None if outcome_classes is None else [int(c) for c in outcome_classes],
     }
