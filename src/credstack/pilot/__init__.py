@@ -38,10 +38,11 @@ from typing import Any
 from rich.console import Console
 
 from credstack.issuance import write_receipts
+from credstack.pilot.learning import CURRICULUM
 from credstack.pilot.ledger import Ledger
 from credstack.pilot.measure import AnalyticsMismatch, Measure, compare
 from credstack.pilot.report import cross_check, print_summary, summarise, week_line
-from credstack.pilot.scenario import CURRICULUM, run_weeks
+from credstack.pilot.scenario import run_weeks
 from credstack.pilot.world import PilotConfig, World
 
 __all__ = ["CURRICULUM", "PilotConfig", "run_pilot"]

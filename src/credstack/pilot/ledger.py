@@ -36,6 +36,9 @@ class Learner:
     claimant: str = ""  # the wallet that claimed it
     # The parts that claim used: they never count towards the pathway again.
     pathway_parts: tuple[int, ...] = ()
+    arm: str = ""  # the perks experiment's arm: "perks" or "control"
+    member_week: int | None = None  # when the learner joined the tier (perks arm)
+    membership_id: int = 0
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week

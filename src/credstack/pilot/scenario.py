@@ -24,20 +24,12 @@ from eth_account import Account
 from credstack import lifecycle, recovery
 from credstack.issuance import Issuance, validate
 from credstack.journal import Journal
+from credstack.pilot.learning import CURRICULUM, settle, sit
 from credstack.pilot.ledger import Learner, Ledger
 from credstack.pilot.world import PASS, PATHWAY, WEEK, World
 from credstack.registry import Status
 from credstack.units import DAY
 
-# The programme: one module every four weeks, in this order.
-CURRICULUM = (
-    "spreadsheet-analysis",
-    "sql-querying",
-    "python-data-wrangling",
-    "data-visualization",
-    "applied-statistics",
-    "analytics-communication",
-)
 WORKSHOP_WEEKS = (6, 14, 22)
 REVOCATION_REASONS = (
     "plagiarism found in the submitted project",
@@ -84,32 +76,19 @@ def run_weeks(
 
 
 def assess(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
-    """Learners due for a module sit its assessment; one CSV per class."""
+    """Learners due for a module sit its assessment (credstack.pilot.learning
+    decides who sits, drops out and scores what); one CSV per class."""
     rows: dict[str, list[tuple[Learner, float]]] = {}
     for learner in ledger.learners:
-        if not learner.active(week) or learner.next_module >= len(CURRICULUM):
-            continue
-        due = learner.start_week + 4 * learner.next_module
-        if week < due and not learner.retake:
-            continue
-        if not learner.retake and rng.random() < 0.06:
-            learner.dropped_week = week
-            continue
-        slug = CURRICULUM[learner.next_module]
-        score = max(0.0, min(100.0, rng.gauss(learner.ability, 8)))
-        rows.setdefault(slug, []).append((learner, round(score, 2)))
+        score = sit(learner, week, rng, world.config.perks_effect)
+        if score is not None:
+            rows.setdefault(CURRICULUM[learner.next_module], []).append((learner, score))
     for slug, attempts in rows.items():
         issued = issue(world, ledger, week, slug, attempts)
         for learner, _ in attempts:
             if learner.address in issued:
                 learner.tokens[slug] = issued[learner.address]
-                learner.next_module += 1
-                learner.retake = False
-            elif learner.retake:  # second failure: move on without it
-                learner.next_module += 1
-                learner.retake = False
-            else:
-                learner.retake = True
+            settle(learner, learner.address in issued)
 
 
 def issue(

@@ -23,6 +23,7 @@ from credstack.catalog_sync import execute
 from credstack.deploy import deploy_system
 from credstack.governance import Call, Governance, time_travel
 from credstack.pathways import Pathways
+from credstack.pilot.learning import PERKS_DROPOUT_FACTOR, new_learner
 from credstack.pilot.ledger import Learner, Ledger
 from credstack.registry import ClassInfo, Registry
 from credstack.send import Sender
@@ -45,6 +46,9 @@ class PilotConfig:
     seed: int = 2026
     out: Path = Path("out/pilot")
     catalog: Path = Path("examples/catalog.yaml")
+    # The perks experiment's one assumption (credstack.pilot.learning): a
+    # member's dropout chance is the others' times this.
+    perks_effect: float = PERKS_DROPOUT_FACTOR
 
 
 class World:
@@ -106,15 +110,7 @@ class World:
         }
         for i in range(self.config.learners):
             key = self.key(i, 0)
-            self.ledger.learners.append(
-                Learner(
-                    index=i,
-                    address=Account.from_key(key).address,
-                    key=key,
-                    ability=rng.gauss(80, 9),
-                    start_week=rng.choice((0, 0, 2, 4, 6)),
-                )
-            )
+            self.ledger.learners.append(new_learner(i, Account.from_key(key).address, key, rng))
         self._close_pass()
         self.start = self.head_time()
 
