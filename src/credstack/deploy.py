@@ -1,5 +1,5 @@
 """All deploying: the bare registry (for tests and benches), the governed
-system (renderer, council, timelock, registry, pathway registry), and the
+system (renderer, council, timelock, registry, pathway registry, membership), and the
 deployment record a command writes and finds again.
 
 ``deploy_governed`` leaves no externally owned account holding any role: the
@@ -73,6 +73,7 @@ class System:
     timelock: Any
     renderer: Any
     pathways: Any
+    membership: Any
     first_block: int  # the block of the first deployment (the renderer's)
 
 
@@ -83,9 +84,10 @@ def deploy_governed(
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
 ) -> System:
-    """Renderer, council, timelock, registry and pathway registry, in five
-    transactions from ``sender``, who holds no role on any of them
-    afterwards (the pathway registry has no roles)."""
+    """Renderer, council, timelock, registry, pathway registry and
+    membership contract, in six transactions from ``sender``, who holds no
+    role on any of them afterwards (the pathway registry and the membership
+    contract have no roles of their own)."""
     if problems := config.problems():
         field, value, reason = problems[0]
         raise GovernanceError(f"governance {field} = {value!r}: {reason}")
@@ -114,7 +116,8 @@ def deploy_governed(
         config.guardian or ZERO_ADDRESS,
     )
     pathways = sender.deploy(project.PathwayRegistry, registry.address)
-    return System(registry, council, timelock, renderer, pathways, first_block)
+    membership = sender.deploy(project.Membership, registry.address)
+    return System(registry, council, timelock, renderer, pathways, membership, first_block)
 
 
 def deploy_system(
@@ -144,6 +147,7 @@ def deploy_system(
         threshold=governance.threshold,
         delay=governance.delay,
         pathways=system.pathways.address,
+        membership=system.membership.address,
     )
 
 

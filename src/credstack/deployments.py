@@ -55,6 +55,8 @@ class Deployment:
     # The pathway registry, and catalog pathway slug -> pathway id.
     pathways: str | None = field(default=None, metadata={CONTRACT: "PathwayRegistry"})
     pathway_ids: dict[str, int] = field(default_factory=dict)
+    # The membership contract (tiers, perks, offers, passes).
+    membership: str | None = field(default=None, metadata={CONTRACT: "Membership"})
 
     def contracts(self) -> dict[str, str]:
         """Address -> contract type, for every contract recorded (the

@@ -1,5 +1,5 @@
-"""`ape run deploy`: deploy renderer, council, timelock, registry and pathway
-registry; record them."""
+"""`ape run deploy`: deploy renderer, council, timelock, registry, pathway
+registry and membership contract; record them."""
 
 from __future__ import annotations
 
@@ -96,8 +96,8 @@ def cli(
             f"delay {format_duration(config.delay)}; guardian {config.guardian or 'none'}"
         )
         confirm(
-            f"Deploy renderer, council, timelock, registry and pathway registry "
-            f"(5 transactions) from {account.address}?",
+            f"Deploy renderer, council, timelock, registry, pathway registry and "
+            f"membership contract (6 transactions) from {account.address}?",
             yes,
         )
     deployment, created = ensure_deployed(account, config, name=name, symbol=symbol)
@@ -106,6 +106,8 @@ def cli(
     out.print(f"  registry  {deployment.registry}")
     pathways = deployment.pathways or "none (recorded before the pathway registry existed)"
     out.print(f"  pathways  {pathways} (the pathway registry)")
+    membership = deployment.membership or "none (recorded before the membership contract existed)"
+    out.print(f"  membership {membership}")
     out.print(f"  renderer  {deployment.renderer}")
     out.print(f"  council   {deployment.council}")
     out.print(f"  timelock  {deployment.timelock} (holds the registry's admin role)")
