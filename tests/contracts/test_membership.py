@@ -16,6 +16,8 @@ from typing import Any
 import ape
 import pytest
 from ape import chain
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 
 from tests.constants import DAY, EVIDENCE, INTERFACE_IDS, ZERO_ADDRESS
 
@@ -85,6 +87,12 @@ def parts(
         "stats": give(setup.stats, 6_000),
         "python": give(setup.python, 8_400, other_issuer),
     }
+
+
+def arg(event: Any, name: str) -> Any:
+    """An event argument by name (`provider` is also an attribute of ape's
+    logs)."""
+    return event.event_arguments[name]
 
 
 def mid(tier_id: int, holder: Any) -> int:
@@ -663,3 +671,401 @@ def test_soulbound__every_transfer_and_approval_reverts(
     assert m.getApproved(membership_id) == ZERO_ADDRESS
     assert m.isApprovedForAll(learner, stranger) is False
     assert m.ownerOf(membership_id) == learner.address
+
+
+# Perks and providers
+
+
+@pytest.fixture
+def perk(setup: Setup, issuer: Any) -> int:
+    """Mentor hours: 2 a period."""
+    tx = setup.membership.add_perk(setup.tier_id, "Mentor hours", 2, sender=issuer)
+    return int(setup.membership.PerkAdded.from_receipt(tx)[0].perk_id)
+
+
+@pytest.fixture
+def provider(employer: Any, setup: Setup, issuer: Any) -> Any:
+    """A mentor registered for the tier (the `employer` account)."""
+    mentor = employer
+    setup.membership.set_provider(setup.tier_id, mentor, True, sender=issuer)
+    return mentor
+
+
+REF = b"\x11" * 32
+
+
+def test_add_perk__event_view_and_refusals(setup: Setup, issuer: Any, admin: Any) -> None:
+    m = setup.membership
+    tx = m.add_perk(setup.tier_id, "Mentor hours", 2, sender=issuer)
+    [event] = m.PerkAdded.from_receipt(tx)
+    assert (event.tier_id, event.perk_id, event.name, event.allowance) == (
+        setup.tier_id,
+        1,
+        "Mentor hours",
+        2,
+    )
+    assert tuple(m.perk(1)) == (setup.tier_id, 2, PERIOD)
+    assert m.perk_count() == 1
+    m.add_perk(setup.tier_id, "Workshop seat", 2**32 - 1, sender=admin)
+    for allowance in (0, 2**32):
+        with ape.reverts("membership: bad allowance"):
+            m.add_perk(setup.tier_id, "P", allowance, sender=issuer)
+    with ape.reverts("membership: unknown tier"):
+        m.add_perk(99, "P", 1, sender=issuer)
+    with ape.reverts("membership: unknown perk"):
+        m.perk(99)
+
+
+def test_set_provider__event_and_refusals(
+    setup: Setup, issuer: Any, admin: Any, employer: Any
+) -> None:
+    m = setup.membership
+    mentor = employer
+    tx = m.set_provider(setup.tier_id, mentor, True, sender=issuer)
+    [event] = m.ProviderSet.from_receipt(tx)
+    assert (event.tier_id, arg(event, "provider"), event.allowed) == (
+        setup.tier_id,
+        mentor.address,
+        True,
+    )
+    assert m.is_provider(setup.tier_id, mentor) is True
+    m.set_provider(setup.tier_id, mentor, False, sender=admin)
+    assert m.is_provider(setup.tier_id, mentor) is False
+    with ape.reverts("membership: zero address"):
+        m.set_provider(setup.tier_id, ZERO_ADDRESS, True, sender=issuer)
+    with ape.reverts("membership: unknown tier"):
+        m.set_provider(99, mentor, True, sender=issuer)
+
+
+def test_redeem__by_the_member__event_and_allowance(
+    setup: Setup, perk: int, learner: Any, joined: tuple[int, int]
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    assert m.remaining(membership_id, perk) == 2
+    tx = m.redeem(membership_id, perk, 1, REF, sender=learner)
+    [event] = m.PerkRedeemed.from_receipt(tx)
+    assert (
+        event.membership_id,
+        event.perk_id,
+        event.member,
+        event.tier_id,
+        event.quantity,
+        arg(event, "provider"),
+        event.ref,
+        event.period,
+    ) == (membership_id, perk, learner.address, setup.tier_id, 1, ZERO_ADDRESS, REF, 0)
+    assert (m.used(membership_id, perk), m.remaining(membership_id, perk)) == (1, 1)
+    with ape.reverts("membership: allowance used up"):
+        m.redeem(membership_id, perk, 2, REF, sender=learner)
+    m.redeem(membership_id, perk, 1, REF, sender=learner)
+    assert m.remaining(membership_id, perk) == 0
+    with ape.reverts("membership: allowance used up"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+    with ape.reverts("membership: allowance used up"):
+        m.redeem(membership_id, perk, 2**256 - 1, REF, sender=learner)
+
+
+def test_redeem__refusals(
+    setup: Setup,
+    registry: Any,
+    perk: int,
+    parts: dict[str, int],
+    issuer: Any,
+    other_issuer: Any,
+    learner: Any,
+    stranger: Any,
+    admin: Any,
+    guardian: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, expires_at = joined
+    m = setup.membership
+    other_tier = m.create_tier("T", DAY, [1], [(setup.sql, 0, 0)], sender=issuer)
+    other_perk = m.add_perk(
+        m.TierCreated.from_receipt(other_tier)[0].tier_id, "P", 1, sender=issuer
+    )
+    foreign = m.PerkAdded.from_receipt(other_perk)[0].perk_id
+    with ape.reverts("membership: not member"):
+        m.redeem(membership_id, perk, 1, REF, sender=stranger)
+    with ape.reverts("membership: unknown perk"):
+        m.redeem(membership_id, 99, 1, REF, sender=learner)
+    with ape.reverts("membership: perk not in tier"):
+        m.redeem(membership_id, foreign, 1, REF, sender=learner)
+    with ape.reverts("membership: zero quantity"):
+        m.redeem(membership_id, perk, 0, REF, sender=learner)
+    with ape.reverts("membership: unknown membership"):
+        m.redeem(mid(setup.tier_id, stranger), perk, 1, REF, sender=stranger)
+    registry.pause(sender=guardian)
+    with ape.reverts("membership: paused"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+    registry.unpause(sender=admin)
+    registry.suspend(parts["python"], sender=other_issuer)
+    with ape.reverts("membership: credential invalid"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+    registry.reinstate(parts["python"], sender=other_issuer)
+    at(expires_at - 1)
+    m.redeem(membership_id, perk, 1, REF, sender=learner)
+    at(expires_at)
+    with ape.reverts("membership: expired"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+
+
+def test_redeem__revoked_qualifying_credential_stops_perks_at_once(
+    setup: Setup,
+    registry: Any,
+    perk: int,
+    parts: dict[str, int],
+    issuer: Any,
+    learner: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    setup.membership.redeem(membership_id, perk, 1, REF, sender=learner)
+    registry.revoke(parts["sql"], "assessment annulled", sender=issuer)
+    assert setup.membership.is_valid(membership_id) is False
+    with ape.reverts("membership: credential invalid"):
+        setup.membership.redeem(membership_id, perk, 1, REF, sender=learner)
+    # A credential not among the parts changes nothing: Statistics could
+    # have qualified, but the membership names SQL; rejoining with it needs
+    # the renewal window.
+    with ape.reverts("membership: already member"):
+        setup.membership.join(setup.tier_id, [parts["stats"], parts["python"]], sender=learner)
+
+
+def test_redeem__periods_from_the_join_to_the_second(
+    setup: Setup, perk: int, parts: dict[str, int], learner: Any, joined: tuple[int, int]
+) -> None:
+    """Period k runs from joined_at + k * period; the allowance resets at
+    its first second. Renewal keeps joined_at, so the periods continue."""
+    membership_id, expires_at = joined
+    joined_at = expires_at - PERIOD
+    m = setup.membership
+    m.redeem(membership_id, perk, 2, REF, sender=learner)
+    at(joined_at + PERIOD - PERIOD // 10)
+    m.renew(membership_id, [parts["sql"], parts["python"]], sender=learner)
+    view_at(joined_at + PERIOD - 2)
+    assert (m.period_of(membership_id), m.remaining(membership_id, perk)) == (0, 0)
+    at(joined_at + PERIOD - 1)
+    with ape.reverts("membership: allowance used up"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+    at(joined_at + PERIOD)
+    tx = m.redeem(membership_id, perk, 2, REF, sender=learner)
+    assert m.PerkRedeemed.from_receipt(tx)[0].period == 1
+    assert (m.period_of(membership_id), m.remaining(membership_id, perk)) == (1, 0)
+    at(joined_at + 2 * PERIOD - 1)
+    with ape.reverts("membership: allowance used up"):
+        m.redeem(membership_id, perk, 1, REF, sender=learner)
+
+
+# Redemption by a provider, with the member's signature
+
+
+def sign_redeem(
+    m: Any,
+    signer: Any,
+    membership_id: int,
+    perk_id: int,
+    quantity: int,
+    ref: bytes,
+    provider: Any,
+    nonce: int,
+    deadline: int,
+) -> bytes:
+    """The member's EIP-712 signature of a Redeem."""
+    data = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Redeem": [
+                {"name": "membership_id", "type": "uint256"},
+                {"name": "perk_id", "type": "uint256"},
+                {"name": "quantity", "type": "uint256"},
+                {"name": "ref", "type": "bytes32"},
+                {"name": "provider", "type": "address"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Redeem",
+        "domain": {
+            "name": "credstack Membership",
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": m.address,
+        },
+        "message": {
+            "membership_id": membership_id,
+            "perk_id": perk_id,
+            "quantity": quantity,
+            "ref": ref,
+            "provider": provider.address,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+    signed = Account.sign_message(encode_typed_data(full_message=data), signer.private_key)
+    return bytes(signed.signature)
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def malleable(sig: bytes) -> bytes:
+    """The other valid form of a signature: s -> n - s, v flipped."""
+    s = int.from_bytes(sig[32:64], "big")
+    v = 27 + 28 - sig[64]
+    return sig[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([v])
+
+
+def test_domain__eip712_and_eip5267(setup: Setup) -> None:
+    fields, name, version, chain_id, contract, salt, extensions = setup.membership.eip712Domain()
+    assert (salt, list(extensions)) == (b"\x00" * 32, [])
+    assert (name, version, chain_id, contract) == (
+        "credstack Membership",
+        "1",
+        chain.chain_id,
+        setup.membership.address,
+    )
+    assert fields == b"\x0f"
+
+
+def test_redeem_for__signed_by_the_member(
+    setup: Setup, perk: int, provider: Any, learner: Any, joined: tuple[int, int]
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    deadline = chain.pending_timestamp + 3_600
+    assert m.nonces(learner) == 0
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    tx = m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+    [event] = m.PerkRedeemed.from_receipt(tx)
+    assert (event.member, arg(event, "provider"), event.quantity, event.ref, event.period) == (
+        learner.address,
+        provider.address,
+        1,
+        REF,
+        0,
+    )
+    assert m.nonces(learner) == 1
+    assert m.remaining(membership_id, perk) == 1
+    # Replay: the nonce has moved on.
+    with ape.reverts("membership: bad signature"):
+        m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 1, deadline)
+    m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+    assert (m.nonces(learner), m.remaining(membership_id, perk)) == (2, 0)
+
+
+def test_redeem_for__deadline_to_the_second(
+    setup: Setup, perk: int, provider: Any, learner: Any, joined: tuple[int, int]
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    deadline = chain.pending_timestamp + 100
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    at(deadline + 1)
+    with ape.reverts("membership: signature expired"):
+        m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+    deadline = deadline + 100
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    at(deadline)
+    m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+
+
+def test_redeem_for__foreign_or_altered_signatures__refused(
+    setup: Setup,
+    perk: int,
+    provider: Any,
+    learner: Any,
+    learner2: Any,
+    issuer: Any,
+    deployer: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    other_provider = deployer
+    m.set_provider(setup.tier_id, other_provider, True, sender=issuer)
+    deadline = chain.pending_timestamp + 3_600
+    signed = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    cases = [
+        # Signed by someone else.
+        (sign_redeem(m, learner2, membership_id, perk, 1, REF, provider, 0, deadline), {}),
+        # The member's signature, with a larger quantity, another ref or
+        # deadline, or sent by another provider.
+        (signed, {"quantity": 2}),
+        (signed, {"ref": b"\x22" * 32}),
+        (signed, {"deadline": deadline + 1}),
+        (signed, {"sender": other_provider}),
+        # Signed for a nonce ahead, and garbage.
+        (sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 1, deadline), {}),
+        (b"\x00" * 65, {}),
+        (signed[:64], {}),
+        (signed[:64] + b"\x1d", {}),
+        # The same signature with s in the upper half (the malleable twin).
+        (malleable(signed), {}),
+    ]
+    for sig, change in cases:
+        args = {"quantity": 1, "ref": REF, "deadline": deadline, "sender": provider} | change
+        with ape.reverts("membership: bad signature"):
+            m.redeem_for(
+                membership_id,
+                perk,
+                args["quantity"],
+                args["ref"],
+                args["deadline"],
+                sig,
+                sender=args["sender"],
+            )
+    assert m.nonces(learner) == 0
+    m.redeem_for(membership_id, perk, 1, REF, deadline, signed, sender=provider)
+
+
+def test_redeem_for__only_registered_providers(
+    setup: Setup,
+    perk: int,
+    provider: Any,
+    learner: Any,
+    stranger: Any,
+    issuer: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    deadline = chain.pending_timestamp + 3_600
+    for who in (stranger, learner, issuer):
+        sig = sign_redeem(m, learner, membership_id, perk, 1, REF, who, 0, deadline)
+        with ape.reverts("membership: not provider"):
+            m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=who)
+    m.set_provider(setup.tier_id, provider, False, sender=issuer)
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    with ape.reverts("membership: not provider"):
+        m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+
+
+def test_redeem_for__allowance_and_validity_apply(
+    setup: Setup,
+    registry: Any,
+    perk: int,
+    provider: Any,
+    parts: dict[str, int],
+    issuer: Any,
+    learner: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    deadline = chain.pending_timestamp + 3_600
+    sig = sign_redeem(m, learner, membership_id, perk, 3, REF, provider, 0, deadline)
+    with ape.reverts("membership: allowance used up"):
+        m.redeem_for(membership_id, perk, 3, REF, deadline, sig, sender=provider)
+    registry.revoke(parts["sql"], "annulled", sender=issuer)
+    sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 0, deadline)
+    with ape.reverts("membership: credential invalid"):
+        m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
+    assert m.nonces(learner) == 0
