@@ -76,9 +76,9 @@ from snekmate.auth.interfaces import IAccessControl
 from .utils import credential_word
 
 
-# @dev EIP-712 (typed data, and EIP-5267 `eip712Domain`) and signature
-# recovery for `redeem_for`.
-from snekmate.utils import ecdsa
+# @dev EIP-712 (typed data, and EIP-5267 `eip712Domain`) for `redeem_for`.
+# The signature is recovered here (`_signer`) rather than with snekmate's
+# `ecdsa`, whose malformed-signature reverts carry its own messages.
 from snekmate.utils import eip712_domain_separator
 initializes: eip712_domain_separator
 exports: eip712_domain_separator.eip712Domain
@@ -108,6 +108,12 @@ _SUPPORTED_INTERFACES: constant(bytes4[4]) = [
     0x5B5E139F,  # ERC-721 metadata
     0xB45A3C0E,  # ERC-5192
 ]
+
+# @dev The largest `s` of a signature (the lower half of the curve order,
+# EIP-2): the other half would let a signature be given in two forms.
+_MAX_S: constant(uint256) = (
+    57_896_044_618_658_097_711_785_492_504_343_953_926_418_782_139_537_452_191_302_581_570_759_080_747_168
+)
 
 _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _U32: constant(uint256) = (1 << 32) - 1
@@ -479,6 +485,192 @@ def renew(membership_id: uint256, token_ids: DynArray[uint256, MAX_PARTS]):
     log SubscriptionUpdate(tokenId=membership_id, expiration=convert(expires_at, uint64))
 
 
+# PERKS #
+
+
+@external
+def add_perk(tier_id: uint256, name: String[64], allowance: uint256) -> uint256:
+    """
+    @notice Adds a perk to a tier: `allowance` units per period (the tier's
+            period), reset each period, no cash value. The tier's issuer or
+            governance.
+    @param tier_id The tier id.
+    @param name The perk's name, for people (logged, not stored).
+    @param allowance Units per period, 1 to 2**32 - 1.
+    @return uint256 The perk id.
+    """
+    head: uint256 = self._tier_head(tier_id)
+    self._check_manager(head)
+    assert allowance != 0 and allowance <= _U32, "membership: bad allowance"
+    perk_id: uint256 = self.perk_count + 1
+    self.perk_count = perk_id
+    self._perks[perk_id] = (
+        tier_id | (allowance << _ALLOWANCE_SHIFT) | (((head >> _PERIOD_SHIFT) & _U32) << _PERK_PERIOD_SHIFT)
+    )
+    log PerkAdded(tier_id=tier_id, perk_id=perk_id, name=name, allowance=allowance)
+    return perk_id
+
+
+@external
+def set_provider(tier_id: uint256, provider: address, allowed: bool):
+    """
+    @notice Registers a provider (a mentor, a workshop host) for a tier, who
+            may then send redemptions signed by members; or removes one. The
+            tier's issuer or governance.
+    @param tier_id The tier id.
+    @param provider The provider's address.
+    @param allowed True to register, False to remove.
+    """
+    self._check_manager(self._tier_head(tier_id))
+    assert provider != empty(address), "membership: zero address"
+    self.is_provider[tier_id][provider] = allowed
+    log ProviderSet(tier_id=tier_id, provider=provider, allowed=allowed)
+
+
+@external
+def redeem(membership_id: uint256, perk_id: uint256, quantity: uint256, ref: bytes32):
+    """
+    @notice The member redeems `quantity` units of a perk in the current
+            period. The membership must be valid now (see `is_valid`).
+    @param membership_id The membership id.
+    @param perk_id The perk id (of the membership's tier).
+    @param quantity Units, at most what is left of the period's allowance.
+    @param ref A reference hash (a booking, a session; no personal data).
+    """
+    assert msg.sender == convert(membership_id & _ADDRESS_MASK, address), "membership: not member"
+    self._use(membership_id, perk_id, quantity, ref, empty(address))
+
+
+@external
+def redeem_for(
+    membership_id: uint256,
+    perk_id: uint256,
+    quantity: uint256,
+    ref: bytes32,
+    deadline: uint256,
+    signature: Bytes[65],
+):
+    """
+    @notice A provider registered for the tier redeems for a member, with
+            the member's EIP-712 signature of Redeem(membership_id, perk_id,
+            quantity, ref, provider = the caller, nonce = `nonces(member)`,
+            deadline); the member pays no gas. A signature is used once (the
+            nonce moves on), until `deadline` (inclusive).
+    @param membership_id The membership id.
+    @param perk_id The perk id.
+    @param quantity Units.
+    @param ref A reference hash.
+    @param deadline The last second the signature is accepted.
+    @param signature The member's signature: r, s, v (65 bytes; s in the
+           lower half of the curve order, v 27 or 28).
+    """
+    assert self.is_provider[membership_id >> 160][msg.sender], "membership: not provider"
+    assert block.timestamp <= deadline, "membership: signature expired"
+    member: address = convert(membership_id & _ADDRESS_MASK, address)
+    account: uint256 = self._accounts[member]
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
+        keccak256(
+            abi_encode(
+                _REDEEM_TYPEHASH,
+                membership_id,
+                perk_id,
+                quantity,
+                ref,
+                msg.sender,
+                account >> _NONCE_SHIFT,
+                deadline,
+            )
+        )
+    )
+    signer: address = self._signer(digest, signature)
+    assert signer == member and signer != empty(address), "membership: bad signature"
+    # Cannot overflow: a nonce moves by one per redemption.
+    self._accounts[member] = unsafe_add(account, 1 << _NONCE_SHIFT)
+    self._use(membership_id, perk_id, quantity, ref, msg.sender)
+
+
+@external
+@view
+def nonces(member: address) -> uint256:
+    """
+    @notice The nonce the member's next `redeem_for` signature must carry.
+    @param member The member.
+    @return uint256 The nonce.
+    """
+    return self._accounts[member] >> _NONCE_SHIFT
+
+
+@external
+@view
+def DOMAIN_SEPARATOR() -> bytes32:
+    """
+    @notice The EIP-712 domain separator ("credstack Membership", "1", the
+            chain id, this contract).
+    @return bytes32 The separator.
+    """
+    return eip712_domain_separator._domain_separator_v4()
+
+
+@external
+@view
+def perk(perk_id: uint256) -> PerkInfo:
+    """
+    @notice A perk; reverts for an unknown id.
+    @param perk_id The perk id.
+    @return PerkInfo Its tier, allowance per period and the period.
+    """
+    word: uint256 = self._perks[perk_id]
+    assert word != 0, "membership: unknown perk"
+    return PerkInfo(
+        tier_id=word & _U32,
+        allowance=(word >> _ALLOWANCE_SHIFT) & _U32,
+        period=(word >> _PERK_PERIOD_SHIFT) & _U32,
+    )
+
+
+@external
+@view
+def period_of(membership_id: uint256) -> uint256:
+    """
+    @notice The membership's current period index: (now - joined_at) //
+            period.
+    @param membership_id The membership id.
+    @return uint256 The index.
+    """
+    word: uint256 = self._membership_word(membership_id)
+    head: uint256 = self._tiers[membership_id >> 160][0]
+    return (block.timestamp - ((word >> _JOINED_SHIFT) & _U40)) // ((head >> _PERIOD_SHIFT) & _U32)
+
+
+@external
+@view
+def used(membership_id: uint256, perk_id: uint256) -> uint256:
+    """
+    @notice Units of a perk the membership used in the current period
+            (earlier periods: the `PerkRedeemed` events).
+    @param membership_id The membership id.
+    @param perk_id The perk id.
+    @return uint256 The units used.
+    """
+    return self._used_now(membership_id, perk_id)
+
+
+@external
+@view
+def remaining(membership_id: uint256, perk_id: uint256) -> uint256:
+    """
+    @notice Units of a perk left to the membership in the current period
+            (whether it is valid now is `is_valid`).
+    @param membership_id The membership id.
+    @param perk_id The perk id.
+    @return uint256 The allowance less the units used.
+    """
+    word: uint256 = self._perks[perk_id]
+    assert word != 0, "membership: unknown perk"
+    assert word & _U32 == membership_id >> 160, "membership: perk not in tier"
+    return ((word >> _ALLOWANCE_SHIFT) & _U32) - self._used_now(membership_id, perk_id)
+
+
 # VALIDITY #
 
 
@@ -760,6 +952,104 @@ def tokenURI(token_id: uint256) -> String[400]:
 
 
 # INTERNAL #
+
+
+@internal
+@view
+def _used_now(membership_id: uint256, perk_id: uint256) -> uint256:
+    """
+    @dev Units of a perk used in the membership's current period.
+    @param membership_id The membership id.
+    @param perk_id The perk id.
+    @return uint256 The units.
+    """
+    word: uint256 = self._membership_word(membership_id)
+    perk: uint256 = self._perks[perk_id]
+    assert perk != 0, "membership: unknown perk"
+    index: uint256 = (block.timestamp - ((word >> _JOINED_SHIFT) & _U40)) // (
+        (perk >> _PERK_PERIOD_SHIFT) & _U32
+    )
+    usage: uint256 = self._usage[membership_id][perk_id]
+    if usage & _U32 != index:
+        return 0
+    return usage >> _USED_SHIFT
+
+
+@internal
+def _use(membership_id: uint256, perk_id: uint256, quantity: uint256, ref: bytes32, provider: address):
+    """
+    @dev A redemption: the membership valid now (unexpired, every part
+         valid, live), the perk of its tier, and the quantity within what is
+         left of the period's allowance. The usage word is overwritten when
+         a new period starts.
+    @param membership_id The membership id.
+    @param perk_id The perk id.
+    @param quantity Units.
+    @param ref The reference hash.
+    @param provider Who sent it (zero: the member).
+    """
+    assert not staticcall registry.paused(), "membership: paused"
+    perk: uint256 = self._perks[perk_id]
+    assert perk != 0, "membership: unknown perk"
+    tier_id: uint256 = membership_id >> 160
+    assert perk & _U32 == tier_id, "membership: perk not in tier"
+    assert quantity != 0, "membership: zero quantity"
+    word: uint256 = self._valid_word(membership_id)
+    index: uint256 = (block.timestamp - ((word >> _JOINED_SHIFT) & _U40)) // (
+        (perk >> _PERK_PERIOD_SHIFT) & _U32
+    )
+    usage: uint256 = self._usage[membership_id][perk_id]
+    used: uint256 = 0
+    if usage & _U32 == index:
+        used = usage >> _USED_SHIFT
+    # `used` never exceeds the allowance, so the subtraction cannot underflow.
+    assert quantity <= ((perk >> _ALLOWANCE_SHIFT) & _U32) - used, "membership: allowance used up"
+    self._usage[membership_id][perk_id] = index | ((used + quantity) << _USED_SHIFT)
+    log PerkRedeemed(
+        membership_id=membership_id,
+        perk_id=perk_id,
+        member=convert(membership_id & _ADDRESS_MASK, address),
+        tier_id=tier_id,
+        quantity=quantity,
+        provider=provider,
+        ref=ref,
+        period=index,
+    )
+
+
+@internal
+@pure
+def _signer(digest: bytes32, signature: Bytes[65]) -> address:
+    """
+    @dev The signer of `digest`, or the zero address for a malformed
+         signature (not 65 bytes, `s` in the upper half, `v` not 27 or 28)
+         or one `ecrecover` cannot recover.
+    @param digest The EIP-712 digest.
+    @param signature r, s, v.
+    @return address The signer, or zero.
+    """
+    if len(signature) != 65:
+        return empty(address)
+    r: uint256 = extract32(signature, 0, output_type=uint256)
+    s: uint256 = extract32(signature, 32, output_type=uint256)
+    v: uint256 = convert(slice(signature, 64, 1), uint256)
+    if s > _MAX_S or (v != 27 and v != 28):
+        return empty(address)
+    return ecrecover(digest, v, r, s)
+
+
+@internal
+@view
+def _valid_word(membership_id: uint256) -> uint256:
+    """
+    @dev A membership's word, reverting unless it is valid now.
+    @param membership_id The membership id.
+    @return uint256 The word.
+    """
+    word: uint256 = self._membership_word(membership_id)
+    assert block.timestamp < word & _U40, "membership: expired"
+    assert self._parts_valid(membership_id, word), "membership: credential invalid"
+    return word
 
 
 @internal

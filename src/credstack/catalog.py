@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,14 +103,77 @@ class PathwaySpec:
         return [(g, o) for g, group in enumerate(self.groups) for o in group.options]
 
 
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Who delivers perks (a mentor, a workshop host): registered per tier."""
+
+    id: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class PerkSpec:
+    """A tier's perk: its name on chain and the units a member may redeem
+    per period."""
+
+    name: str
+    allowance: int
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    """An offer of a tier with ``capacity`` seats, run by ``provider``: a
+    booking takes a seat (and a unit of ``perk``, if any); a token of the
+    ``pass_class`` (a transferable class's slug, if any) sent to the
+    membership contract takes a seat too."""
+
+    slug: str
+    tier: str
+    capacity: int
+    provider: str  # a provider id
+    perk: str | None = None  # a perk name of the tier
+    pass_class: str | None = None  # a class slug
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    """A membership tier, earned by holding valid credentials: requirement
+    groups as pathways have them (every group met, each ``required`` of
+    its options)."""
+
+    slug: str
+    issuer: str  # an issuer id
+    name: str
+    period: int  # seconds
+    groups: tuple[GroupSpec, ...]
+    perks: tuple[PerkSpec, ...] = ()
+    providers: tuple[str, ...] = ()  # provider ids
+    offers: tuple[OfferSpec, ...] = ()
+    active: bool = True
+
+    @property
+    def options(self) -> list[tuple[int, OptionSpec]]:
+        """(group index, option) in the order the contract stores them."""
+        return [(g, o) for g, group in enumerate(self.groups) for o in group.options]
+
+
 @dataclass
 class Catalog:
     issuers: dict[str, Issuer] = field(default_factory=dict)
     classes: dict[str, ClassSpec] = field(default_factory=dict)
     pathways: dict[str, PathwaySpec] = field(default_factory=dict)
+    # The memberships section: providers by id, tiers by slug.
+    providers: dict[str, ProviderSpec] = field(default_factory=dict)
+    tiers: dict[str, TierSpec] = field(default_factory=dict)
     source: str = ""
     # Who governs a deployment of this catalog (read by `deploy --catalog`).
     governance: GovernanceConfig | None = None
+
+    @property
+    def offers(self) -> dict[str, OfferSpec]:
+        """Every tier's offers, by slug (unique across the catalog)."""
+        return {o.slug: o for tier in self.tiers.values() for o in tier.offers}
 
     def issuer_of(self, spec: ClassSpec) -> Issuer:
         return self.issuers[spec.issuer]
@@ -326,6 +390,34 @@ def _pathway(entry: Any, index: int, classes: dict[str, ClassSpec]) -> PathwaySp
     expiry = _text(entry, where, "expiry", "class")
     if expiry not in ("class", "parts"):
         raise CatalogError(where, "expiry", expiry, "'class' or 'parts'")
+
+    def part(at: str, option: OptionSpec) -> None:
+        if option.slug == output:
+            raise CatalogError(at, "options", option.slug, "the output class cannot be a part")
+        if classes[option.slug].transferable:
+            # The pathway registry refuses it ("pathway: transferable part").
+            raise CatalogError(at, "options", option.slug, "a transferable class cannot be a part")
+
+    return PathwaySpec(
+        slug=slug,
+        name=name,
+        output=output,
+        inherit_expiry=expiry == "parts",
+        groups=_groups(entry, where, classes, part, "pathway"),
+        active=_flag(entry, where, "active", True),
+    )
+
+
+def _groups(
+    entry: dict[str, Any],
+    where: str,
+    classes: dict[str, ClassSpec],
+    check: Callable[[str, OptionSpec], None],
+    noun: str,
+) -> tuple[GroupSpec, ...]:
+    """The requirement groups of a pathway or a tier (``entry["groups"]``):
+    each ``require`` ('all' or k) of its options; ``check(where, option)``
+    raises for an option this kind of entry refuses; no class twice."""
     raw_groups = _need(entry, where, "groups", list)
     if not 1 <= len(raw_groups) <= MAX_GROUPS:
         raise CatalogError(where, "groups", len(raw_groups), f"1 to {MAX_GROUPS} groups")
@@ -339,15 +431,9 @@ def _pathway(entry: Any, index: int, classes: dict[str, ClassSpec]) -> PathwaySp
             raise CatalogError(at, extra[0], raw[extra[0]], "unknown field")
         options = tuple(_option(o, at, classes) for o in _need(raw, at, "options", list))
         for option in options:
-            if option.slug == output:
-                raise CatalogError(at, "options", option.slug, "the output class cannot be a part")
-            if classes[option.slug].transferable:
-                # The pathway registry refuses it ("pathway: transferable part").
-                raise CatalogError(
-                    at, "options", option.slug, "a transferable class cannot be a part"
-                )
+            check(at, option)
             if option.slug in seen:
-                raise CatalogError(at, "options", option.slug, "listed twice in the pathway")
+                raise CatalogError(at, "options", option.slug, f"listed twice in the {noun}")
             seen.add(option.slug)
         require = raw.get("require", "all")
         required = len(options) if require == "all" else require
@@ -361,14 +447,194 @@ def _pathway(entry: Any, index: int, classes: dict[str, ClassSpec]) -> PathwaySp
         groups.append(GroupSpec(_text(raw, at, "name", f"group {g + 1}"), required, options))
     if len(seen) > MAX_OPTIONS:
         raise CatalogError(where, "groups", len(seen), f"at most {MAX_OPTIONS} options in all")
-    return PathwaySpec(
+    return tuple(groups)
+
+
+# Membership limits: a period from a day to two years (Membership.vy).
+MIN_PERIOD, MAX_PERIOD = DAY, 2 * 365 * DAY
+
+
+def _count(entry: dict[str, Any], where: str, key: str) -> int:
+    """A whole number of at least 1 (an allowance, a capacity)."""
+    value = _need(entry, where, key, int)
+    if value < 1:
+        raise CatalogError(where, key, value, "a whole number from 1")
+    return int(value)
+
+
+def _provider(entry: Any, index: int) -> ProviderSpec:
+    where = f"memberships providers[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    if extra := sorted(set(entry) - {"id", "name", "address"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    ident = _text(entry, where, "id")
+    if not SLUG.match(ident):
+        raise CatalogError(where, "id", ident, "lowercase letters, digits and '-'")
+    address = _text(entry, where, "address")
+    if problem := address_problem(address):
+        raise CatalogError(where, "address", address, problem)
+    return ProviderSpec(ident, _text(entry, where, "name"), address)
+
+
+def _perk(entry: Any, where: str) -> PerkSpec:
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "perks", entry, "expected {name, allowance}")
+    if extra := sorted(set(entry) - {"name", "allowance"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    name = _text(entry, where, "name")
+    if len(name.encode()) > 64 or not name.isprintable():
+        raise CatalogError(where, "name", name, "up to 64 bytes, printable")
+    return PerkSpec(name, _count(entry, where, "allowance"))
+
+
+def _offer(
+    entry: Any,
+    where: str,
+    tier: str,
+    perks: dict[str, PerkSpec],
+    providers: tuple[str, ...],
+    classes: dict[str, ClassSpec],
+) -> OfferSpec:
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "offers", entry, "expected a mapping")
+    known = {"slug", "perk", "pass", "capacity", "provider"}
+    if extra := sorted(set(entry) - known):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    slug = _text(entry, where, "slug")
+    if not SLUG.match(slug):
+        raise CatalogError(where, "slug", slug, "lowercase letters, digits and '-', up to 48")
+    at = f"{where} offer '{slug}'"
+    perk = _text(entry, at, "perk") if entry.get("perk") is not None else None
+    if perk is not None and perk not in perks:
+        raise CatalogError(at, "perk", perk, f"not a perk of the tier ({', '.join(perks)})")
+    pass_class = _text(entry, at, "pass") if entry.get("pass") is not None else None
+    if pass_class is not None:
+        if pass_class not in classes:
+            raise CatalogError(at, "pass", pass_class, "not a class of this catalog")
+        if not classes[pass_class].transferable:
+            raise CatalogError(at, "pass", pass_class, "a pass must be a transferable class")
+    provider = _text(entry, at, "provider")
+    if provider not in providers:
+        raise CatalogError(
+            at, "provider", provider, f"not one of the tier's providers {list(providers)}"
+        )
+    return OfferSpec(slug, tier, _count(entry, at, "capacity"), provider, perk, pass_class)
+
+
+def _tier(
+    entry: Any,
+    index: int,
+    issuers: dict[str, Issuer],
+    classes: dict[str, ClassSpec],
+    providers: dict[str, ProviderSpec],
+) -> TierSpec:
+    where = f"memberships tiers[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    slug = _text(entry, where, "slug")
+    if not SLUG.match(slug):
+        raise CatalogError(where, "slug", slug, "lowercase letters, digits and '-', up to 48")
+    where = f"tier '{slug}'"
+    known = {"slug", "issuer", "name", "period", "groups", "perks", "providers", "offers", "active"}
+    if extra := sorted(set(entry) - known):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    issuer = _text(entry, where, "issuer")
+    if issuer not in issuers:
+        raise CatalogError(where, "issuer", issuer, f"not one of {sorted(issuers)}")
+    name = _text(entry, where, "name")
+    if len(name.encode()) > 64 or not name.isprintable():
+        raise CatalogError(where, "name", name, "up to 64 bytes, printable")
+    raw_period = _need(entry, where, "period", (int, str))
+    try:
+        period = parse_duration(str(raw_period))
+    except ValueError as err:
+        raise CatalogError(where, "period", raw_period, str(err)) from None
+    if not MIN_PERIOD <= period <= MAX_PERIOD:
+        raise CatalogError(where, "period", raw_period, "from 1d to 730d (two years)")
+
+    def qualifies(at: str, option: OptionSpec) -> None:
+        if classes[option.slug].transferable:
+            # A pass can be bought: a membership must be earned.
+            raise CatalogError(
+                at, "options", option.slug, "a transferable class cannot qualify (it can be bought)"
+            )
+
+    # At most 16 options in all, so a tier never needs more tokens than a
+    # join takes (16).
+    groups = _groups(entry, where, classes, qualifies, "tier")
+    perks: dict[str, PerkSpec] = {}
+    for raw in entry.get("perks") or []:
+        perk = _perk(raw, where)
+        if perk.name in perks:
+            raise CatalogError(where, "perks", perk.name, "duplicate perk name")
+        perks[perk.name] = perk
+    listed = entry.get("providers") or []
+    if not isinstance(listed, list):
+        raise CatalogError(where, "providers", listed, "expected a list of provider ids")
+    for ident in listed:
+        if ident not in providers:
+            raise CatalogError(where, "providers", ident, f"not one of {sorted(providers)}")
+    if len(set(listed)) != len(listed):
+        raise CatalogError(where, "providers", listed, "a provider listed twice")
+    offers = tuple(
+        _offer(raw, where, slug, perks, tuple(listed), classes) for raw in entry.get("offers") or []
+    )
+    seen: dict[tuple[Any, ...], str] = {}
+    for offer in offers:
+        # Offers have no name on chain: two alike could not be told apart.
+        key = (offer.perk, offer.pass_class, offer.capacity, offer.provider)
+        if key in seen:
+            raise CatalogError(
+                where, "offers", offer.slug, f"the same perk, pass, capacity and provider as "
+                f"'{seen[key]}' (offers are found on chain by these)",
+            )  # fmt: skip
+        seen[key] = offer.slug
+    return TierSpec(
         slug=slug,
+        issuer=issuer,
         name=name,
-        output=output,
-        inherit_expiry=expiry == "parts",
-        groups=tuple(groups),
+        period=period,
+        groups=groups,
+        perks=tuple(perks.values()),
+        providers=tuple(listed),
+        offers=offers,
         active=_flag(entry, where, "active", True),
     )
+
+
+def _memberships(data: Any, catalog: Catalog) -> None:
+    """``memberships: {providers: [...], tiers: [...]}`` into ``catalog``."""
+    where = "memberships"
+    if not isinstance(data, dict):
+        raise CatalogError(where, "-", data, "expected a mapping")
+    if extra := sorted(set(data) - {"providers", "tiers"}):
+        raise CatalogError(where, extra[0], data[extra[0]], "unknown field")
+    addresses: set[str] = set()
+    for i, raw in enumerate(data.get("providers") or []):
+        provider = _provider(raw, i)
+        if provider.id in catalog.providers:
+            raise CatalogError(f"memberships providers[{i}]", "id", provider.id, "duplicate")
+        if provider.address.lower() in addresses:
+            raise CatalogError(
+                f"memberships providers[{i}]", "address", provider.address, "duplicate"
+            )
+        addresses.add(provider.address.lower())
+        catalog.providers[provider.id] = provider
+    names: set[tuple[str, str]] = set()
+    offers: set[str] = set()
+    for i, raw in enumerate(data.get("tiers") or []):
+        tier = _tier(raw, i, catalog.issuers, catalog.classes, catalog.providers)
+        if tier.slug in catalog.tiers:
+            raise CatalogError(f"memberships tiers[{i}]", "slug", tier.slug, "duplicate")
+        if (tier.issuer, tier.name) in names:
+            raise CatalogError(f"tier '{tier.slug}'", "name", tier.name, "duplicate for issuer")
+        names.add((tier.issuer, tier.name))
+        for offer in tier.offers:
+            if offer.slug in offers:
+                raise CatalogError(f"tier '{tier.slug}'", "offers", offer.slug, "duplicate slug")
+            offers.add(offer.slug)
+        catalog.tiers[tier.slug] = tier
 
 
 def parse(data: Any, source: str = "<catalog>") -> Catalog:
@@ -401,6 +667,8 @@ def parse(data: Any, source: str = "<catalog>") -> Catalog:
             raise CatalogError(f"pathway '{pathway.slug}'", "name", pathway.name, "duplicate")
         pathway_names.add(key)
         catalog.pathways[pathway.slug] = pathway
+    if data.get("memberships") is not None:
+        _memberships(data["memberships"], catalog)
     return catalog
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from credstack.catalog import Catalog, class_uri
+from credstack.catalog import Catalog, OfferSpec, TierSpec, class_uri
 from credstack.deployments import ClassRecord, Deployment
 from credstack.governance import Call, Governance, State
+from credstack.membership import Memberships, TierRules
 from credstack.pathways import Pathways, wanted_rules
 from credstack.registry import ISSUER_ROLE, Registry, created_class_id
 from credstack.send import as_sender
@@ -208,6 +209,215 @@ def _create_pathway(
     )
 
 
+def tier_rules(catalog: Catalog, spec: TierSpec, ids: dict[str, int]) -> TierRules:
+    """A catalog tier's rules with class ids (all must be in ``ids``)."""
+    return TierRules(
+        issuer=catalog.issuers[spec.issuer].address,
+        period=spec.period,
+        required=tuple(g.required for g in spec.groups),
+        options=tuple((ids[o.slug], o.min_score, g) for g, o in spec.options),
+    )
+
+
+def _membership_steps(
+    catalog: Catalog,
+    signer: str,
+    memberships: Memberships,
+    ids: dict[str, int],
+    creating: set[str],
+    tier_ids: dict[str, int],
+    offer_ids: dict[str, int],
+) -> list[Step]:
+    """Each catalog tier's issuer creates the tier (once its classes exist),
+    adds its perks, registers its providers (and unregisters providers the
+    catalog no longer lists) and creates its offers. A tier is found on
+    chain by issuer and name, a perk by tier and name, an offer by tier,
+    perk, pass class, capacity and provider; rules, allowances and
+    capacities are fixed, so a difference there is drift. ``tier_ids`` and
+    ``offer_ids`` are filled as things are found, and by `execute` as they
+    are created, so a tier's perks and offers follow its creation in the
+    same run."""
+    steps: list[Step] = []
+    for slug, spec in catalog.tiers.items():
+        subject = f"tier {slug}"
+        issuer = catalog.issuers[spec.issuer].address
+        mine = issuer.lower() == signer.lower()
+
+        def step(
+            action: str,
+            run: Callable[[Any], Any],
+            subject: str = subject,
+            mine: bool = mine,
+            issuer: str = issuer,
+        ) -> None:
+            if mine:
+                steps.append(Step(subject, action, SEND, run=run))
+            else:
+                steps.append(Step(subject, action, NEEDS, who=issuer))
+
+        needed = [o.slug for _, o in spec.options]
+        if spec.offers:
+            needed += [o.pass_class for o in spec.offers if o.pass_class]
+        unknown = [c for c in needed if c not in ids and c not in creating]
+        same_name = [t for t in memberships.tiers(issuer) if t.name == spec.name]
+        tier_id: int | None = None
+        if same_name and not unknown and not any(c in creating for c in needed):
+            wanted = tier_rules(catalog, spec, ids)
+            match = next((t for t in reversed(same_name) if t.rules == wanted), None)
+            if match is None:
+                steps.append(
+                    Step(
+                        subject,
+                        f"rules on chain (tier {same_name[-1].tier_id}) differ from the catalog; "
+                        "a tier's rules are fixed: give the changed tier a new name",
+                        DRIFT,
+                    )
+                )
+                continue
+            tier_id = tier_ids[slug] = match.tier_id
+            if memberships.active(tier_id) != spec.active:
+                step(
+                    "activate" if spec.active else "deactivate",
+                    partial(_send, memberships.contract.set_tier_active, tier_id, spec.active),
+                )
+            else:
+                steps.append(Step(subject, f"tier {tier_id}", IN_SYNC))
+        elif unknown:
+            owners = sorted({catalog.classes[c].issuer for c in unknown})
+            steps.append(
+                Step(
+                    subject,
+                    f"create tier '{spec.name}': first the classes {', '.join(unknown)}",
+                    NEEDS,
+                    who=" and ".join(catalog.issuers[o].address for o in owners),
+                )
+            )
+            continue
+        else:
+            step(
+                f"create tier '{spec.name}'",
+                partial(_create_tier, memberships, catalog, spec, ids),
+            )
+        perks = {p.name: p for p in memberships.perks(tier_id)} if tier_id else {}
+        for perk in spec.perks:
+            on_chain = perks.get(perk.name)
+            if on_chain is None:
+                step(
+                    f"add perk '{perk.name}' ({perk.allowance} a period)",
+                    partial(_add_perk, memberships, tier_ids, slug, perk.name, perk.allowance),
+                )
+            elif on_chain.allowance != perk.allowance:
+                steps.append(
+                    Step(
+                        subject,
+                        f"perk '{perk.name}' allows {on_chain.allowance} a period on chain, "
+                        f"{perk.allowance} in the catalog; fixed: give the changed perk a new name",
+                        DRIFT,
+                    )
+                )
+        wanted_providers = [catalog.providers[p].address for p in spec.providers]
+        registered = memberships.providers(tier_id) if tier_id else []
+        for address in wanted_providers:
+            if address not in registered:
+                step(
+                    f"register provider {address}",
+                    partial(_set_provider, memberships, tier_ids, slug, address, True),
+                )
+        for address in registered:
+            if address not in wanted_providers:
+                step(
+                    f"unregister provider {address} (not in the catalog)",
+                    partial(_set_provider, memberships, tier_ids, slug, address, False),
+                )
+        offers = memberships.offers(tier_id) if tier_id else []
+        for offer in spec.offers:
+            at = f"offer {offer.slug}"
+            perk_id = perks[offer.perk].perk_id if offer.perk in perks else None
+            want = (
+                perk_id if offer.perk else 0,
+                ids[offer.pass_class] if offer.pass_class else 0,
+                offer.capacity,
+                catalog.providers[offer.provider].address,
+            )
+            found_offer = next(
+                (
+                    o
+                    for o in offers
+                    if (o.perk_id, o.pass_class, o.capacity, o.provider) == want
+                    and (perk_id is not None or not offer.perk)
+                ),
+                None,
+            )
+            if found_offer is not None:
+                offer_ids[offer.slug] = found_offer.offer_id
+                steps.append(Step(at, f"offer {found_offer.offer_id}", IN_SYNC))
+            else:
+                what = f"create offer '{offer.slug}' ({offer.capacity} seats)"
+                step(what, partial(_create_offer, memberships, catalog, offer, tier_ids, ids), at)
+    return steps
+
+
+def _create_tier(
+    memberships: Memberships, catalog: Catalog, spec: TierSpec, ids: dict[str, int], sender: Any
+) -> Any:
+    rules = tier_rules(catalog, spec, ids)
+    return as_sender(sender).send(
+        memberships.contract.create_tier,
+        spec.name,
+        rules.period,
+        list(rules.required),
+        [list(o) for o in rules.options],
+    )
+
+
+def _add_perk(
+    memberships: Memberships,
+    tier_ids: dict[str, int],
+    slug: str,
+    name: str,
+    allowance: int,
+    sender: Any,
+) -> Any:
+    return as_sender(sender).send(memberships.contract.add_perk, tier_ids[slug], name, allowance)
+
+
+def _set_provider(
+    memberships: Memberships,
+    tier_ids: dict[str, int],
+    slug: str,
+    provider: str,
+    allowed: bool,
+    sender: Any,
+) -> Any:
+    return as_sender(sender).send(
+        memberships.contract.set_provider, tier_ids[slug], provider, allowed
+    )
+
+
+def _create_offer(
+    memberships: Memberships,
+    catalog: Catalog,
+    offer: OfferSpec,
+    tier_ids: dict[str, int],
+    ids: dict[str, int],
+    sender: Any,
+) -> Any:
+    """Create an offer; the perk's id is read now (it may have been added by
+    an earlier step of this run)."""
+    tier_id = tier_ids[offer.tier]
+    perk_id = 0
+    if offer.perk:
+        perk_id = next(p.perk_id for p in memberships.perks(tier_id) if p.name == offer.perk)
+    return as_sender(sender).send(
+        memberships.contract.create_offer,
+        tier_id,
+        perk_id,
+        ids[offer.pass_class] if offer.pass_class else 0,
+        offer.capacity,
+        catalog.providers[offer.provider].address,
+    )
+
+
 def plan(
     registry: Registry,
     catalog: Catalog,
@@ -215,8 +425,11 @@ def plan(
     signer: str,
     governance: Governance | None = None,
     pathways: Pathways | None = None,
+    memberships: Memberships | None = None,
 ) -> tuple[list[Step], dict[str, int]]:
-    """The steps that would bring the chain to the catalog, for ``signer``."""
+    """The steps that would bring the chain to the catalog, for ``signer``
+    (the memberships section only with ``memberships``: tiers, perks,
+    providers, offers; the ids found are recorded in ``deployment``)."""
     contract = registry.contract
     steps = _issuer_steps(registry, catalog, signer, governance)
 
@@ -280,6 +493,13 @@ def plan(
         found: dict[str, int] = {}
         steps += _pathway_steps(registry, catalog, signer, pathways, ids, creating, found)
         deployment.pathway_ids.update(found)
+    if memberships is not None and catalog.tiers:
+        creating = {
+            s.subject for s in steps if s.state == SEND and s.action.startswith("create class")
+        }
+        steps += _membership_steps(
+            catalog, signer, memberships, ids, creating, deployment.tier_ids, deployment.offer_ids
+        )
     return steps, ids
 
 
@@ -292,6 +512,7 @@ def execute(
     planned: tuple[list[Step], dict[str, int]] | None = None,
     governance: Governance | None = None,
     pathways: Pathways | None = None,
+    memberships: Memberships | None = None,
 ) -> list[Step]:
     """Run every step ``sender`` may run (of ``planned``, the result of
     `plan` for ``sender``, or a fresh plan); record slug -> id in the
@@ -299,7 +520,7 @@ def execute(
     "done"."""
     sender = as_sender(sender)
     steps, ids = planned or plan(
-        registry, catalog, deployment, sender.address, governance, pathways
+        registry, catalog, deployment, sender.address, governance, pathways, memberships
     )
     for step in steps:
         if step.state == SEND and step.run is not None:
@@ -311,6 +532,12 @@ def execute(
                 deployment.pathway_ids[step.subject.removeprefix("pathway ")] = int(
                     event.pathway_id
                 )
+            elif step.action.startswith("create tier") and memberships is not None:
+                [created] = memberships.contract.TierCreated.from_receipt(receipt)
+                deployment.tier_ids[step.subject.removeprefix("tier ")] = int(created.tier_id)
+            elif step.action.startswith("create offer") and memberships is not None:
+                [offer] = memberships.contract.OfferCreated.from_receipt(receipt)
+                deployment.offer_ids[step.subject.removeprefix("offer ")] = int(offer.offer_id)
             step.state = "done"
         if on_step is not None:
             on_step(step)

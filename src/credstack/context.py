@@ -21,6 +21,7 @@ from credstack.registry import ClassInfo, Registry
 
 if TYPE_CHECKING:
     from credstack.governance import Governance
+    from credstack.membership import Memberships
     from credstack.pathways import Pathways
 
 
@@ -58,6 +59,12 @@ class Context:
         from credstack.pathways import Pathways
 
         return Pathways.for_deployment(self.deployment, self.registry)
+
+    @cached_property
+    def memberships(self) -> Memberships:
+        from credstack.membership import Memberships
+
+        return Memberships.for_deployment(self.deployment, self.registry)
 
     @property
     def chain_dir(self) -> Path:

@@ -57,6 +57,9 @@ class Deployment:
     pathway_ids: dict[str, int] = field(default_factory=dict)
     # The membership contract (tiers, perks, offers, passes).
     membership: str | None = field(default=None, metadata={CONTRACT: "Membership"})
+    # Catalog tier slug -> tier id, catalog offer slug -> offer id.
+    tier_ids: dict[str, int] = field(default_factory=dict)
+    offer_ids: dict[str, int] = field(default_factory=dict)
 
     def contracts(self) -> dict[str, str]:
         """Address -> contract type, for every contract recorded (the

@@ -22,6 +22,7 @@ from credstack.cli.common import (
 from credstack.config import out_dir
 from credstack.context import Context
 from credstack.governance import Governance
+from credstack.membership import Memberships
 from credstack.pathways import Pathways
 from credstack.units import format_percent
 
@@ -38,12 +39,13 @@ def cli() -> None:
     """Apply a catalog of issuers, classes and pathways to chain, or show it beside the chain."""
 
 
-def _optional(ctx: Context) -> tuple[Governance | None, Pathways | None]:
-    """The deployment's governance and pathway registry, where it has them
-    (a deployment from before either has not)."""
+def _optional(ctx: Context) -> tuple[Governance | None, Pathways | None, Memberships | None]:
+    """The deployment's governance, pathway registry and membership
+    contract, where it has them (a deployment from before one has not)."""
     governance = ctx.governance if ctx.deployment.council else None
     pathways = ctx.pathways if ctx.deployment.pathways else None
-    return governance, pathways
+    memberships = ctx.memberships if ctx.deployment.membership else None
+    return governance, pathways, memberships
 
 
 def _describe(step: Step) -> str:
@@ -64,8 +66,10 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
     out = console()
     catalog = catalog_mod.load(catalog_path)
     deployment, registry = ctx.deployment, ctx.registry
-    governance, pathways = _optional(ctx)
-    planned = plan(registry, catalog, deployment, account.address, governance, pathways)
+    governance, pathways, memberships = _optional(ctx)
+    planned = plan(
+        registry, catalog, deployment, account.address, governance, pathways, memberships
+    )
     steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
     if dry_run or not to_send:
@@ -74,7 +78,15 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
         out.print(f"{len(to_send)} transaction(s) to send" + ("; dry run" if dry_run else ""))
         if not dry_run:
             # Nothing to send: still record slug -> id for classes found on chain.
-            execute(registry, catalog, deployment, account, planned=planned, pathways=pathways)
+            execute(
+                registry,
+                catalog,
+                deployment,
+                account,
+                planned=planned,
+                pathways=pathways,
+                memberships=memberships,
+            )
             deployments.write(deployment)
         return
     confirm(f"Send {len(to_send)} transaction(s) from {account.address}?", yes)
@@ -87,6 +99,7 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
         on_step=lambda s: out.print(_describe(s)),
         planned=planned,
         pathways=pathways,
+        memberships=memberships,
     )
     deployments.write(deployment)
     out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
@@ -102,8 +115,10 @@ def show(ctx: Context, catalog_path: Path) -> None:
     deployment, registry = ctx.deployment, ctx.registry
     # Planned for an account that may send nothing, every difference is
     # reported as drift or as a step another key must send.
-    governance, pathways = _optional(ctx)
-    steps, ids = plan(registry, catalog, deployment, "0x" + "0" * 40, governance, pathways)
+    governance, pathways, memberships = _optional(ctx)
+    steps, ids = plan(
+        registry, catalog, deployment, "0x" + "0" * 40, governance, pathways, memberships
+    )
     drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
     for column in ("slug", "issuer", "id", "name", "min", "valid", "soulbound", "on chain"):
