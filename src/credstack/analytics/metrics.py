@@ -713,32 +713,34 @@ def membership(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | No
         return None
     bind(con, w)
     end = "epoch(getvariable('credstack_end'))"
+    # A membership is keyed by (tier, holder): its id, tier << 160 | holder,
+    # does not fit the index's 128-bit integers (stored NULL).
     tiers = con.execute(
         f"""
         WITH
         latest AS (
-            SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
-                   row_number() OVER (PARTITION BY membership_id
+            SELECT tier_id, holder, expires_at, parts,
+                   row_number() OVER (PARTITION BY tier_id, holder
                                       ORDER BY block_number DESC, log_index DESC) AS nth
-            FROM (SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
-                         block_number, log_index FROM windowed.joined
+            FROM (SELECT tier_id, holder, expires_at, parts, block_number, log_index
+                  FROM windowed.joined
                   UNION ALL
-                  SELECT membership_id, tier_id, holder, expires_at, parts, block_time,
-                         block_number, log_index FROM windowed.renewed)
+                  SELECT tier_id, holder, expires_at, parts, block_number, log_index
+                  FROM windowed.renewed)
             QUALIFY nth = 1
         ),
         valid AS (
-            SELECT l.membership_id, l.tier_id
+            SELECT l.tier_id, l.holder
             FROM latest l
             WHERE l.expires_at > {end}
               AND NOT EXISTS (
                   SELECT 1 FROM unnest(l.parts) AS p(token_id)
                   LEFT JOIN temp.analytics_credentials c ON c.token_id = p.token_id
-                  WHERE c.status_now IS DISTINCT FROM 'active'
+                  WHERE c.status_now IS DISTINCT FROM 'active' OR c.holder_now <> l.holder
               )
         )
         SELECT t.tier_id, t.name, t.issuer, t.period,
-               (SELECT count(DISTINCT membership_id) FROM windowed.joined j
+               (SELECT count(DISTINCT j.holder) FROM windowed.joined j
                 WHERE j.tier_id = t.tier_id) AS members,
                (SELECT count(*) FROM windowed.renewed r WHERE r.tier_id = t.tier_id),
                (SELECT count(*) FROM valid v WHERE v.tier_id = t.tier_id)

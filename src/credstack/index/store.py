@@ -139,6 +139,7 @@ class Index:
                     key = (address.lower(), table.topic0)
                     self._decoders[key] = (address, contract, Decoder(table))
         self.warnings = 0
+        self._warned: set[tuple[str, str]] = set()
 
     # OPENING #
 
@@ -456,9 +457,19 @@ class Index:
         raise ChainMoved(f"blocks {first}-{last} kept changing while read ({CHUNK_TRIES} tries)")
 
     def _warn(self, event: str, block: int, field: str) -> None:
+        """A value that does not fit its column (stored NULL): logged the
+        first time for each event and field (a membership id, tier << 160
+        | holder, never fits 128 bits: one line, not one per event)."""
         self.warnings += 1
+        if (event, field) in self._warned:
+            return
+        self._warned.add((event, field))
         log.warning(
-            "%s in block %d: field %s does not fit its column (stored NULL)", event, block, field
+            "%s in block %d: field %s does not fit its column (stored NULL; later ones of this "
+            "field are counted, not logged)",
+            event,
+            block,
+            field,
         )
 
     def _write(
