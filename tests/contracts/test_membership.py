@@ -145,10 +145,10 @@ def test_deploy__metadata_and_no_payable_function(setup: Setup, registry: Any) -
         registry.address,
     )
     assert (m.tier_count(), m.perk_count(), m.offer_count()) == (1, 0, 0)
-    abi = m.contract_type.abi
-    assert all(getattr(item, "stateMutability", "nonpayable") != "payable" for item in abi), (
-        "a payable function"
-    )
+    functions = [item for item in m.contract_type.abi if item.type == "function"]
+    assert {f.name: f.stateMutability for f in functions}["join"] == "nonpayable"
+    assert [f.name for f in functions if f.stateMutability == "payable"] == []
+    assert m.contract_type.constructor.stateMutability == "nonpayable"
 
 
 @pytest.mark.parametrize("name", ["ERC165", "ERC721", "ERC721Metadata", "ERC5192"])
