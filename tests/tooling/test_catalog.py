@@ -237,7 +237,7 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     result = invoke(catalog_cli.cli, "show", CATALOG)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "in sync" in line]
-    assert len(lines) == 9  # eight classes and the pathway
+    assert len(lines) == 10  # eight classes, the pathway and the membership tier
 
 
 # Governance in the catalog
