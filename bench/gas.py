@@ -53,6 +53,15 @@ TARGETS = {
     "pathway_claim_4": 145_000,
     "pathway_claim_4_cohort": 140_000,
     "pathway_claim_4_expiry_from_parts": None,
+    # Memberships (issue 14).
+    "membership_join": 120_000,
+    "membership_join_for": None,
+    "membership_renew": None,
+    "perk_redeem_by_signature": 80_000,
+    "perk_redeem_by_signature_again": None,
+    "perk_redeem_by_member": None,
+    "offer_book": None,
+    "pass_redeem": 80_000,
 }
 # Anchors measured on anvil 1.7.1 (from the issue), for comparison.
 ANCHORS = {
@@ -79,6 +88,19 @@ ANCHORS = {
     "batches per class); the used-part words exist (5,000 each)",
     "pathway_claim_4_expiry_from_parts": "first claim; the expiry set in the issue (the "
     "class's validity is in the pathway's word)",
+    "membership_join": "two qualifying credentials, the learner's first membership; "
+    "Unlock PublicLock v15 free purchase 236,913 (the issue's figure, not measured here)",
+    "membership_join_for": "the same, sent by the tier's issuer; Unlock grantKeys of one key "
+    "173,322 (the issue's figure)",
+    "membership_renew": "at 90% of the term, credentials checked again; Unlock extend 88,311 "
+    "(the issue's figure)",
+    "perk_redeem_by_signature": "sent by the provider with the member's EIP-712 signature; "
+    "the member's first use of the perk (its usage word fresh, 22,100)",
+    "perk_redeem_by_signature_again": "the same member and perk in the next period (the "
+    "usage word rewritten, 5,000)",
+    "perk_redeem_by_member": "the member sends it, first use of the perk",
+    "offer_book": "a seat and one unit of the offer's perk, the member sends it",
+    "pass_redeem": "safeTransferFrom of a pass with the offer id: seat recorded, pass burned",
 }
 
 
@@ -259,6 +281,141 @@ def measure_governance() -> dict[str, int]:
         results[key] = receipt.gas_used
     assert int(registry.status_of(token_id)) == 3
     results.update(measure_pathway_claim(system, issuer, gov, members))
+    results.update(measure_membership(system, issuer))
+    return results
+
+
+def sign_redeem(
+    membership: Any, signer: Any, values: tuple[int, int, int, bytes, str, int, int]
+) -> bytes:
+    """The member's EIP-712 signature of Redeem(membership_id, perk_id,
+    quantity, ref, provider, nonce, deadline)."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    names = ["membership_id", "perk_id", "quantity", "ref", "provider", "nonce", "deadline"]
+    kinds = ["uint256", "uint256", "uint256", "bytes32", "address", "uint256", "uint256"]
+    data = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Redeem": [{"name": n, "type": k} for n, k in zip(names, kinds, strict=True)],
+        },
+        "primaryType": "Redeem",
+        "domain": {
+            "name": "credstack Membership",
+            "version": "1",
+            "chainId": networks.provider.chain_id,
+            "verifyingContract": membership.address,
+        },
+        "message": dict(zip(names, values, strict=True)),
+    }
+    signed = Account.sign_message(encode_typed_data(full_message=data), signer.private_key)
+    return bytes(signed.signature)
+
+
+def measure_membership(system: Any, issuer: Any) -> dict[str, int]:
+    """A tier of two groups (SQL or Statistics; Python of a second issuer),
+    90-day period; learners join with two credentials, redeem perks, book a
+    seat and redeem a pass."""
+    from ape import chain
+
+    registry, membership = system.registry, system.membership
+    other = issuer  # one issuer is enough: gas does not depend on who
+    joiner, by_issuer, provider, holder = accounts.test_accounts[8:12]
+    period = 90 * DAY
+
+    def klass(name: str, transferable: bool = False) -> int:
+        tx = registry.create_class(
+            name, f"ipfs://bench/{name}", transferable, True, 365 * DAY, 0, sender=other
+        )
+        return created_class_id(registry, tx)
+
+    sql, stats, python, pass_class = (
+        klass("M-SQL"),
+        klass("M-Stats"),
+        klass("M-Python"),
+        klass("M-Pass", transferable=True),
+    )
+    tx = membership.create_tier(
+        "Analyst Circle",
+        period,
+        [1, 1],
+        [(sql, 7_000, 0), (stats, 0, 0), (python, 0, 1)],
+        sender=issuer,
+    )
+    tier_id = int(membership.TierCreated.from_receipt(tx)[0].tier_id)
+    perk = int(
+        membership.PerkAdded.from_receipt(
+            membership.add_perk(tier_id, "Mentor hours", 2, sender=issuer)
+        )[0].perk_id
+    )
+    seat_perk = int(
+        membership.PerkAdded.from_receipt(
+            membership.add_perk(tier_id, "Workshop seats", 1, sender=issuer)
+        )[0].perk_id
+    )
+    membership.set_provider(tier_id, provider, True, sender=issuer)
+    tx = membership.create_offer(tier_id, seat_perk, pass_class, 20, provider, sender=issuer)
+    offer_id = int(membership.OfferCreated.from_receipt(tx)[0].offer_id)
+
+    def parts(learner: str) -> list[int]:
+        ids = []
+        for class_id in (sql, python):
+            receipt = registry.issue(class_id, learner, 8_000, keccak(text="e"), sender=other)
+            ids += issued_token_ids(registry, receipt)
+        return ids
+
+    results: dict[str, int] = {}
+    results["membership_join"] = send(
+        membership.join, tier_id, parts(joiner.address), sender=joiner
+    ).gas_used
+    results["membership_join_for"] = send(
+        membership.join_for, tier_id, by_issuer.address, parts(by_issuer.address), sender=issuer
+    ).gas_used
+    member = (tier_id << 160) | int(joiner.address, 16)
+    ref = keccak(text="session 1")
+
+    def by_signature() -> int:
+        deadline = int(chain.pending_timestamp) + 3_600
+        nonce = int(membership.nonces(joiner))
+        sig = sign_redeem(
+            membership, joiner, (member, perk, 1, ref, provider.address, nonce, deadline)
+        )
+        gas: int = send(
+            membership.redeem_for, member, perk, 1, ref, deadline, sig, sender=provider
+        ).gas_used
+        return gas
+
+    results["perk_redeem_by_signature"] = by_signature()
+    results["offer_book"] = send(membership.book, offer_id, member, ref, sender=joiner).gas_used
+    other_member = (tier_id << 160) | int(by_issuer.address, 16)
+    results["perk_redeem_by_member"] = send(
+        membership.redeem, other_member, perk, 1, ref, sender=by_issuer
+    ).gas_used
+    [pass_token] = issued_token_ids(
+        registry, registry.issue(pass_class, holder, 0, keccak(text="p"), sender=other)
+    )
+    results["pass_redeem"] = send(
+        registry.safeTransferFrom,
+        holder,
+        membership.address,
+        pass_token,
+        offer_id.to_bytes(32, "big"),
+        sender=holder,
+    ).gas_used
+    # At 90% of the term, renew (same parts), then redeem in the next period.
+    joined_at = int(membership.membership(member).joined_at)
+    # Mined blocks, not a pending time: the estimate reads the latest block.
+    chain.mine(timestamp=joined_at + period - period // 10)
+    token_ids = list(membership.membership(member).parts)
+    results["membership_renew"] = send(membership.renew, member, token_ids, sender=joiner).gas_used
+    chain.mine(timestamp=joined_at + period)
+    results["perk_redeem_by_signature_again"] = by_signature()
     return results
 
 

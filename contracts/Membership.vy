@@ -76,12 +76,12 @@ from snekmate.auth.interfaces import IAccessControl
 from .utils import credential_word
 
 
-# @dev EIP-712 (typed data, and EIP-5267 `eip712Domain`) for `redeem_for`.
-# The signature is recovered here (`_signer`) rather than with snekmate's
-# `ecdsa`, whose malformed-signature reverts carry its own messages.
-from snekmate.utils import eip712_domain_separator
-initializes: eip712_domain_separator
-exports: eip712_domain_separator.eip712Domain
+# @dev EIP-712 for `redeem_for` is written here, not with snekmate's
+# `eip712_domain_separator` (whose name and version immutables the contract
+# has no room for under the size limit) and `ecdsa` (whose malformed-
+# signature reverts carry its own messages): the domain is built from
+# constants and the chain id (a few hundred gas), the signature recovered in
+# `_signer`.
 
 
 # CONSTANTS #
@@ -98,6 +98,11 @@ _MAX_SCORE: constant(uint256) = 10_000
 _ISSUER_ROLE: constant(bytes32) = keccak256("ISSUER_ROLE")
 _ADMIN_ROLE: constant(bytes32) = empty(bytes32)
 
+_DOMAIN_TYPEHASH: constant(bytes32) = keccak256(
+    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+_DOMAIN_NAME_HASH: constant(bytes32) = keccak256("credstack Membership")
+_DOMAIN_VERSION_HASH: constant(bytes32) = keccak256("1")
 _REDEEM_TYPEHASH: constant(bytes32) = keccak256(
     "Redeem(uint256 membership_id,uint256 perk_id,uint256 quantity,bytes32 ref,address provider,uint256 nonce,uint256 deadline)"
 )
@@ -358,7 +363,6 @@ def __init__(registry_: address):
     """
     assert registry_.is_contract, "membership: registry not a contract"
     registry = ICredentialRegistry(registry_)
-    eip712_domain_separator.__init__("credstack Membership", "1")
 
 
 # TIERS #
@@ -568,7 +572,9 @@ def redeem_for(
     assert block.timestamp <= deadline, "membership: signature expired"
     member: address = convert(membership_id & _ADDRESS_MASK, address)
     account: uint256 = self._accounts[member]
-    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
+    self._check_signature(
+        member,
+        account,
         keccak256(
             abi_encode(
                 _REDEEM_TYPEHASH,
@@ -580,12 +586,9 @@ def redeem_for(
                 account >> _NONCE_SHIFT,
                 deadline,
             )
-        )
+        ),
+        signature,
     )
-    signer: address = self._signer(digest, signature)
-    assert signer == member and signer != empty(address), "membership: bad signature"
-    # Cannot overflow: a nonce moves by one per redemption.
-    self._accounts[member] = unsafe_add(account, 1 << _NONCE_SHIFT)
     self._use(membership_id, perk_id, quantity, ref, msg.sender)
 
 
@@ -608,7 +611,7 @@ def DOMAIN_SEPARATOR() -> bytes32:
             chain id, this contract).
     @return bytes32 The separator.
     """
-    return eip712_domain_separator._domain_separator_v4()
+    return self._domain_separator()
 
 
 @external
@@ -647,7 +650,8 @@ def period_of(membership_id: uint256) -> uint256:
 def used(membership_id: uint256, perk_id: uint256) -> uint256:
     """
     @notice Units of a perk the membership used in the current period
-            (earlier periods: the `PerkRedeemed` events).
+            (earlier periods: the `PerkRedeemed` events); what is left is
+            the perk's allowance less this.
     @param membership_id The membership id.
     @param perk_id The perk id.
     @return uint256 The units used.
@@ -655,20 +659,141 @@ def used(membership_id: uint256, perk_id: uint256) -> uint256:
     return self._used_now(membership_id, perk_id)
 
 
+# OFFERS AND PASSES #
+
+
+@external
+def create_offer(
+    tier_id: uint256, perk_id: uint256, pass_class: uint256, capacity: uint256, provider: address
+) -> uint256:
+    """
+    @notice An offer of the tier (a workshop with 20 seats, a mentor's
+            hours) with a capacity. Members book seats (`book`); if it names
+            a perk, each booking uses one unit of it. If it names a pass
+            class, a pass of it sent with the registry's `safeTransferFrom`
+            takes a seat and is burned. The tier's issuer or governance.
+    @param tier_id The tier id.
+    @param perk_id A perk of the tier, or 0 for none.
+    @param pass_class A transferable class whose tokens are passes, or 0.
+    @param capacity Seats, 1 to 2**32 - 1.
+    @param provider Who delivers it: a provider registered for the tier.
+    @return uint256 The offer id.
+    """
+    self._check_manager(self._tier_head(tier_id))
+    assert capacity != 0 and capacity <= _U32, "membership: bad capacity"
+    if perk_id != 0:
+        perk: uint256 = self._perks[perk_id]
+        assert perk != 0, "membership: unknown perk"
+        assert perk & _U32 == tier_id, "membership: perk not in tier"
+    if pass_class != 0:
+        # Class ids fit 32 bits (an unknown one reverts in `_transferable`).
+        assert self._transferable(pass_class), "membership: pass not transferable"
+    assert self.is_provider[tier_id][provider], "membership: not provider"
+    offer_id: uint256 = self.offer_count + 1
+    self.offer_count = offer_id
+    # A perk id is at most `perk_count`, far below 2**32.
+    self._offers[offer_id] = (
+        tier_id
+        | (perk_id << _OFFER_PERK_SHIFT)
+        | (pass_class << _OFFER_PASS_SHIFT)
+        | (capacity << _CAPACITY_SHIFT)
+    )
+    self._offer_providers[offer_id] = provider
+    log OfferCreated(
+        offer_id=offer_id,
+        tier_id=tier_id,
+        perk_id=perk_id,
+        pass_class=pass_class,
+        capacity=capacity,
+        provider=provider,
+    )
+    return offer_id
+
+
+@external
+def book(offer_id: uint256, membership_id: uint256, ref: bytes32):
+    """
+    @notice The member books a seat: one per membership per offer, while
+            seats are left, the membership valid now, and one unit of the
+            offer's perk (if any) left in the period.
+    @param offer_id The offer id.
+    @param membership_id The member's membership of the offer's tier.
+    @param ref A reference hash.
+    """
+    assert msg.sender == convert(membership_id & _ADDRESS_MASK, address), "membership: not member"
+    self._book(offer_id, membership_id, ref)
+
+
+@external
+def onERC721Received(operator: address, sender: address, token_id: uint256, data: Bytes[1_024]) -> bytes4:
+    """
+    @notice Redeems a pass: the registry calls this from `safeTransferFrom`
+            to this contract with `data` = abi-encoded offer id. The pass
+            must be of the offer's pass class, a seat must be left; the
+            redemption is recorded and the pass burned (this contract now
+            holds it). Anything else reverts, and the transfer with it.
+    @param operator Who called `safeTransferFrom` (the holder or an
+           approved account).
+    @param sender The pass's holder, who redeems it.
+    @param token_id The pass.
+    @param data The offer id, abi-encoded (32 bytes).
+    @return bytes4 The ERC-721 receiver selector.
+    """
+    assert msg.sender == registry.address, "membership: not registry"
+    assert len(data) == 32, "membership: bad offer data"
+    offer_id: uint256 = extract32(data, 0, output_type=uint256)
+    offer: uint256 = self._offers[offer_id]
+    assert offer != 0, "membership: unknown offer"
+    assert not staticcall registry.paused(), "membership: paused"
+    class_id: uint256 = (staticcall registry.credential(token_id)).class_id
+    pass_class: uint256 = (offer >> _OFFER_PASS_SHIFT) & _U32
+    assert pass_class != 0 and class_id == pass_class, "membership: not a pass for offer"
+    taken: uint256 = (offer >> _TAKEN_SHIFT) & _U32
+    capacity: uint256 = (offer >> _CAPACITY_SHIFT) & _U32
+    assert taken < capacity, "membership: offer full"
+    self._offers[offer_id] = offer + (1 << _TAKEN_SHIFT)
+    extcall registry.burn(token_id)
+    log PassRedeemed(
+        offer_id=offer_id,
+        token_id=token_id,
+        holder=sender,
+        class_id=class_id,
+        seats_left=unsafe_sub(unsafe_sub(capacity, taken), 1),
+    )
+    return method_id("onERC721Received(address,address,uint256,bytes)", output_type=bytes4)
+
+
+@external
+def return_token(token_id: uint256, to: address):
+    """
+    @notice Governance sends back a registry token this contract holds
+            without having redeemed it (a pass sent with plain
+            `transferFrom`, which makes no callback).
+    @param token_id The token id.
+    @param to The recipient (its holder before).
+    """
+    assert self._is_governance(msg.sender), "membership: not governance"
+    extcall IERC721(registry.address).transferFrom(self, to, token_id)
+
+
 @external
 @view
-def remaining(membership_id: uint256, perk_id: uint256) -> uint256:
+def offer(offer_id: uint256) -> OfferInfo:
     """
-    @notice Units of a perk left to the membership in the current period
-            (whether it is valid now is `is_valid`).
-    @param membership_id The membership id.
-    @param perk_id The perk id.
-    @return uint256 The allowance less the units used.
+    @notice An offer; reverts for an unknown id.
+    @param offer_id The offer id.
+    @return OfferInfo Tier, perk, pass class, capacity, seats taken, provider.
     """
-    word: uint256 = self._perks[perk_id]
-    assert word != 0, "membership: unknown perk"
-    assert word & _U32 == membership_id >> 160, "membership: perk not in tier"
-    return ((word >> _ALLOWANCE_SHIFT) & _U32) - self._used_now(membership_id, perk_id)
+    word: uint256 = self._offers[offer_id]
+    assert word != 0, "membership: unknown offer"
+    return OfferInfo(
+        tier_id=word & _U32,
+        perk_id=(word >> _OFFER_PERK_SHIFT) & _U32,
+        pass_class=(word >> _OFFER_PASS_SHIFT) & _U32,
+        capacity=(word >> _CAPACITY_SHIFT) & _U32,
+        taken=(word >> _TAKEN_SHIFT) & _U32,
+        provider=self._offer_providers[offer_id],
+    )
 
 
 # VALIDITY #
@@ -848,7 +973,7 @@ def approve(to: address, token_id: uint256):
     @param to Unused.
     @param token_id Unused.
     """
-    raise "membership: soulbound"
+    self._soulbound()
 
 
 @external
@@ -858,7 +983,7 @@ def setApprovalForAll(operator: address, approved: bool):
     @param operator Unused.
     @param approved Unused.
     """
-    raise "membership: soulbound"
+    self._soulbound()
 
 
 @external
@@ -869,7 +994,7 @@ def transferFrom(_from: address, to: address, token_id: uint256):
     @param to Unused.
     @param token_id Unused.
     """
-    raise "membership: soulbound"
+    self._soulbound()
 
 
 @external
@@ -881,7 +1006,7 @@ def safeTransferFrom(_from: address, to: address, token_id: uint256, data: Bytes
     @param token_id Unused.
     @param data Unused.
     """
-    raise "membership: soulbound"
+    self._soulbound()
 
 
 @external
@@ -939,9 +1064,7 @@ def tokenURI(token_id: uint256) -> String[400]:
     if block.timestamp < expires_at and self._parts_valid(token_id, word):
         valid = "true"
     return concat(
-        'data:application/json;utf8,{"name":"credstack membership, tier ',
-        uint2str(token_id >> 160),
-        '","tier_id":',
+        'data:application/json;utf8,{"name":"credstack membership","tier_id":',
         uint2str(token_id >> 160),
         ',"expires_at":',
         uint2str(expires_at),
@@ -952,6 +1075,41 @@ def tokenURI(token_id: uint256) -> String[400]:
 
 
 # INTERNAL #
+
+
+@internal
+def _book(offer_id: uint256, membership_id: uint256, ref: bytes32):
+    """
+    @dev A booking: the offer of the membership's tier, not booked by it
+         before, a seat left; the membership valid now (and a unit of the
+         offer's perk, through `_use`, which logs `PerkRedeemed` with the
+         offer's provider).
+    @param offer_id The offer id.
+    @param membership_id The membership id.
+    @param ref The reference hash.
+    """
+    offer: uint256 = self._offers[offer_id]
+    assert offer != 0, "membership: unknown offer"
+    assert offer & _U32 == membership_id >> 160, "membership: offer not in tier"
+    assert not self.booked[offer_id][membership_id], "membership: already booked"
+    taken: uint256 = (offer >> _TAKEN_SHIFT) & _U32
+    capacity: uint256 = (offer >> _CAPACITY_SHIFT) & _U32
+    assert taken < capacity, "membership: offer full"
+    perk_id: uint256 = (offer >> _OFFER_PERK_SHIFT) & _U32
+    if perk_id != 0:
+        self._use(membership_id, perk_id, 1, ref, self._offer_providers[offer_id])
+    else:
+        assert not staticcall registry.paused(), "membership: paused"
+        self._valid_word(membership_id)
+    self.booked[offer_id][membership_id] = True
+    self._offers[offer_id] = offer + (1 << _TAKEN_SHIFT)
+    log OfferBooked(
+        offer_id=offer_id,
+        membership_id=membership_id,
+        member=convert(membership_id & _ADDRESS_MASK, address),
+        ref=ref,
+        seats_left=unsafe_sub(unsafe_sub(capacity, taken), 1),
+    )
 
 
 @internal
@@ -1018,6 +1176,46 @@ def _use(membership_id: uint256, perk_id: uint256, quantity: uint256, ref: bytes
 
 
 @internal
+def _check_signature(member: address, account: uint256, struct_hash: bytes32, signature: Bytes[65]):
+    """
+    @dev Reverts unless `member` signed the typed data (EIP-712, this
+         contract's domain); then moves the member's nonce on.
+    @param member The member.
+    @param account The member's account word (balance | nonce << 64).
+    @param struct_hash The hash of the typed struct, with the nonce in it.
+    @param signature r, s, v.
+    """
+    digest: bytes32 = keccak256(concat(b"\x19\x01", self._domain_separator(), struct_hash))
+    signer: address = self._signer(digest, signature)
+    assert signer == member and signer != empty(address), "membership: bad signature"
+    # Cannot overflow: a nonce moves by one per signature.
+    self._accounts[member] = unsafe_add(account, 1 << _NONCE_SHIFT)
+
+
+@internal
+@view
+def _domain_separator() -> bytes32:
+    """
+    @dev The EIP-712 domain separator: name "credstack Membership", version
+         "1", this chain, this contract.
+    @return bytes32 The separator.
+    """
+    return keccak256(abi_encode(_DOMAIN_TYPEHASH, _DOMAIN_NAME_HASH, _DOMAIN_VERSION_HASH, chain.id, self))
+
+
+@internal
+@view
+def _transferable(class_id: uint256) -> bool:
+    """
+    @dev Whether a class is transferable; the registry reverts with
+         "credential: unknown class" for an unknown id.
+    @param class_id The class id.
+    @return bool The class's transferable flag.
+    """
+    return (staticcall registry.class_info(class_id)).transferable
+
+
+@internal
 @pure
 def _signer(digest: bytes32, signature: Bytes[65]) -> address:
     """
@@ -1050,6 +1248,15 @@ def _valid_word(membership_id: uint256) -> uint256:
     assert block.timestamp < word & _U40, "membership: expired"
     assert self._parts_valid(membership_id, word), "membership: credential invalid"
     return word
+
+
+@internal
+@pure
+def _soulbound():
+    """
+    @dev Every transfer and approval: refused.
+    """
+    raise "membership: soulbound"
 
 
 @internal
@@ -1164,9 +1371,7 @@ def _create_tier(
         option: Option = options[i]
         assert option.group < groups, "membership: bad group"
         assert option.min_score <= _MAX_SCORE, "membership: score out of range"
-        # Reverts with "credential: unknown class" for an unknown id.
-        part: ICredentialRegistry.ClassInfo = staticcall registry.class_info(option.class_id)
-        assert not part.transferable, "membership: transferable part"
+        assert not self._transferable(option.class_id), "membership: transferable part"
         for j: uint256 in range(i, bound=MAX_OPTIONS):
             assert options[j].class_id != option.class_id, "membership: class listed twice"
         per_group[option.group] += 1

@@ -16,8 +16,10 @@ from typing import Any
 import ape
 import pytest
 from ape import chain
+from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 
 from tests.constants import DAY, EVIDENCE, INTERFACE_IDS, ZERO_ADDRESS
 
@@ -87,6 +89,11 @@ def parts(
         "stats": give(setup.stats, 6_000),
         "python": give(setup.python, 8_400, other_issuer),
     }
+
+
+def left(m: Any, membership_id: int, perk_id: int) -> int:
+    """What is left of a perk's allowance in the current period."""
+    return int(m.perk(perk_id).allowance - m.used(membership_id, perk_id))
 
 
 def arg(event: Any, name: str) -> Any:
@@ -315,7 +322,7 @@ def test_join__mints_a_soulbound_membership_with_events(
     )
     assert m.membership_id(setup.tier_id, learner) == membership_id
     assert m.tokenURI(membership_id) == (
-        'data:application/json;utf8,{"name":"credstack membership, tier 1","tier_id":1,'
+        'data:application/json;utf8,{"name":"credstack membership","tier_id":1,'
         f'"expires_at":{now + PERIOD},"valid":true}}'
     )
 
@@ -742,7 +749,7 @@ def test_redeem__by_the_member__event_and_allowance(
 ) -> None:
     membership_id, _ = joined
     m = setup.membership
-    assert m.remaining(membership_id, perk) == 2
+    assert left(m, membership_id, perk) == 2
     tx = m.redeem(membership_id, perk, 1, REF, sender=learner)
     [event] = m.PerkRedeemed.from_receipt(tx)
     assert (
@@ -755,11 +762,11 @@ def test_redeem__by_the_member__event_and_allowance(
         event.ref,
         event.period,
     ) == (membership_id, perk, learner.address, setup.tier_id, 1, ZERO_ADDRESS, REF, 0)
-    assert (m.used(membership_id, perk), m.remaining(membership_id, perk)) == (1, 1)
+    assert (m.used(membership_id, perk), left(m, membership_id, perk)) == (1, 1)
     with ape.reverts("membership: allowance used up"):
         m.redeem(membership_id, perk, 2, REF, sender=learner)
     m.redeem(membership_id, perk, 1, REF, sender=learner)
-    assert m.remaining(membership_id, perk) == 0
+    assert left(m, membership_id, perk) == 0
     with ape.reverts("membership: allowance used up"):
         m.redeem(membership_id, perk, 1, REF, sender=learner)
     with ape.reverts("membership: allowance used up"):
@@ -845,14 +852,14 @@ def test_redeem__periods_from_the_join_to_the_second(
     at(joined_at + PERIOD - PERIOD // 10)
     m.renew(membership_id, [parts["sql"], parts["python"]], sender=learner)
     view_at(joined_at + PERIOD - 2)
-    assert (m.period_of(membership_id), m.remaining(membership_id, perk)) == (0, 0)
+    assert (m.period_of(membership_id), left(m, membership_id, perk)) == (0, 0)
     at(joined_at + PERIOD - 1)
     with ape.reverts("membership: allowance used up"):
         m.redeem(membership_id, perk, 1, REF, sender=learner)
     at(joined_at + PERIOD)
     tx = m.redeem(membership_id, perk, 2, REF, sender=learner)
     assert m.PerkRedeemed.from_receipt(tx)[0].period == 1
-    assert (m.period_of(membership_id), m.remaining(membership_id, perk)) == (1, 0)
+    assert (m.period_of(membership_id), left(m, membership_id, perk)) == (1, 0)
     at(joined_at + 2 * PERIOD - 1)
     with ape.reverts("membership: allowance used up"):
         m.redeem(membership_id, perk, 1, REF, sender=learner)
@@ -922,16 +929,26 @@ def malleable(sig: bytes) -> bytes:
     return sig[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([v])
 
 
-def test_domain__eip712_and_eip5267(setup: Setup) -> None:
-    fields, name, version, chain_id, contract, salt, extensions = setup.membership.eip712Domain()
-    assert (salt, list(extensions)) == (b"\x00" * 32, [])
-    assert (name, version, chain_id, contract) == (
-        "credstack Membership",
-        "1",
-        chain.chain_id,
-        setup.membership.address,
+def test_domain__separator_from_name_version_chain_and_contract(setup: Setup) -> None:
+    def h(text: str) -> bytes:
+        return keccak(text=text)
+
+    expected = keccak(
+        encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [
+                h(
+                    "EIP712Domain(string name,string version,uint256 chainId,"
+                    "address verifyingContract)"
+                ),
+                h("credstack Membership"),
+                h("1"),
+                chain.chain_id,
+                setup.membership.address,
+            ],
+        )
     )
-    assert fields == b"\x0f"
+    assert setup.membership.DOMAIN_SEPARATOR() == expected
 
 
 def test_redeem_for__signed_by_the_member(
@@ -952,13 +969,13 @@ def test_redeem_for__signed_by_the_member(
         0,
     )
     assert m.nonces(learner) == 1
-    assert m.remaining(membership_id, perk) == 1
+    assert left(m, membership_id, perk) == 1
     # Replay: the nonce has moved on.
     with ape.reverts("membership: bad signature"):
         m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
     sig = sign_redeem(m, learner, membership_id, perk, 1, REF, provider, 1, deadline)
     m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
-    assert (m.nonces(learner), m.remaining(membership_id, perk)) == (2, 0)
+    assert (m.nonces(learner), left(m, membership_id, perk)) == (2, 0)
 
 
 def test_redeem_for__deadline_to_the_second(
@@ -1069,3 +1086,311 @@ def test_redeem_for__allowance_and_validity_apply(
     with ape.reverts("membership: credential invalid"):
         m.redeem_for(membership_id, perk, 1, REF, deadline, sig, sender=provider)
     assert m.nonces(learner) == 0
+
+
+# Offers
+
+
+@pytest.fixture
+def offer(setup: Setup, perk: int, provider: Any, issuer: Any) -> int:
+    """A workshop of 2 seats that uses a unit of `perk` and takes passes."""
+    tx = setup.membership.create_offer(
+        setup.tier_id, perk, setup.pass_class, 2, provider, sender=issuer
+    )
+    return int(setup.membership.OfferCreated.from_receipt(tx)[0].offer_id)
+
+
+@pytest.fixture
+def member2(setup: Setup, registry: Any, issuer: Any, other_issuer: Any, learner2: Any) -> int:
+    """`learner2` joined too; their membership id."""
+    a = registry.issue(setup.stats, learner2, 9_000, EVIDENCE, sender=issuer)
+    b = registry.issue(setup.python, learner2, 9_000, EVIDENCE, sender=other_issuer)
+    tokens = [
+        registry.CredentialIssued.from_receipt(a)[0].token_id,
+        registry.CredentialIssued.from_receipt(b)[0].token_id,
+    ]
+    setup.membership.join(setup.tier_id, tokens, sender=learner2)
+    return mid(setup.tier_id, learner2)
+
+
+def test_create_offer__event_view(
+    setup: Setup, perk: int, provider: Any, issuer: Any, admin: Any
+) -> None:
+    m = setup.membership
+    tx = m.create_offer(setup.tier_id, perk, setup.pass_class, 20, provider, sender=issuer)
+    [event] = m.OfferCreated.from_receipt(tx)
+    assert (
+        event.offer_id,
+        event.tier_id,
+        event.perk_id,
+        event.pass_class,
+        event.capacity,
+        arg(event, "provider"),
+    ) == (1, setup.tier_id, perk, setup.pass_class, 20, provider.address)
+    assert tuple(m.offer(1)) == (setup.tier_id, perk, setup.pass_class, 20, 0, provider.address)
+    tx = m.create_offer(setup.tier_id, 0, 0, 2**32 - 1, provider, sender=admin)
+    assert m.OfferCreated.from_receipt(tx)[0].offer_id == 2
+    assert m.offer_count() == 2
+    with ape.reverts("membership: unknown offer"):
+        m.offer(3)
+
+
+def test_create_offer__refusals(
+    setup: Setup, perk: int, provider: Any, issuer: Any, stranger: Any
+) -> None:
+    m = setup.membership
+    tx = m.create_tier("T", DAY, [1], [(setup.sql, 0, 0)], sender=issuer)
+    other_tier = m.TierCreated.from_receipt(tx)[0].tier_id
+    cases = [
+        ((99, 0, 0, 1, provider), "membership: unknown tier"),
+        ((setup.tier_id, 0, 0, 0, provider), "membership: bad capacity"),
+        ((setup.tier_id, 0, 0, 2**32, provider), "membership: bad capacity"),
+        ((setup.tier_id, 99, 0, 1, provider), "membership: unknown perk"),
+        ((other_tier, perk, 0, 1, provider), "membership: perk not in tier"),
+        ((setup.tier_id, 0, 999, 1, provider), "credential: unknown class"),
+        ((setup.tier_id, 0, setup.sql, 1, provider), "membership: pass not transferable"),
+        ((setup.tier_id, 0, 0, 1, stranger), "membership: not provider"),
+    ]
+    for args, message in cases:
+        with ape.reverts(message):
+            m.create_offer(*args, sender=issuer)
+
+
+def test_book__seat_and_perk_unit_with_events(
+    setup: Setup,
+    offer: int,
+    perk: int,
+    provider: Any,
+    learner: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    tx = m.book(offer, membership_id, REF, sender=learner)
+    [booked] = m.OfferBooked.from_receipt(tx)
+    assert (
+        booked.offer_id,
+        booked.membership_id,
+        booked.member,
+        booked.ref,
+        booked.seats_left,
+    ) == (offer, membership_id, learner.address, REF, 1)
+    [redeemed] = m.PerkRedeemed.from_receipt(tx)
+    assert (redeemed.perk_id, redeemed.quantity, arg(redeemed, "provider"), redeemed.ref) == (
+        perk,
+        1,
+        provider.address,
+        REF,
+    )
+    assert m.booked(offer, membership_id) is True
+    assert m.offer(offer).taken == 1
+    assert left(m, membership_id, perk) == 1
+    with ape.reverts("membership: already booked"):
+        m.book(offer, membership_id, REF, sender=learner)
+
+
+def test_book__capacity__full(
+    setup: Setup,
+    provider: Any,
+    issuer: Any,
+    learner: Any,
+    learner2: Any,
+    joined: tuple[int, int],
+    member2: int,
+) -> None:
+    """An offer without a perk: a seat each until full."""
+    membership_id, _ = joined
+    m = setup.membership
+    tx = m.create_offer(setup.tier_id, 0, 0, 1, provider, sender=issuer)
+    offer_id = m.OfferCreated.from_receipt(tx)[0].offer_id
+    tx = m.book(offer_id, member2, REF, sender=learner2)
+    assert m.OfferBooked.from_receipt(tx)[0].seats_left == 0
+    assert m.PerkRedeemed.from_receipt(tx) == []
+    with ape.reverts("membership: offer full"):
+        m.book(offer_id, membership_id, REF, sender=learner)
+
+
+def test_book__refusals(
+    setup: Setup,
+    registry: Any,
+    offer: int,
+    perk: int,
+    provider: Any,
+    parts: dict[str, int],
+    issuer: Any,
+    learner: Any,
+    stranger: Any,
+    admin: Any,
+    guardian: Any,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    tx = m.create_tier("T", DAY, [1], [(setup.sql, 0, 0)], sender=issuer)
+    other_tier = m.TierCreated.from_receipt(tx)[0].tier_id
+    m.set_provider(other_tier, provider, True, sender=issuer)
+    tx = m.create_offer(other_tier, 0, 0, 5, provider, sender=issuer)
+    foreign = m.OfferCreated.from_receipt(tx)[0].offer_id
+    with ape.reverts("membership: not member"):
+        m.book(offer, membership_id, REF, sender=stranger)
+    with ape.reverts("membership: unknown offer"):
+        m.book(99, membership_id, REF, sender=learner)
+    with ape.reverts("membership: offer not in tier"):
+        m.book(foreign, membership_id, REF, sender=learner)
+    registry.pause(sender=guardian)
+    with ape.reverts("membership: paused"):
+        m.book(offer, membership_id, REF, sender=learner)
+    registry.unpause(sender=admin)
+    m.redeem(membership_id, perk, 2, REF, sender=learner)
+    with ape.reverts("membership: allowance used up"):
+        m.book(offer, membership_id, REF, sender=learner)
+    registry.revoke(parts["sql"], "annulled", sender=issuer)
+    tx = m.create_offer(setup.tier_id, 0, 0, 5, provider, sender=issuer)
+    no_perk = m.OfferCreated.from_receipt(tx)[0].offer_id
+    with ape.reverts("membership: credential invalid"):
+        m.book(no_perk, membership_id, REF, sender=learner)
+    assert m.offer(offer).taken == 0
+
+
+# Passes
+
+
+@pytest.fixture
+def pass_token(setup: Setup, registry: Any, issuer: Any, learner: Any) -> int:
+    tx = registry.issue(setup.pass_class, learner, 0, EVIDENCE, sender=issuer)
+    return int(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+
+
+def offer_data(offer_id: int) -> bytes:
+    return encode(["uint256"], [offer_id])
+
+
+def test_pass__safe_transfer_with_offer_id__redeemed_and_burned(
+    setup: Setup, registry: Any, offer: int, pass_token: int, learner: Any
+) -> None:
+    m = setup.membership
+    tx = registry.safeTransferFrom(learner, m, pass_token, offer_data(offer), sender=learner)
+    [redeemed] = m.PassRedeemed.from_receipt(tx)
+    assert (
+        redeemed.offer_id,
+        redeemed.token_id,
+        redeemed.holder,
+        redeemed.class_id,
+        redeemed.seats_left,
+    ) == (offer, pass_token, learner.address, setup.pass_class, 1)
+    [burned] = registry.CredentialBurned.from_receipt(tx)
+    assert (burned.token_id, burned.holder) == (pass_token, m.address)
+    assert registry.status_of(pass_token) == 5  # burned
+    assert registry.balanceOf(m) == 0
+    assert m.offer(offer).taken == 1
+    # Used up once: a burned pass moves no more.
+    with ape.reverts("credential: burned"):
+        registry.safeTransferFrom(m, learner, pass_token, sender=learner)
+
+
+def test_pass__after_a_market_transfer__redeemed_by_its_new_holder_via_operator(
+    setup: Setup,
+    registry: Any,
+    offer: int,
+    pass_token: int,
+    learner: Any,
+    learner2: Any,
+    stranger: Any,
+) -> None:
+    """The pass changed hands; the new holder's approved operator redeems
+    it (the holder named in the event is the pass's holder)."""
+    m = setup.membership
+    registry.transferFrom(learner, learner2, pass_token, sender=learner)
+    registry.approve(stranger, pass_token, sender=learner2)
+    tx = registry.safeTransferFrom(learner2, m, pass_token, offer_data(offer), sender=stranger)
+    [redeemed] = m.PassRedeemed.from_receipt(tx)
+    assert redeemed.holder == learner2.address
+
+
+def test_pass__refusals_revert_the_transfer(
+    setup: Setup,
+    registry: Any,
+    offer: int,
+    pass_token: int,
+    provider: Any,
+    issuer: Any,
+    learner: Any,
+    admin: Any,
+    guardian: Any,
+    create_class: Callable[..., int],
+) -> None:
+    m = setup.membership
+    tx = m.create_offer(setup.tier_id, 0, 0, 5, provider, sender=issuer)
+    no_pass = m.OfferCreated.from_receipt(tx)[0].offer_id
+    other_class = create_class(name="Other pass", transferable=True, min_score=0)
+    tx = registry.issue(other_class, learner, 0, EVIDENCE, sender=issuer)
+    other_pass = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    cases = [
+        (pass_token, b"", "membership: bad offer data"),
+        (pass_token, offer_data(offer) + b"\x00", "membership: bad offer data"),
+        (pass_token, offer_data(99), "membership: unknown offer"),
+        (pass_token, offer_data(no_pass), "membership: not a pass for offer"),
+        (other_pass, offer_data(offer), "membership: not a pass for offer"),
+    ]
+    for token, data, message in cases:
+        with ape.reverts(message):
+            registry.safeTransferFrom(learner, m, token, data, sender=learner)
+    # The three-argument overload sends no data.
+    with ape.reverts("membership: bad offer data"):
+        registry.safeTransferFrom(learner, m, pass_token, sender=learner)
+    registry.pause(sender=guardian)
+    with ape.reverts("membership: paused"):
+        registry.safeTransferFrom(learner, m, pass_token, offer_data(offer), sender=learner)
+    registry.unpause(sender=admin)
+    assert registry.ownerOf(pass_token) == learner.address
+    assert m.offer(offer).taken == 0
+
+
+def test_pass__capacity_shared_with_bookings__full(
+    setup: Setup,
+    registry: Any,
+    offer: int,
+    pass_token: int,
+    issuer: Any,
+    learner: Any,
+    learner2: Any,
+    member2: int,
+    joined: tuple[int, int],
+) -> None:
+    membership_id, _ = joined
+    m = setup.membership
+    m.book(offer, membership_id, REF, sender=learner)
+    m.book(offer, member2, REF, sender=learner2)
+    with ape.reverts("membership: offer full"):
+        registry.safeTransferFrom(learner, m, pass_token, offer_data(offer), sender=learner)
+
+
+def test_pass__only_the_registry_calls_back(
+    setup: Setup, offer: int, pass_token: int, learner: Any
+) -> None:
+    with ape.reverts("membership: not registry"):
+        setup.membership.onERC721Received(
+            learner, learner, pass_token, offer_data(offer), sender=learner
+        )
+
+
+def test_pass__plain_transfer_from__not_redeemed_governance_returns_it(
+    setup: Setup,
+    registry: Any,
+    offer: int,
+    pass_token: int,
+    learner: Any,
+    admin: Any,
+    issuer: Any,
+) -> None:
+    """`transferFrom` makes no callback: the pass sits in the contract,
+    redeems nothing and takes no seat; governance may send it back."""
+    m = setup.membership
+    tx = registry.transferFrom(learner, m, pass_token, sender=learner)
+    assert m.PassRedeemed.from_receipt(tx) == []
+    assert registry.ownerOf(pass_token) == m.address
+    assert m.offer(offer).taken == 0
+    with ape.reverts("membership: not governance"):
+        m.return_token(pass_token, learner, sender=issuer)
+    m.return_token(pass_token, learner, sender=admin)
+    assert registry.ownerOf(pass_token) == learner.address
