@@ -29,6 +29,8 @@ NAME = "Membership"
 MAX_PARTS = 16
 # A membership may be renewed from 90% of its term: its last tenth.
 RENEW_TENTH = 10
+# The contract's EIP-712 domain name and version (Membership.vy).
+DOMAIN_NAME, DOMAIN_VERSION = "credstack Membership", "1"
 # The signed struct of `redeem_for` (Membership.vy's _REDEEM_TYPEHASH).
 REDEEM_TYPES = {
     "Redeem": [
@@ -187,6 +189,7 @@ class Memberships:
         self.registry = registry
         self._scanner = LogScanner(self.address, from_block)
         self._rules: dict[int, TierRules] = {}
+        self._domain: dict[str, Any] | None = None
 
     @classmethod
     def for_deployment(cls, deployment: Any, registry: Registry) -> Memberships:
@@ -358,14 +361,28 @@ class Memberships:
         return record
 
     def domain(self) -> dict[str, Any]:
-        """The contract's EIP-712 domain, as it reports it (EIP-5267)."""
-        _, name, version, chain_id, contract, _, _ = self.contract.eip712Domain()
-        return {
-            "name": str(name),
-            "version": str(version),
-            "chainId": int(chain_id),
-            "verifyingContract": str(contract),
-        }
+        """The contract's EIP-712 domain (DOMAIN_NAME, DOMAIN_VERSION, the
+        chain id, the contract), checked against its ``DOMAIN_SEPARATOR``:
+        a signature over another domain would be refused on chain."""
+        if self._domain is None:
+            from ape import chain
+
+            domain = {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": int(chain.chain_id),
+                "verifyingContract": self.address,
+            }
+            typed = redeem_typed_data(domain, 0, 0, 0, b"\x00" * 32, self.address, 0, 0)
+            separator = encode_typed_data(full_message=typed).header
+            if bytes(separator) != bytes(self.contract.DOMAIN_SEPARATOR()):
+                raise CredstackError(
+                    f"membership contract {self.address}: its EIP-712 domain is not "
+                    f"({DOMAIN_NAME!r}, {DOMAIN_VERSION!r}, chain {domain['chainId']}, itself); "
+                    "this tooling cannot sign for it"
+                )
+            self._domain = domain
+        return self._domain
 
     def redeem_message(
         self,

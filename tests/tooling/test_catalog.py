@@ -185,6 +185,7 @@ def test_apply__fixed_field_changed__drift_reported_nothing_sent(
     assert data["classes"][6]["slug"] == "mentor-session-pass"
     data["classes"][6]["min_score"] = 80
     data["classes"][6]["transferable"] = False
+    del data["memberships"]["tiers"][0]["offers"][0]["pass"]  # a pass must be transferable
     path = write_catalog(tmp_path, data)
     nonce = accounts[2].nonce
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::2", "--yes")

@@ -84,6 +84,8 @@ def test_apply__rerun__memberships_in_sync_nothing_sent(invoke: Any, accounts: A
     result = invoke(catalog_cli.cli, "apply", str(CATALOG), "--account", "TEST::1", "--yes")
     assert result.exit_code == 0, result.output
     assert "[ok] tier analyst-circle: tier 1" in result.output
+    assert "[ok] offer mentor-session: offer 1" in result.output
+    assert "[ok] offer dashboard-workshop: offer 2" in result.output
     assert "0 transaction(s) to send" in result.output
     assert accounts[1].nonce == nonce
 
@@ -403,24 +405,26 @@ def test_provider_redeem__expired_or_foreign_signature_refused_before_sending(
     assert accounts[11].nonce == nonce
 
 
-def test_signature__matches_the_contract_domain_and_digest(member: int, membership: Any) -> None:
-    """The helper's EIP-712 digest is the contract's: its domain separator
-    is the one the contract reports."""
+def test_signature__domain_and_digest_are_the_contracts(
+    deployed: Any, member: int, membership: Any
+) -> None:
+    """The helper's EIP-712 domain separator is the contract's, and a
+    signature by the member recovers to the member."""
     from eth_account.messages import encode_typed_data
-    from eth_utils import keccak
 
-    from credstack.membership import redeem_typed_data
+    from credstack.context import Context
+    from credstack.membership import sign_typed_data, typed_data_signer
 
-    domain = membership.eip712Domain()
-    typed = redeem_typed_data(
-        {"name": domain[1], "version": domain[2], "chainId": domain[3],
-         "verifyingContract": domain[4]},
-        member, 1, 1, b"\x01" * 32, PROVIDER, 0, 10**10,
-    )  # fmt: skip
-    signable = encode_typed_data(full_message=typed)
-    assert signable.header == bytes(membership.DOMAIN_SEPARATOR())
-    assert (domain[1], domain[2]) == ("credstack Membership", "1")
-    assert len(keccak(b"\x19\x01" + signable.header + signable.body)) == 32
+    memberships = Context(deployed["deployment"]).memberships
+    [perk] = [p for p in memberships.perks() if p.name == "mentor-hour"]
+    typed = memberships.redeem_message(member, perk, 1, b"\x01" * 32, PROVIDER, 10**10)
+    assert encode_typed_data(full_message=typed).header == bytes(membership.DOMAIN_SEPARATOR())
+    assert typed["message"]["nonce"] == 0
+    from ape import accounts
+
+    signature = sign_typed_data(accounts.test_accounts[10], typed)
+    assert len(signature) == 65
+    assert typed_data_signer(typed, signature) == HOLDER10
 
 
 # verify --holder
@@ -462,3 +466,96 @@ def test_show__tier_beside_the_chain(invoke: Any) -> None:
     assert "membership tiers" in result.output
     row = next(line for line in result.output.splitlines() if "analyst-circle" in line)
     assert "northwind" in row and "90 d" in row and "in sync" in row
+
+
+# Offers: bookings and passes
+
+
+def test_offers__listed_with_seats(invoke: Any, deployed: Any) -> None:
+    docs = json.loads(invoke(membership_cli.cli, "offers", "--json").output)
+    assert [(d["slug"], d["perk"], d["pass"], d["capacity"], d["seats_left"], d["provider"])
+            for d in docs] == [
+        ("mentor-session", "mentor-hour", "Mentor Session Pass", 40, 40, PROVIDER),
+        ("dashboard-workshop", None, None, 20, 20, PROVIDER),
+    ]  # fmt: skip
+    text = invoke(membership_cli.cli, "offers", "--tier", TIER).output
+    assert "offer 1 mentor-session (Analyst Circle, tier 1): 40 of 40 seats left" in text
+
+
+def test_book__uses_a_seat_and_the_perk_once_each(
+    invoke: Any, member: int, accounts: Any, membership: Any
+) -> None:
+    book = ("book", "--offer", "mentor-session", "--ref", "slot 3", "--account", "TEST::10",
+            "--yes")  # fmt: skip
+    result = invoke(membership_cli.cli, *book)
+    assert result.exit_code == 0, result.output
+    assert "booked: offer 1" in result.output and "39 of 40 seats left" in result.output
+    doc = json.loads(invoke(membership_cli.cli, "status", "--holder", HOLDER10, "--tier", TIER,
+                            "--json").output)  # fmt: skip
+    assert doc["perks"][0]["remaining"] == 1
+    nonce = accounts[10].nonce
+    assert error_line(invoke(membership_cli.cli, *book)) == (
+        f"error: {HOLDER10} has booked offer 1 already (one seat each)"
+    )
+    assert accounts[10].nonce == nonce
+
+
+def test_book__not_a_member_or_unknown_offer__one_line(invoke: Any, accounts: Any) -> None:
+    result = invoke(membership_cli.cli, "book", "--offer", "dashboard-workshop", "--ref", "x",
+                    "--account", "TEST::10", "--yes")  # fmt: skip
+    assert error_line(result) == f"error: {HOLDER10} is not a member of tier 1"
+    result = invoke(membership_cli.cli, "book", "--offer", "77", "--ref", "x",
+                    "--account", "TEST::10", "--yes")  # fmt: skip
+    assert error_line(result) == "error: unknown offer 77 (offers: 1, 2)"
+    result = invoke(membership_cli.cli, "book", "--offer", "nope", "--ref", "x",
+                    "--account", "TEST::10", "--yes")  # fmt: skip
+    assert error_line(result) == (
+        "error: unknown offer 'nope' (known: dashboard-workshop, mentor-session)"
+    )
+
+
+def test_pass__redeemed_burned_seat_taken_then_offer_full(
+    invoke: Any, deployed: Any, deployed_registry: Any, accounts: Any, membership: Any,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """A pass that changed hands is redeemed by its holder (no membership
+    needed); an offer with one seat is full after it."""
+    passes = deployed["classes"]["mentor-session-pass"].class_id
+    tx = deployed_registry.issue(passes, accounts[9].address, 0, EVIDENCE, sender=accounts[2])
+    token = int(deployed_registry.CredentialIssued.from_receipt(tx)[0].token_id)
+    deployed_registry.transferFrom(accounts[9].address, accounts[8].address, token,
+                                   sender=accounts[9])  # fmt: skip
+    result = invoke(membership_cli.cli, "pass", "--offer", "mentor-session", "--token", str(token),
+                    "--account", "TEST::9", "--yes")  # fmt: skip
+    assert error_line(result) == (
+        f"error: token {token} is held by {accounts[8].address}, not {accounts[9].address}"
+    )
+    result = invoke(membership_cli.cli, "pass", "--offer", "dashboard-workshop", "--token",
+                    str(token), "--account", "TEST::8", "--yes")  # fmt: skip
+    assert error_line(result) == "error: offer 2 takes no passes"
+    result = invoke(membership_cli.cli, "pass", "--offer", "mentor-session", "--token", str(token),
+                    "--account", "TEST::8", "--yes")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"redeemed: pass {token} at offer 1; 39 of 40 seats left" in result.output
+    assert deployed_registry.status_of(token) == 5  # burned
+    [event] = logs(membership.PassRedeemed)
+    assert (event.token_id, event.holder, event.seats_left) == (token, accounts[8].address, 39)
+    # An offer with one seat: full after one pass.
+    data = example()
+    data["memberships"]["tiers"][0]["offers"].append(
+        {"slug": "one-seat", "pass": "mentor-session-pass", "capacity": 1,
+         "provider": "northwind-mentors"}
+    )  # fmt: skip
+    path = _write(tmp_path, data)
+    assert invoke(catalog_cli.cli, "apply", str(path), "--account", "TEST::1",
+                  "--yes").exit_code == 0  # fmt: skip
+    tokens = []
+    for _ in range(2):
+        tx = deployed_registry.issue(passes, accounts[8].address, 0, EVIDENCE, sender=accounts[2])
+        tokens.append(int(deployed_registry.CredentialIssued.from_receipt(tx)[0].token_id))
+    args = ("pass", "--offer", "one-seat", "--account", "TEST::8", "--yes")
+    assert invoke(membership_cli.cli, *args, "--token", str(tokens[0])).exit_code == 0
+    nonce = accounts[8].nonce
+    result = invoke(membership_cli.cli, *args, "--token", str(tokens[1]))
+    assert error_line(result) == "error: offer 3 is full (capacity 1)"
+    assert accounts[8].nonce == nonce
