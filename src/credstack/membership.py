@@ -541,6 +541,14 @@ class Memberships:
             raise CredstackError(f"pass {token_id} is {credential.status.name.lower()}")
         if self.registry.contract.paused():
             raise CredstackError("the registry is paused: passes wait until it is unpaused")
+        restricted, _ = self.registry.contract.class_rules(offer.pass_class)
+        if restricted and not self.registry.contract.allowlist(offer.pass_class, self.address):
+            # A closed-pilot class goes only to its allowlist: the transfer
+            # to this contract would revert.
+            raise CredstackError(
+                f"class {offer.pass_class} is restricted to its allowlist, which does not hold "
+                f"the membership contract {self.address}: governance must allowlist it first"
+            )
         if taken >= offer.capacity:
             raise CredstackError(f"offer {offer_id} is full (capacity {offer.capacity})")
         return offer

@@ -559,3 +559,40 @@ def test_pass__redeemed_burned_seat_taken_then_offer_full(
     result = invoke(membership_cli.cli, *args, "--token", str(tokens[1]))
     assert error_line(result) == "error: offer 3 is full (capacity 1)"
     assert accounts[8].nonce == nonce
+
+
+def test_pass__restricted_class__needs_the_contract_allowlisted(
+    invoke: Any, deployed: Any, deployed_registry: Any, accounts: Any, membership: Any,
+    chain: Any,
+) -> None:  # fmt: skip
+    """A closed-pilot pass class goes only to its allowlist: redeeming needs
+    the membership contract on it (governance's call), said before sending."""
+    from credstack.cli import governance as gov_cli
+    from tests.tooling.conftest import COUNCIL, DELAY
+
+    passes = deployed["classes"]["mentor-session-pass"].class_id
+    tx = deployed_registry.issue(passes, accounts[8].address, 0, EVIDENCE, sender=accounts[2])
+    token = int(deployed_registry.CredentialIssued.from_receipt(tx)[0].token_id)
+
+    def govern(*call: str) -> None:
+        result = invoke(gov_cli.cli, "propose", *call, "--account", COUNCIL[0], "--yes")
+        assert result.exit_code == 0, result.output
+        proposal = int(result.output.split("proposal ")[1].split()[0].strip(":,"))
+        invoke(gov_cli.cli, "approve", str(proposal), "--account", COUNCIL[1], "--yes")
+        chain.pending_timestamp += DELAY
+        result = invoke(gov_cli.cli, "execute", str(proposal), "--account", COUNCIL[0], "--yes")
+        assert result.exit_code == 0, result.output
+
+    govern("registry", "set_class_rules", str(passes), "true", "0")
+    pass_args = ("pass", "--offer", "mentor-session", "--token", str(token),
+                 "--account", "TEST::8", "--yes")  # fmt: skip
+    nonce = accounts[8].nonce
+    assert error_line(invoke(membership_cli.cli, *pass_args)) == (
+        f"error: class {passes} is restricted to its allowlist, which does not hold the "
+        f"membership contract {membership.address}: governance must allowlist it first"
+    )
+    assert accounts[8].nonce == nonce
+    govern("registry", "set_allowlist", str(passes), membership.address, "yes")
+    result = invoke(membership_cli.cli, *pass_args)
+    assert result.exit_code == 0, result.output
+    assert deployed_registry.status_of(token) == 5  # burned
