@@ -145,10 +145,10 @@ def test_deploy__metadata_and_no_payable_function(setup: Setup, registry: Any) -
         registry.address,
     )
     assert (m.tier_count(), m.perk_count(), m.offer_count()) == (1, 0, 0)
-    abi = m.contract_type.abi
-    assert all(getattr(item, "stateMutability", "nonpayable") != "payable" for item in abi), (
-        "a payable function"
-    )
+    functions = [item for item in m.contract_type.abi if item.type == "function"]
+    assert {f.name: f.stateMutability for f in functions}["join"] == "nonpayable"
+    assert [f.name for f in functions if f.stateMutability == "payable"] == []
+    assert m.contract_type.constructor.stateMutability == "nonpayable"
 
 
 @pytest.mark.parametrize("name", ["ERC165", "ERC721", "ERC721Metadata", "ERC5192"])
@@ -1394,3 +1394,163 @@ def test_pass__plain_transfer_from__not_redeemed_governance_returns_it(
         m.return_token(pass_token, learner, sender=issuer)
     m.return_token(pass_token, learner, sender=admin)
     assert registry.ownerOf(pass_token) == learner.address
+
+
+# Access matrix: every state-changing function against every kind of caller
+
+
+ACTORS = ["admin", "issuer", "delegate", "other_issuer", "holder", "provider", "stranger"]
+
+
+def only(allowed: tuple[str, ...], message: str) -> dict[str, str]:
+    return {actor: OK if actor in allowed else message for actor in ACTORS}
+
+
+@dataclass
+class World:
+    setup: Setup
+    registry: Any
+    who: dict[str, Any]
+    tokens: list[int]
+    perk: int
+    offer: int
+
+    @property
+    def m(self) -> Any:
+        return self.setup.membership
+
+    def member(self) -> int:
+        """`holder` joins (sent by the issuer); the membership id."""
+        h = self.who["holder"]
+        self.m.join_for(self.setup.tier_id, h, self.tokens, sender=self.who["issuer"])
+        return mid(self.setup.tier_id, h)
+
+
+Action = Callable[[World, Any], Any]
+
+
+def renew_in_window(w: World, s: Any) -> Any:
+    membership_id = w.member()
+    at(w.m.expiresAt(membership_id) - 10)
+    return w.m.renew(membership_id, w.tokens, sender=s)
+
+
+def redeem_signed(w: World, s: Any) -> Any:
+    membership_id = w.member()
+    deadline = chain.pending_timestamp + 3_600
+    sig = sign_redeem(w.m, w.who["holder"], membership_id, w.perk, 1, REF, s, 0, deadline)
+    return w.m.redeem_for(membership_id, w.perk, 1, REF, deadline, sig, sender=s)
+
+
+def return_pass(w: World, s: Any) -> Any:
+    h = w.who["holder"]
+    tx = w.registry.issue(w.setup.pass_class, h, 0, EVIDENCE, sender=w.who["issuer"])
+    token = w.registry.CredentialIssued.from_receipt(tx)[0].token_id
+    w.registry.transferFrom(h, w.m, token, sender=h)
+    return w.m.return_token(token, h, sender=s)
+
+
+NOT_TIER_ISSUER = "membership: not tier issuer"
+MANAGERS = ("issuer", "admin")
+
+MATRIX: dict[str, tuple[Action, dict[str, str]]] = {
+    "create_tier": (
+        lambda w, s: w.m.create_tier("T", DAY, [1], [(w.setup.sql, 0, 0)], sender=s),
+        only(("issuer", "other_issuer"), "membership: not issuer"),
+    ),
+    "create_tier_for": (
+        lambda w, s: w.m.create_tier_for(
+            w.who["issuer"], "T", DAY, [1], [(w.setup.sql, 0, 0)], sender=s
+        ),
+        only(("admin",), "membership: not governance"),
+    ),
+    "set_tier_active": (
+        lambda w, s: w.m.set_tier_active(w.setup.tier_id, False, sender=s),
+        only(MANAGERS, NOT_TIER_ISSUER),
+    ),
+    "join": (
+        lambda w, s: w.m.join(w.setup.tier_id, w.tokens, sender=s),
+        only(("holder",), "membership: not holder"),
+    ),
+    "join_for": (
+        lambda w, s: w.m.join_for(w.setup.tier_id, w.who["holder"], w.tokens, sender=s),
+        only(("issuer", "delegate"), NOT_TIER_ISSUER),
+    ),
+    "renew": (renew_in_window, only(("holder", "issuer", "delegate"), NOT_TIER_ISSUER)),
+    "add_perk": (
+        lambda w, s: w.m.add_perk(w.setup.tier_id, "P", 1, sender=s),
+        only(MANAGERS, NOT_TIER_ISSUER),
+    ),
+    "set_provider": (
+        lambda w, s: w.m.set_provider(w.setup.tier_id, w.who["stranger"], True, sender=s),
+        only(MANAGERS, NOT_TIER_ISSUER),
+    ),
+    "create_offer": (
+        lambda w, s: w.m.create_offer(w.setup.tier_id, 0, 0, 1, w.who["provider"], sender=s),
+        only(MANAGERS, NOT_TIER_ISSUER),
+    ),
+    "redeem": (
+        lambda w, s: w.m.redeem(w.member(), w.perk, 1, REF, sender=s),
+        only(("holder",), "membership: not member"),
+    ),
+    "redeem_for": (redeem_signed, only(("provider",), "membership: not provider")),
+    "book": (
+        lambda w, s: w.m.book(w.offer, w.member(), REF, sender=s),
+        only(("holder",), "membership: not member"),
+    ),
+    "onERC721Received": (
+        lambda w, s: w.m.onERC721Received(s, s, 1, offer_data(w.offer), sender=s),
+        only((), "membership: not registry"),
+    ),
+    "return_token": (return_pass, only(("admin",), "membership: not governance")),
+    "approve": (
+        lambda w, s: w.m.approve(w.who["stranger"], w.member(), sender=s),
+        only((), "membership: soulbound"),
+    ),
+    "setApprovalForAll": (
+        lambda w, s: w.m.setApprovalForAll(w.who["stranger"], True, sender=s),
+        only((), "membership: soulbound"),
+    ),
+    "transferFrom": (
+        lambda w, s: w.m.transferFrom(w.who["holder"], w.who["stranger"], w.member(), sender=s),
+        only((), "membership: soulbound"),
+    ),
+    "safeTransferFrom": (
+        lambda w, s: w.m.safeTransferFrom(
+            w.who["holder"], w.who["stranger"], w.member(), b"", sender=s
+        ),
+        only((), "membership: soulbound"),
+    ),
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("function", sorted(MATRIX))
+def test_access_matrix(
+    request: pytest.FixtureRequest,
+    setup: Setup,
+    registry: Any,
+    parts: dict[str, int],
+    perk: int,
+    offer: int,
+    function: str,
+    actor: str,
+) -> None:
+    names = {"holder": "learner", "provider": "employer"}
+    who = {a: request.getfixturevalue(names.get(a, a)) for a in ACTORS}
+    world = World(setup, registry, who, [parts["sql"], parts["python"]], perk, offer)
+    action, expected = MATRIX[function]
+    if expected[actor] == OK:
+        action(world, who[actor])
+    else:
+        with ape.reverts(expected[actor]):
+            action(world, who[actor])
+
+
+def test_access_matrix__covers_every_state_changing_function(setup: Setup) -> None:
+    mutating = {
+        item.name
+        for item in setup.membership.contract_type.abi
+        if item.type == "function" and item.stateMutability not in ("view", "pure")
+    }
+    assert mutating == set(MATRIX)
