@@ -29,6 +29,8 @@ NAME = "Membership"
 MAX_PARTS = 16
 # A membership may be renewed from 90% of its term: its last tenth.
 RENEW_TENTH = 10
+# The contract's EIP-712 domain name and version (Membership.vy).
+DOMAIN_NAME, DOMAIN_VERSION = "credstack Membership", "1"
 # The signed struct of `redeem_for` (Membership.vy's _REDEEM_TYPEHASH).
 REDEEM_TYPES = {
     "Redeem": [
@@ -159,7 +161,8 @@ def sign_typed_data(account: Any, typed: dict[str, Any]) -> bytes:
     signature = account.sign_message(encode_typed_data(full_message=typed))
     if signature is None:
         raise CredstackError(f"account {account.address} did not sign")
-    return bytes(signature.r) + bytes(signature.s) + bytes([int(signature.v)])
+    r, s = (int.from_bytes(bytes(x), "big").to_bytes(32, "big") for x in (signature.r, signature.s))
+    return r + s + bytes([int(signature.v)])
 
 
 def typed_data_signer(typed: dict[str, Any], signature: bytes) -> str:
@@ -186,6 +189,7 @@ class Memberships:
         self.registry = registry
         self._scanner = LogScanner(self.address, from_block)
         self._rules: dict[int, TierRules] = {}
+        self._domain: dict[str, Any] | None = None
 
     @classmethod
     def for_deployment(cls, deployment: Any, registry: Registry) -> Memberships:
@@ -297,22 +301,272 @@ class Memberships:
 
     def used(self, record: Membership, perk: Perk, now: int) -> int:
         """Units of ``perk`` the membership has used in the period ``now``
-        is in (from PerkRedeemed, whose ``period`` is the membership's
-        period index)."""
-        period = record.period_index(self.rules(record.tier_id).period, now)
-        topics: list[str | None] = [
-            topic(NAME, "PerkRedeemed"),
-            word(record.membership_id),
-            word(perk.perk_id),
-        ]
-        total = 0
-        for log in self._scanner.logs(topics):
-            _, quantity, _, _, index = decode(
-                ["uint256", "uint256", "address", "bytes32", "uint256"], bytes(log["data"])
+        is in: the contract's count for the latest block's period, or 0 when
+        ``now`` (a later time: the next block's) is in a period after it."""
+        period = self.rules(record.tier_id).period
+        latest = int(self.contract.period_of(record.membership_id))
+        if record.period_index(period, now) != latest:
+            return 0
+        return int(self.contract.used(record.membership_id, perk.perk_id))
+
+    def perk_of(self, tier_id: int, perk: str) -> Perk:
+        """A perk of ``tier_id`` named by id or name; a CredstackError
+        listing the tier's perks otherwise."""
+        perks = self.perks(tier_id)
+        found = [p for p in perks if p.name == perk or str(p.perk_id) == perk]
+        if not found:
+            listed = ", ".join(p.name for p in perks) or "none"
+            raise CredstackError(f"tier {tier_id} has no perk '{perk}' (its perks: {listed})")
+        return found[-1]
+
+    def check_redeem(
+        self, membership: int, perk: Perk, quantity: int, now: int | None = None
+    ) -> Membership:
+        """The membership, if a redemption of ``quantity`` units of ``perk``
+        would pass now; a CredstackError with the first reason it would not."""
+        now = chain_now() if now is None else now
+        record = self.membership(membership)
+        if record is None:
+            raise CredstackError(f"no membership {membership:#x}")
+        if perk.tier_id != record.tier_id:
+            raise CredstackError(f"perk '{perk.name}' is not of tier {record.tier_id}")
+        if quantity < 1:
+            raise CredstackError(f"quantity {quantity}: at least 1")
+        if self.registry.contract.paused():
+            raise CredstackError("the registry is paused: perks wait until it is unpaused")
+        if now >= record.expires_at:
+            raise CredstackError(
+                f"membership {membership:#x} expired on {_when(record.expires_at)}; renew it "
+                "(`ape run membership join`)"
             )
-            if int(index) == period:
-                total += int(quantity)
-        return total
+        if not record.valid:
+            bad = [
+                f"token {c.token_id} {c.status.name.lower()}"
+                if c.holder == record.holder
+                else f"token {c.token_id} no longer held"
+                for c in self.registry.credentials(list(record.parts))
+                if c.status != Status.ACTIVE or c.holder != record.holder
+            ]
+            raise CredstackError(
+                f"membership {membership:#x} grants no perks now: its credentials are not all "
+                f"valid ({', '.join(bad)})"
+            )
+        left = perk.allowance - self.used(record, perk, now)
+        if quantity > left:
+            _, end = record.period_bounds(self.rules(record.tier_id).period, now)
+            raise CredstackError(
+                f"allowance used up: perk '{perk.name}' has {left} of {perk.allowance} left this "
+                f"period (a new period starts {_when(end)}), asked for {quantity}"
+            )
+        return record
+
+    def domain(self) -> dict[str, Any]:
+        """The contract's EIP-712 domain (DOMAIN_NAME, DOMAIN_VERSION, the
+        chain id, the contract), checked against its ``DOMAIN_SEPARATOR``:
+        a signature over another domain would be refused on chain."""
+        if self._domain is None:
+            from ape import chain
+
+            domain = {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": int(chain.chain_id),
+                "verifyingContract": self.address,
+            }
+            typed = redeem_typed_data(domain, 0, 0, 0, b"\x00" * 32, self.address, 0, 0)
+            separator = encode_typed_data(full_message=typed).header
+            if bytes(separator) != bytes(self.contract.DOMAIN_SEPARATOR()):
+                raise CredstackError(
+                    f"membership contract {self.address}: its EIP-712 domain is not "
+                    f"({DOMAIN_NAME!r}, {DOMAIN_VERSION!r}, chain {domain['chainId']}, itself); "
+                    "this tooling cannot sign for it"
+                )
+            self._domain = domain
+        return self._domain
+
+    def redeem_message(
+        self,
+        membership: int,
+        perk: Perk,
+        quantity: int,
+        ref: bytes,
+        provider: str,
+        deadline: int,
+        nonce: int | None = None,
+    ) -> dict[str, Any]:
+        """The EIP-712 message for `redeem_for`, with the member's current
+        nonce unless ``nonce`` is given."""
+        if nonce is None:
+            holder = to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big"))
+            nonce = int(self.contract.nonces(holder))
+        return redeem_typed_data(
+            self.domain(), membership, perk.perk_id, quantity, ref, provider, nonce, deadline
+        )
+
+    def check_signature(
+        self,
+        membership: int,
+        perk: Perk,
+        quantity: int,
+        ref: bytes,
+        provider: str,
+        deadline: int,
+        signature: bytes,
+        now: int | None = None,
+    ) -> None:
+        """A CredstackError if `redeem_for` would refuse the signature: the
+        provider not registered, the deadline passed, or not the member's
+        signature of these terms with the current nonce (a replay, other
+        terms, another signer)."""
+        now = chain_now() if now is None else now
+        tier_id = membership >> 160
+        if not self.contract.is_provider(tier_id, provider):
+            raise CredstackError(f"{provider} is not a registered provider of tier {tier_id}")
+        if now > deadline:
+            raise CredstackError(f"signature expired: its deadline was {_when(deadline)}")
+        if len(signature) != 65:
+            raise CredstackError(f"signature: {len(signature)} bytes, expected 65 (0x + 130 hex)")
+        typed = self.redeem_message(membership, perk, quantity, ref, provider, deadline)
+        holder = to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big"))
+        try:
+            signer = typed_data_signer(typed, signature)
+        except Exception:  # a malformed signature recovers nobody
+            signer = ""
+        if signer.lower() != holder.lower():
+            raise CredstackError(
+                f"bad signature: not {holder}'s for these terms (perk, quantity, ref, provider, "
+                f"deadline) with nonce {typed['message']['nonce']}: a signature already used, "
+                "made for other terms, or by another account"
+            )
+
+    def redeem(
+        self,
+        membership: int,
+        perk: Perk,
+        quantity: int,
+        ref: bytes,
+        sender: Any,
+        deadline: int | None = None,
+        signature: bytes | None = None,
+    ) -> Any:
+        """Redeem as the member, or as a provider with the member's
+        signature (``deadline`` and ``signature``); checked first."""
+        from credstack.send import as_sender
+
+        record = self.check_redeem(membership, perk, quantity)
+        sender = as_sender(sender)
+        if signature is None:
+            if sender.address.lower() != record.holder.lower():
+                raise CredstackError(
+                    f"{sender.address} is not the member ({record.holder}): a provider redeems "
+                    "with the member's signature (`ape run membership sign`)"
+                )
+            return sender.send(self.contract.redeem, membership, perk.perk_id, quantity, ref)
+        assert deadline is not None
+        self.check_signature(membership, perk, quantity, ref, sender.address, deadline, signature)
+        return sender.send(
+            self.contract.redeem_for, membership, perk.perk_id, quantity, ref, deadline, signature
+        )
+
+    # Offers: bookings and passes
+
+    def offer_taken(self, offer_id: int) -> tuple[Offer, int]:
+        """The offer and its seats taken now; a CredstackError if unknown."""
+        found = [o for o in self.offers() if o.offer_id == offer_id]
+        if not found:
+            known = ", ".join(str(o.offer_id) for o in self.offers()) or "none"
+            raise CredstackError(f"unknown offer {offer_id} (offers: {known})")
+        return found[0], int(self.contract.offer(offer_id).taken)
+
+    def check_book(self, offer_id: int, holder: str, now: int | None = None) -> Offer:
+        """The offer, if ``holder`` may book a seat now; a CredstackError
+        with the first reason not (full, booked already, no valid
+        membership, the perk's allowance used up)."""
+        now = chain_now() if now is None else now
+        offer, taken = self.offer_taken(offer_id)
+        if taken >= offer.capacity:
+            raise CredstackError(f"offer {offer_id} is full (capacity {offer.capacity})")
+        member = membership_id(offer.tier_id, holder)
+        if self.contract.booked(offer_id, member):
+            raise CredstackError(f"{holder} has booked offer {offer_id} already (one seat each)")
+        if offer.perk_id:
+            perk = next(p for p in self.perks(offer.tier_id) if p.perk_id == offer.perk_id)
+            self.check_redeem(member, perk, 1, now)
+        else:
+            record = self.membership(member)
+            if record is None:
+                raise CredstackError(f"{holder} is not a member of tier {offer.tier_id}")
+            self.check_redeem_membership(record, now)
+        return offer
+
+    def check_redeem_membership(self, record: Membership, now: int) -> None:
+        """A CredstackError unless ``record`` grants perks now."""
+        if self.registry.contract.paused():
+            raise CredstackError("the registry is paused: perks wait until it is unpaused")
+        if now >= record.expires_at:
+            raise CredstackError(
+                f"membership {record.membership_id:#x} expired on {_when(record.expires_at)}"
+            )
+        if not record.valid:
+            raise CredstackError(
+                f"membership {record.membership_id:#x} grants no perks now: its credentials are "
+                "not all valid"
+            )
+
+    def book(self, offer_id: int, ref: bytes, sender: Any) -> Any:
+        """Book a seat as the member (checked first)."""
+        from credstack.send import as_sender
+
+        sender = as_sender(sender)
+        offer = self.check_book(offer_id, sender.address)
+        member = membership_id(offer.tier_id, sender.address)
+        return sender.send(self.contract.book, offer_id, member, ref)
+
+    def check_pass(self, offer_id: int, token_id: int, holder: str) -> Offer:
+        """The offer, if ``holder`` may redeem pass ``token_id`` at it now."""
+        offer, taken = self.offer_taken(offer_id)
+        if not offer.pass_class:
+            raise CredstackError(f"offer {offer_id} takes no passes")
+        [credential] = self.registry.credentials([token_id])
+        if not credential.exists:
+            raise CredstackError(f"token {token_id}: no such credential")
+        if credential.holder.lower() != holder.lower():
+            raise CredstackError(f"token {token_id} is held by {credential.holder}, not {holder}")
+        if credential.class_id != offer.pass_class:
+            raise CredstackError(
+                f"token {token_id} is of class {credential.class_id}, not offer {offer_id}'s "
+                f"pass class {offer.pass_class}"
+            )
+        if credential.status != Status.ACTIVE:
+            raise CredstackError(f"pass {token_id} is {credential.status.name.lower()}")
+        if self.registry.contract.paused():
+            raise CredstackError("the registry is paused: passes wait until it is unpaused")
+        restricted, _ = self.registry.contract.class_rules(offer.pass_class)
+        if restricted and not self.registry.contract.allowlist(offer.pass_class, self.address):
+            # A closed-pilot class goes only to its allowlist: the transfer
+            # to this contract would revert.
+            raise CredstackError(
+                f"class {offer.pass_class} is restricted to its allowlist, which does not hold "
+                f"the membership contract {self.address}: governance must allowlist it first"
+            )
+        if taken >= offer.capacity:
+            raise CredstackError(f"offer {offer_id} is full (capacity {offer.capacity})")
+        return offer
+
+    def redeem_pass(self, offer_id: int, token_id: int, sender: Any) -> Any:
+        """Send pass ``token_id`` to the membership contract with the
+        registry's ``safeTransferFrom`` and the offer id as data: a seat is
+        taken and the pass burned (checked first)."""
+        from eth_abi.abi import encode
+
+        from credstack.send import as_sender
+
+        sender = as_sender(sender)
+        self.check_pass(offer_id, token_id, sender.address)
+        method = self.registry.contract.safeTransferFrom
+        return sender.send(
+            method, sender.address, self.address, token_id, encode(["uint256"], [offer_id])
+        )
 
     # Memberships
 

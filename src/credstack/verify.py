@@ -79,3 +79,62 @@ def verify_holder(registry: Registry, holder: str) -> list[dict[str, Any]]:
         if registry.credential(token_id).holder.lower() == holder.lower():
             records.append(verify_token(registry, token_id))
     return records
+
+
+def verify_memberships(memberships: Any, holder: str) -> list[dict[str, Any]]:
+    """Every membership the holder has (``memberships``: a
+    credstack.membership.Memberships), valid or not and why, with each
+    perk's allowance, use and what is left this period (nothing while the
+    membership is not valid)."""
+    from credstack.membership import RENEW_TENTH, chain_now
+
+    now = chain_now()
+    records = []
+    for record in memberships.memberships_of(holder):
+        rules = memberships.rules(record.tier_id)
+        reason = ""
+        if now >= record.expires_at:
+            reason = f"expired on {format_time(record.expires_at)}"
+        elif not record.valid:
+            bad = [
+                f"token {c.token_id} {c.status.name.lower()}"
+                if c.holder == record.holder
+                else f"token {c.token_id} no longer held"
+                for c in memberships.registry.credentials(list(record.parts))
+                if c.status != Status.ACTIVE or c.holder != record.holder
+            ]
+            reason = "credentials no longer valid: " + ", ".join(bad)
+        valid = record.valid and now < record.expires_at
+        perks = []
+        for perk in memberships.perks(record.tier_id):
+            used = memberships.used(record, perk, now)
+            perks.append(
+                {
+                    "perk_id": perk.perk_id,
+                    "name": perk.name,
+                    "allowance": perk.allowance,
+                    "used": used,
+                    "remaining": max(0, perk.allowance - used) if valid else 0,
+                }
+            )
+        start, end = record.period_bounds(rules.period, now)
+        records.append(
+            {
+                "kind": "membership",
+                "membership_id": str(record.membership_id),
+                "tier_id": record.tier_id,
+                "tier": memberships.tier_name(record.tier_id),
+                "issuer": rules.issuer,
+                "holder": record.holder,
+                "valid": valid,
+                "reason": reason,
+                "parts": list(record.parts),
+                "joined": format_time(record.joined_at),
+                "expires_at": record.expires_at,
+                "expires": format_time(record.expires_at),
+                "renewable_from": format_time(record.expires_at - rules.period // RENEW_TENTH),
+                "period": f"{format_time(start)} to {format_time(end)}",
+                "perks": perks,
+            }
+        )
+    return records

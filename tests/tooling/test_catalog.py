@@ -185,6 +185,7 @@ def test_apply__fixed_field_changed__drift_reported_nothing_sent(
     assert data["classes"][6]["slug"] == "mentor-session-pass"
     data["classes"][6]["min_score"] = 80
     data["classes"][6]["transferable"] = False
+    del data["memberships"]["tiers"][0]["offers"][0]["pass"]  # a pass must be transferable
     path = write_catalog(tmp_path, data)
     nonce = accounts[2].nonce
     result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::2", "--yes")
@@ -237,7 +238,7 @@ def test_show__lists_every_class_in_sync(deployed: Any, invoke: Any) -> None:
     result = invoke(catalog_cli.cli, "show", CATALOG)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "in sync" in line]
-    assert len(lines) == 9  # eight classes and the pathway
+    assert len(lines) == 10  # eight classes, the pathway and the membership tier
 
 
 # Governance in the catalog

@@ -18,7 +18,8 @@ PROVIDER = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"  # TEST::11
 
 
 def example() -> dict[str, Any]:
-    return yaml.safe_load(CATALOG.read_text())
+    data: dict[str, Any] = yaml.safe_load(CATALOG.read_text())
+    return data
 
 
 def test_example__analyst_circle() -> None:

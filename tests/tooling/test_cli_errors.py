@@ -11,7 +11,17 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from credstack.cli import catalog, deploy, governance, issue, pathway, pilot, recover, verify
+from credstack.cli import (
+    catalog,
+    deploy,
+    governance,
+    issue,
+    membership,
+    pathway,
+    pilot,
+    recover,
+    verify,
+)
 from credstack.cli.common import one_line
 from credstack.cli.lifecycle import make_command
 
@@ -29,6 +39,7 @@ COMMANDS: dict[str, click.Command] = {
     "catalog": catalog.cli,
     "governance": governance.cli,
     "pathway": pathway.cli,
+    "membership": membership.cli,
     "pilot": pilot.cli,
 }
 
@@ -67,6 +78,18 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ("pathway", (), "missing command (claim or progress)"),
     ("pathway", ("progress",), "missing option '--holder'"),
     ("pathway", ("claim", "--holder", "0x1"), "missing option '--pathway'"),
+    ("membership", (), "missing command (book or join or offers or pass or redeem or sign or"),
+    ("membership", ("join",), "missing option '--tier'"),
+    ("membership", ("status", "--tier", "1"), "missing option '--holder'"),
+    ("membership", ("redeem", "--tier", "1", "--ref", "r"), "missing option '--perk'"),
+    (
+        "membership",
+        ("sign", "--tier", "1", "--perk", "p", "--ref", "r"),
+        "missing option '--provider'",
+    ),
+    ("membership", ("offers", "--bogus"), "no such option: --bogus"),
+    ("membership", ("book", "--offer", "1"), "missing option '--ref'"),
+    ("membership", ("pass", "--offer", "1", "--token", "0"), "0 is not in the range x>=1"),
     ("pilot", ("--learners", "0"), "invalid value for '--learners': 0 is not in the range"),
     ("pilot", ("--weeks", "many"), "'many' is not a valid integer range"),
 ]
@@ -93,7 +116,7 @@ def test_usage_error__one_line_exit_1(
 def test_every_command_has_a_case() -> None:
     named = {name for name, _, _ in CASES}
     assert named == set(COMMANDS)
-    for group in ("catalog", "governance", "pathway"):
+    for group in ("catalog", "governance", "pathway", "membership"):
         subcommands = {args[0] for name, args, _ in CASES if name == group and args}
         assert set(COMMANDS[group].commands) <= subcommands  # type: ignore[attr-defined]
 

@@ -114,7 +114,7 @@ def test_apply__pathway_rerun_and_show(deployed: Any, invoke: Any, accounts: Any
     assert accounts[1].nonce == nonce
     shown = invoke(catalog_cli.cli, "show", CATALOG)
     assert "python-data-wrangling*" in shown.output  # cross-credit marked
-    assert shown.output.count("in sync") == 9  # eight classes and the pathway
+    assert shown.output.count("in sync") == 10  # eight classes, the pathway and the tier
 
 
 def test_apply__pathway_changed__drift(deployed: Any, invoke: Any, tmp_path: Path) -> None:

@@ -140,6 +140,36 @@ def show(ctx: Context, catalog_path: Path) -> None:
     out.print(table)
     if catalog.pathways:
         out.print(pathway_table(catalog, steps, deployment.pathway_ids))
+    if catalog.tiers:
+        out.print(tier_table(catalog, steps, deployment.tier_ids))
+
+
+def tier_table(catalog: Any, steps: list[Step], found: dict[str, int]) -> Table:
+    """Each catalog tier: issuer, period, requirement groups, perks and
+    offers, its id and state on chain (in sync, drift, or to apply: some
+    step of the tier, its perks, providers or offers is still to send)."""
+    table = Table(title="membership tiers")
+    for column in ("slug", "issuer", "period", "groups", "perks", "offers", "id", "on chain"):
+        table.add_column(column)
+    for slug, spec in catalog.tiers.items():
+        groups = [
+            f"{g.name}: {g.required} of {', '.join(o.slug for o in g.options)}" for g in spec.groups
+        ]
+        perks = [f"{p.name} ({p.allowance})" for p in spec.perks]
+        offers = [f"{o.slug} ({o.capacity})" for o in spec.offers]
+        offer_subjects = {f"offer {o.slug}" for o in spec.offers}
+        mine = [st for st in steps if st.subject == f"tier {slug}" or st.subject in offer_subjects]
+        if any(st.state == DRIFT for st in mine):
+            state = "drift"
+        elif slug in found and all(st.state == IN_SYNC for st in mine):
+            state = "in sync"
+        else:
+            state = "to apply"
+        table.add_row(
+            slug, spec.issuer, f"{spec.period // 86_400} d", "\n".join(groups), "\n".join(perks),
+            "\n".join(offers), str(found.get(slug, "-")), state,
+        )  # fmt: skip
+    return table
 
 
 def pathway_table(catalog: Any, steps: list[Step], found: dict[str, int]) -> Table:

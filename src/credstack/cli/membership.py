@@ -249,3 +249,265 @@ def memberships_perks(
             }
         )
     return found
+
+
+def _signature(text: str) -> bytes:
+    body = text.removeprefix("0x")
+    if len(body) != 130:
+        raise CredstackError(f"--signature {text!r}: expected 0x + 130 hex digits (65 bytes)")
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        raise CredstackError(f"--signature {text!r}: not hex") from None
+
+
+def _quantity(value: int) -> int:
+    if value < 1:
+        raise CredstackError(f"--quantity {value}: at least 1")
+    return value
+
+
+@cli.command()
+@click.option("--tier", required=True, help="catalog slug, tier id or tier name")
+@click.option("--perk", required=True, help="the perk's name or id")
+@click.option("--quantity", type=int, default=1, show_default=True, help="units to redeem")
+@click.option("--ref", required=True, help="a reference (a booking number: it is hashed)")
+@click.option(
+    "--provider",
+    "provider_address",
+    required=True,
+    help="the provider who will send the redemption",
+)
+@click.option(
+    "--valid", default="24h", show_default=True, help="how long the signature is accepted (48h, 2d)"
+)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@account_option()
+@pass_context
+def sign(
+    ctx: Context,
+    tier: str,
+    perk: str,
+    quantity: int,
+    ref: str,
+    provider_address: str,
+    valid: str,
+    as_json: bool,
+    account: Any,
+) -> None:
+    """As the member, sign a redemption for a provider to send (EIP-712): the
+    member pays no gas. Prints the signature and its deadline to hand over;
+    sends nothing."""
+    from credstack.membership import parse_ref, sign_typed_data
+    from credstack.units import parse_duration
+
+    # (ape's connected command hands a parameter named `provider` the
+    # network's provider.)
+    provider = _address("--provider", provider_address)
+    quantity = _quantity(quantity)
+    try:
+        seconds = parse_duration(valid)
+    except ValueError as err:
+        raise CredstackError(f"--valid {valid!r}: {err}") from None
+    ref_hash = parse_ref(ref)
+    memberships = ctx.memberships
+    tier_id = tier_id_of(ctx, memberships, tier)
+    the_perk = memberships.perk_of(tier_id, perk)
+    member = membership_id(tier_id, account.address)
+    memberships.check_redeem(member, the_perk, quantity)
+    if not memberships.contract.is_provider(tier_id, provider):
+        raise CredstackError(f"{provider} is not a registered provider of tier {tier_id}")
+    deadline = chain_now() + seconds
+    typed = memberships.redeem_message(member, the_perk, quantity, ref_hash, provider, deadline)
+    signature = sign_typed_data(account, typed)
+    doc = {
+        "membership_id": str(member),
+        "tier_id": tier_id,
+        "perk": the_perk.name,
+        "perk_id": the_perk.perk_id,
+        "quantity": quantity,
+        "ref": "0x" + ref_hash.hex(),
+        "provider": provider,
+        "nonce": typed["message"]["nonce"],
+        "deadline": deadline,
+        "signature": "0x" + signature.hex(),
+    }
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    out = console()
+    out.print(
+        f"signed for {provider}: {quantity} x {the_perk.name} (tier {tier_id}), valid until "
+        f"{format_time(deadline)}, nonce {doc['nonce']}"
+    )
+    out.print(f"signature {doc['signature']}")
+    out.print(
+        f"the provider runs: ape run membership redeem --tier {tier_id} --perk {the_perk.perk_id} "
+        f"--quantity {quantity} --ref {doc['ref']} --holder {account.address} "
+        f"--deadline {deadline} --signature {doc['signature']}"
+    )
+
+
+@cli.command()
+@click.option("--tier", required=True, help="catalog slug, tier id or tier name")
+@click.option("--perk", required=True, help="the perk's name or id")
+@click.option("--quantity", type=int, default=1, show_default=True, help="units to redeem")
+@click.option("--ref", required=True, help="a reference (hashed; or 0x + 64 hex as signed)")
+@click.option("--holder", help="as a provider: the member (with --signature and --deadline)")
+@click.option("--signature", help="the member's signature (`ape run membership sign`)")
+@click.option("--deadline", type=click.IntRange(min=0), help="the signature's deadline")
+@account_option()
+@yes_option()
+@pass_context
+def redeem(
+    ctx: Context,
+    tier: str,
+    perk: str,
+    quantity: int,
+    ref: str,
+    holder: str | None,
+    signature: str | None,
+    deadline: int | None,
+    account: Any,
+    yes: bool,
+) -> None:
+    """Redeem units of a perk: as the member, or as a registered provider
+    with the member's signature (--holder, --signature, --deadline)."""
+    from credstack.membership import parse_ref
+
+    by_provider = holder is not None or signature is not None or deadline is not None
+    if by_provider and (holder is None or signature is None or deadline is None):
+        raise CredstackError("--holder, --signature and --deadline go together (a provider's run)")
+    quantity = _quantity(quantity)
+    member_address = _address("--holder", holder) if holder else account.address
+    signed = _signature(signature) if signature else None
+    ref_hash = parse_ref(ref)
+    memberships = ctx.memberships
+    tier_id = tier_id_of(ctx, memberships, tier)
+    the_perk = memberships.perk_of(tier_id, perk)
+    member = membership_id(tier_id, member_address)
+    record = memberships.check_redeem(member, the_perk, quantity)
+    if signed is not None:
+        assert deadline is not None
+        memberships.check_signature(
+            member, the_perk, quantity, ref_hash, account.address, deadline, signed
+        )
+    elif account.address.lower() != record.holder.lower():
+        raise CredstackError(
+            f"{account.address} is not the member of tier {tier_id}: a provider redeems with "
+            "--holder, --signature and --deadline (`ape run membership sign`)"
+        )
+    confirm(
+        f"Redeem {quantity} x {the_perk.name} for {member_address} from {account.address}?", yes
+    )
+    memberships.redeem(member, the_perk, quantity, ref_hash, account, deadline, signed)
+    left = the_perk.allowance - memberships.used(record, the_perk, chain_now())
+    console().print(
+        f"redeemed: {quantity} x {the_perk.name} for {member_address} (tier {tier_id}); "
+        f"{left} of {the_perk.allowance} left this period"
+    )
+
+
+def offer_id_of(ctx: Context, memberships: Memberships, offer: str) -> int:
+    """An offer named by catalog slug (recorded by `catalog apply`) or id."""
+    known = ctx.deployment.offer_ids
+    if offer in known:
+        return known[offer]
+    if offer.isdigit():
+        return int(offer)
+    listed = ", ".join(sorted(known)) or "none recorded; run `ape run catalog apply` first"
+    raise CredstackError(f"unknown offer '{offer}' (known: {listed})")
+
+
+@cli.command()
+@click.option("--tier", help="catalog slug, tier id or name (default: every tier)")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@pass_context
+def offers(ctx: Context, tier: str | None, as_json: bool) -> None:
+    """The offers: tier, perk a booking uses, pass class accepted, provider,
+    seats taken and left."""
+    memberships = ctx.memberships
+    tier_id = tier_id_of(ctx, memberships, tier) if tier is not None else None
+    slugs = {v: k for k, v in ctx.deployment.offer_ids.items()}
+    perks = {p.perk_id: p.name for p in memberships.perks()}
+    docs: list[dict[str, Any]] = []
+    for offer in memberships.offers(tier_id):
+        taken = int(memberships.contract.offer(offer.offer_id).taken)
+        pass_name = ctx.registry.class_info(offer.pass_class).name if offer.pass_class else None
+        docs.append(
+            {
+                "offer_id": offer.offer_id,
+                "slug": slugs.get(offer.offer_id),
+                "tier_id": offer.tier_id,
+                "tier": memberships.tier_name(offer.tier_id),
+                "perk_id": offer.perk_id or None,
+                "perk": perks.get(offer.perk_id),
+                "pass_class": offer.pass_class or None,
+                "pass": pass_name,
+                "provider": offer.provider,
+                "capacity": offer.capacity,
+                "taken": taken,
+                "seats_left": offer.capacity - taken,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(docs, indent=2))
+        return
+    out = console()
+    if not docs:
+        out.print("no offers")
+    for doc in docs:
+        takes = [f"a booking uses 1 {doc['perk']}" if doc["perk"] else "a booking"]
+        if doc["pass"]:
+            takes.append(f"a {doc['pass']} pass (class {doc['pass_class']}) is redeemed")
+        name = f" {doc['slug']}" if doc["slug"] else ""
+        out.print(
+            f"offer {doc['offer_id']}{name} "
+            f"({doc['tier']}, tier {doc['tier_id']}): {doc['seats_left']} of {doc['capacity']} "
+            f"seats left; {' or '.join(takes)}; provider {doc['provider']}"
+        )
+
+
+@cli.command()
+@click.option("--offer", required=True, help="catalog slug or offer id")
+@click.option("--ref", required=True, help="a reference (hashed; or 0x + 64 hex)")
+@account_option()
+@yes_option()
+@pass_context
+def book(ctx: Context, offer: str, ref: str, account: Any, yes: bool) -> None:
+    """Book a seat at an offer as a member (one seat each; a unit of the
+    offer's perk if it names one)."""
+    from credstack.membership import parse_ref
+
+    ref_hash = parse_ref(ref)
+    memberships = ctx.memberships
+    offer_id = offer_id_of(ctx, memberships, offer)
+    memberships.check_book(offer_id, account.address)
+    confirm(f"Book a seat at offer {offer_id} for {account.address}?", yes)
+    memberships.book(offer_id, ref_hash, account)
+    found, taken = memberships.offer_taken(offer_id)
+    console().print(
+        f"booked: offer {offer_id} for {account.address}; {found.capacity - taken} of "
+        f"{found.capacity} seats left"
+    )
+
+
+@cli.command("pass")
+@click.option("--offer", required=True, help="catalog slug or offer id")
+@click.option("--token", "token_id", required=True, type=click.IntRange(min=1), help="the pass")
+@account_option()
+@yes_option()
+@pass_context
+def pass_(ctx: Context, offer: str, token_id: int, account: Any, yes: bool) -> None:
+    """Redeem a pass at an offer: it is sent to the membership contract
+    (safeTransferFrom, the offer id as data), takes a seat and is burned."""
+    memberships = ctx.memberships
+    offer_id = offer_id_of(ctx, memberships, offer)
+    memberships.check_pass(offer_id, token_id, account.address)
+    confirm(f"Redeem pass {token_id} at offer {offer_id} (it is burned)?", yes)
+    memberships.redeem_pass(offer_id, token_id, account)
+    found, taken = memberships.offer_taken(offer_id)
+    console().print(
+        f"redeemed: pass {token_id} at offer {offer_id}; {found.capacity - taken} of "
+        f"{found.capacity} seats left"
+    )

@@ -15,7 +15,7 @@ from credstack.context import Context
 from credstack.errors import CredstackError
 from credstack.evidence import parse_hex32
 from credstack.inputs import address_problem
-from credstack.verify import verify_holder, verify_token
+from credstack.verify import verify_holder, verify_memberships, verify_token
 
 FIELDS = (
     ("valid", "valid"),
@@ -70,6 +70,10 @@ def cli(
         if problem := address_problem(holder):
             raise CredstackError(f"--holder {holder!r}: {problem}")
         records = verify_holder(ctx.registry, holder)
+        for record in records:
+            record["kind"] = "credential"
+        if ctx.deployment.membership:
+            records += verify_memberships(ctx.memberships, holder)
     missing = token_id is not None and not records[0]["exists"]
     if as_json:
         click.echo(json.dumps(records[0] if token_id is not None else records, indent=2))
@@ -79,17 +83,58 @@ def cli(
     if missing:
         raise CredstackError(f"token {token_id}: no such credential on this registry")
     out = console()
-    if not records:
+    held = [r for r in records if r.get("kind") != "membership"]
+    if not held:
         out.print(f"{holder} holds no credentials on this registry")
-        return
-    table = Table(title=f"registry {ctx.registry.address} on chain {ctx.deployment.chain_id}")
+    else:
+        table = Table(title=f"registry {ctx.registry.address} on chain {ctx.deployment.chain_id}")
+        table.add_column("")
+        for record in held:
+            table.add_column(f"token {record['token_id']}")
+        for key, label in FIELDS:
+            if any(key in r for r in held):
+                table.add_row(label, *(_cell(r.get(key)) for r in held))
+        out.print(table)
+    if joined := [r for r in records if r.get("kind") == "membership"]:
+        out.print(membership_table(joined))
+
+
+MEMBERSHIP_FIELDS = (
+    ("valid", "valid"),
+    ("reason", "why"),
+    ("tier_id", "tier id"),
+    ("issuer", "issuer"),
+    ("parts", "credentials"),
+    ("joined", "joined"),
+    ("expires", "expires"),
+    ("renewable_from", "renewable from"),
+    ("period", "this period"),
+)
+
+
+def membership_table(records: list[dict[str, Any]]) -> Table:
+    """The holder's memberships side by side, then each perk's units left
+    this period of its allowance."""
+    table = Table(title="memberships")
     table.add_column("")
     for record in records:
-        table.add_column(f"token {record['token_id']}")
-    for key, label in FIELDS:
-        if any(key in r for r in records):
-            table.add_row(label, *(_cell(r.get(key)) for r in records))
-    out.print(table)
+        table.add_column(str(record["tier"]))
+    for key, label in MEMBERSHIP_FIELDS:
+        cells = []
+        for r in records:
+            value = r.get(key)
+            cells.append(_cell(", ".join(map(str, value)) if isinstance(value, list) else value))
+        table.add_row(label, *cells)
+    names = list(dict.fromkeys(p["name"] for r in records for p in r["perks"]))
+    for name in names:
+        cells = []
+        for r in records:
+            perk = next((p for p in r["perks"] if p["name"] == name), None)
+            cells.append(
+                _cell(f"{perk['remaining']} of {perk['allowance']} left" if perk else None)
+            )
+        table.add_row(f"perk {name}", *cells)
+    return table
 
 
 def _cell(value: Any) -> Text:
