@@ -579,9 +579,14 @@ class Memberships:
         )
         if not 1 <= tier_id <= self.tier_count():
             return None
-        if not any(True for _ in self._scanner.logs(self._joined_topics(tier_id, holder))):
+        from ape.exceptions import ContractLogicError
+
+        # The view refuses an id nobody joined with ("unknown membership"):
+        # one call, where a scan of the Joined events grew with the chain.
+        try:
+            info = self.contract.membership(membership)
+        except ContractLogicError:
             return None
-        info = self.contract.membership(membership)
         return Membership(
             membership_id=membership,
             tier_id=tier_id,

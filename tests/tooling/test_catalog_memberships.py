@@ -11,6 +11,7 @@ import yaml
 
 from credstack import catalog
 from credstack.errors import CatalogError
+from credstack.pilot.learning import CURRICULUM
 from tests.tooling.conftest import CATALOG
 
 TIER = "tier 'analyst-circle'"
@@ -32,7 +33,7 @@ def test_example__analyst_circle() -> None:
         True,
     )
     assert [(g.required, [o.slug for o in g.options]) for g in tier.groups] == [
-        (1, ["junior-data-analyst"])
+        (1, [*CURRICULUM, "junior-data-analyst"])  # any module, or the pathway credential
     ]
     assert [(p.name, p.allowance) for p in tier.perks] == [
         ("mentor-hour", 2),
@@ -148,8 +149,8 @@ def _provider(data: dict[str, Any]) -> dict[str, Any]:
         (lambda d: _tier(d)["groups"].append({"options": ["junior-data-analyst"]}),
          f"catalog {TIER} group 2: field 'options' = 'junior-data-analyst': "
          "listed twice in the tier"),
-        (lambda d: _tier(d)["groups"][0].update(require=2),
-         f"catalog {TIER} group 1: field 'require' = 2: 'all' or a number from 1 to 1"),
+        (lambda d: _tier(d)["groups"][0].update(require=8),
+         f"catalog {TIER} group 1: field 'require' = 8: 'all' or a number from 1 to 7"),
         (lambda d: _tier(d)["perks"].append({"name": "mentor-hour", "allowance": 1}),
          f"catalog {TIER}: field 'perks' = 'mentor-hour': duplicate perk name"),
         (lambda d: _tier(d)["perks"][0].update(allowance=0),

@@ -8,6 +8,7 @@ import click
 
 from credstack.cli.common import console, credstack_command
 from credstack.pilot import PilotConfig, run_pilot
+from credstack.pilot.learning import PERKS_DROPOUT_FACTOR
 
 
 @credstack_command()
@@ -27,7 +28,23 @@ from credstack.pilot import PilotConfig, run_pilot
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
 )
-def cli(learners: int, weeks: int, seed: int, catalog_path: Path, out: Path) -> None:
+@click.option(
+    "--perks-effect",
+    default=PERKS_DROPOUT_FACTOR,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="the experiment's assumption: a member's dropout chance is the others' times this",
+)
+def cli(
+    learners: int, weeks: int, seed: int, catalog_path: Path, out: Path, perks_effect: float
+) -> None:
     """Deploy, apply the catalog and run a cohort through the programme by time travel."""
-    config = PilotConfig(learners=learners, weeks=weeks, seed=seed, out=out, catalog=catalog_path)
+    config = PilotConfig(
+        learners=learners,
+        weeks=weeks,
+        seed=seed,
+        out=out,
+        catalog=catalog_path,
+        perks_effect=perks_effect,
+    )
     run_pilot(config, console())

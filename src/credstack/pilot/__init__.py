@@ -35,15 +35,25 @@ import shutil
 import time
 from typing import Any
 
+from eth_account import Account
 from rich.console import Console
 
 from credstack.issuance import write_receipts
+from credstack.pilot.experiment import (
+    ARMS,
+    EXPERIMENT_WEEK,
+    Verdict,
+    arms_file,
+    assign,
+    expected_effect,
+    plan,
+)
 from credstack.pilot.learning import CURRICULUM
 from credstack.pilot.ledger import Ledger
 from credstack.pilot.measure import AnalyticsMismatch, Measure, compare
 from credstack.pilot.report import cross_check, print_summary, summarise, week_line
 from credstack.pilot.scenario import run_weeks
-from credstack.pilot.world import PilotConfig, World
+from credstack.pilot.world import PATHWAY, PilotConfig, World
 
 __all__ = ["CURRICULUM", "PilotConfig", "run_pilot"]
 
@@ -56,6 +66,7 @@ def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
     ledger = Ledger()
     world = World(config, ledger, console)
     world.build(rng)
+    assign(ledger.learners, config.seed)
     measure = Measure.open(world, config.out / "index.duckdb")
     try:
         measure.align(world)
@@ -64,18 +75,69 @@ def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
             f"{len(world.issuers)} issuers; {len(ledger.learners)} learners; "
             f"week 0 is week {measure.offset} of the analytics"
         )
+        perks = sum(1 for learner in ledger.learners if learner.arm == ARMS[0])
+        console.print(
+            f"perks experiment: {perks} learners randomized to the perks arm, "
+            f"{len(ledger.learners) - perks} to control (seed {config.seed}); membership offered "
+            f"to the perks arm's completers from week {EXPERIMENT_WEEK}; assumption: a member "
+            f"drops out at {config.perks_effect:g} times the others' rate"
+        )
         run_weeks(world, ledger, rng, lambda week, changes: console.print(week_line(week, changes)))
         write_receipts(ledger.receipts, config.out / "receipts")
         checks = cross_check(world, ledger, rng)
-        analysis = measure.analyse(config.out / "analytics")
+        wallets = {
+            learner.index: [
+                Account.from_key(World.key(learner.index, w)).address
+                for w in range(learner.wallets)
+            ]
+            for learner in ledger.learners
+        }
+        arms_file(ledger.learners, config.out / "arms.csv", wallets)
+        modules = [world.classes[slug].class_id for slug in CURRICULUM]
+        analysis = measure.analyse(
+            config.out / "analytics",
+            plan(ledger.learners, measure.offset, modules, wallets, config.weeks),
+        )
     finally:
         measure.close()
     differences = compare(ledger, measure.offset, analysis.metrics)
+    x = analysis.metrics["experiment"]
+    verdict = None
+    if x is not None and x["difference"]["ci95"] is not None:
+        last_week = int(analysis.metrics["window"]["weeks"]) - 1 - measure.offset
+        expected = expected_effect(
+            world.catalog, PATHWAY, last_week, config.perks_effect, horizon=x["horizon_weeks"]
+        )
+        low, high = x["difference"]["ci95"]
+        verdict = Verdict(x["difference"]["retained"], low, high, expected)
     summary = summarise(world, ledger, checks, analysis)
+    summary["experiment"] = {
+        "perks_effect": config.perks_effect,
+        "arms_file": str(config.out / "arms.csv"),
+        "joined": ledger.tally.joined,
+        "membership_renewals": ledger.tally.membership_renewals,
+        "perks_used": dict(ledger.tally.perks),
+        "measured_difference": verdict.measured if verdict else None,
+        "ci95": [verdict.low, verdict.high] if verdict else None,
+        "expected_difference": verdict.expected.difference if verdict else None,
+        "expected_retained": (
+            {"perks": verdict.expected.perks, "control": verdict.expected.control}
+            if verdict
+            else None
+        ),
+        "interval_covers_expected": verdict.covers if verdict else None,
+    }
     summary["analytics"]["agrees_with_simulation"] = not differences
     summary["seconds"] = round(time.perf_counter() - started, 1)  # the read-back included
     (config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print_summary(summary, analysis, console, config.out)
+    if verdict is not None:
+        console.print(verdict.line(config.perks_effect))
+    else:
+        console.print(
+            f"perks experiment: the pilot ended before week {EXPERIMENT_WEEK}, or no learner of "
+            "an arm is in the index: nothing to compare"
+        )
     if differences:
         raise AnalyticsMismatch(differences)
     return summary

@@ -30,12 +30,15 @@ Design:
 
 from __future__ import annotations
 
+import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from credstack.analytics import Experiment
 from credstack.analytics.experiment import survival_at
 from credstack.catalog import Catalog
 from credstack.pilot.learning import CURRICULUM, meets, new_learner, passes, settle, sit
@@ -46,6 +49,10 @@ TIER = "analyst-circle"
 ARMS = ("perks", "control")
 WINDOW = 2  # weeks between assessment windows (as the scenario's)
 VIRTUAL_LEARNERS = 20_000
+# Retention is read this many weeks after the start: before the first
+# learners to finish the curriculum (last module in week 20 at the
+# earliest) could count as churned for want of modules to take.
+HORIZON = 12
 
 
 def assign(learners: Sequence[Learner], seed: int) -> None:
@@ -91,6 +98,7 @@ def expected_effect(
     churn_weeks: int = 6,
     seed: int = 0,
     learners: int = VIRTUAL_LEARNERS,
+    horizon: int = HORIZON,
 ) -> Effect:
     """The outcome the pilot measures, on virtual learners walked through
     the pilot's progression (credstack.pilot.learning) window by window to
@@ -103,7 +111,6 @@ def expected_effect(
     minimum = {slug: spec.min_score for slug, spec in catalog.classes.items()}
     spec = catalog.pathways[pathway]
     tier = catalog.tiers[TIER]
-    horizon = last_week - EXPERIMENT_WEEK
     samples: dict[str, list[tuple[int, bool]]] = {arm: [] for arm in ARMS}
     for i in range(learners):
         learner = new_learner(i, "", "", rng)
@@ -130,12 +137,74 @@ def expected_effect(
             ):
                 learner.member_week = week
         if earned:  # the index knows only learners with a credential
-            samples[learner.arm].append(
-                retained(earned, EXPERIMENT_WEEK, last_week, churn_weeks)
-            )
+            samples[learner.arm].append(retained(earned, EXPERIMENT_WEEK, last_week, churn_weeks))
     share = {}
     for arm, sample in samples.items():
         durations = np.array([d for d, _ in sample], dtype=np.int64)
         observed = np.array([e for _, e in sample], dtype=bool)
         share[arm] = float(survival_at(durations[None, :], observed[None, :], horizon)[0])
     return Effect(perks=share[ARMS[0]], control=share[ARMS[1]])
+
+
+def arms_file(
+    learners: Sequence[Learner], path: Path, wallets: Mapping[int, Sequence[str]]
+) -> Path:
+    """The assignment as `ape run analytics --arms` takes it: ``wallet,arm``
+    for every wallet of every learner (``wallets``: learner index -> its
+    wallets, the first and any after a key recovery)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["wallet", "arm"])
+        for learner in learners:
+            for wallet in wallets[learner.index]:
+                writer.writerow([wallet, learner.arm])
+    return path
+
+
+def horizon(weeks: int) -> int | None:
+    """Weeks after the start retention is read at, for a pilot of ``weeks``
+    weeks: ``HORIZON``, or as far as a shorter pilot reaches; None when it
+    ends before the experiment starts."""
+    return min(HORIZON, weeks - EXPERIMENT_WEEK) if weeks >= EXPERIMENT_WEEK else None
+
+
+def plan(learners: Sequence[Learner], offset: int, module_classes: Sequence[int],
+         wallets: Mapping[int, Sequence[str]], weeks: int) -> Experiment | None:  # fmt: skip
+    """The analysis the pilot asks of the analytics: its arms by wallet,
+    from the experiment's week (in analytics weeks), module credentials as
+    the outcome, read ``horizon(weeks)`` weeks on, perks minus control."""
+    h = horizon(weeks)
+    if h is None:
+        return None
+    return Experiment(
+        arms={w: x.arm for x in learners for w in wallets[x.index]},
+        start_week=EXPERIMENT_WEEK + offset,
+        order=ARMS,
+        horizon=h,
+        outcome_classes=tuple(module_classes),
+    )
+
+
+@dataclass
+class Verdict:
+    """The measured difference, its interval and the model's expectation."""
+
+    measured: float
+    low: float
+    high: float
+    expected: Effect
+
+    @property
+    def covers(self) -> bool:
+        return self.low <= self.expected.difference <= self.high
+
+    def line(self, factor: float) -> str:
+        inside = "inside" if self.covers else "OUTSIDE"
+        return (
+            f"the simulation's assumption (members drop out at {factor:g} times the others' "
+            f"rate) implies {self.expected.difference * 100:+.1f} points (perks "
+            f"{self.expected.perks:.1%}, control {self.expected.control:.1%} on "
+            f"{VIRTUAL_LEARNERS:,} virtual learners): {inside} the measured interval "
+            f"{self.low * 100:+.1f} to {self.high * 100:+.1f}"
+        )

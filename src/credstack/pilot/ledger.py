@@ -38,7 +38,11 @@ class Learner:
     pathway_parts: tuple[int, ...] = ()
     arm: str = ""  # the perks experiment's arm: "perks" or "control"
     member_week: int | None = None  # when the learner joined the tier (perks arm)
-    membership_id: int = 0
+    membership_id: int = 0  # of the wallet that joined (a recovered learner joins again)
+    member_parts: tuple[int, ...] = ()  # the credentials the membership was earned with
+    member_since: int = 0  # when the membership's current period count began (the join)
+    member_until: int = 0  # its expiry
+    perks_used: dict[tuple[str, int], int] = field(default_factory=dict)  # (perk, period) -> units
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -60,6 +64,9 @@ class Tally:
     transfers: int = 0
     recovered: int = 0
     forced: int = 0
+    joined: int = 0
+    membership_renewals: int = 0
+    perks: Counter[str] = field(default_factory=Counter)
     claims_by_learner: int = 0
     claims_for_learner: int = 0
     proposals: list[dict[str, Any]] = field(default_factory=list)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from credstack.analytics import Analysis, analyse
+from credstack.analytics import Analysis, Experiment, analyse
 from credstack.analytics.metrics import window
 from credstack.errors import CredstackError
 from credstack.index import Index, for_provider
@@ -56,9 +56,9 @@ class Measure:
         world.start = origin + self.offset * WEEK
         world.advance_to(world.start)
 
-    def analyse(self, out: Path) -> Analysis:
+    def analyse(self, out: Path, experiment: Experiment | None = None) -> Analysis:
         self.sync()
-        return analyse(self.index, out)
+        return analyse(self.index, out, experiment=experiment)
 
     def close(self) -> None:
         self.index.close()

@@ -24,7 +24,9 @@ from eth_account import Account
 from credstack import lifecycle, recovery
 from credstack.issuance import Issuance, validate
 from credstack.journal import Journal
-from credstack.pilot.learning import CURRICULUM, settle, sit
+from credstack.membership import parse_ref, redeem_typed_data, sign_typed_data
+from credstack.pilot.experiment import EXPERIMENT_WEEK, TIER
+from credstack.pilot.learning import CURRICULUM, meets, settle, sit
 from credstack.pilot.ledger import Learner, Ledger
 from credstack.pilot.world import PASS, PATHWAY, WEEK, World
 from credstack.registry import Status
@@ -66,6 +68,8 @@ def run_weeks(
         investigate(world, ledger, rng, week)
         govern(world, ledger, rng, week)
         claimed = claim_pathways(world, ledger, rng, week)
+        if week >= EXPERIMENT_WEEK:
+            membership_acts(world, ledger, rng, week)
         if week >= RENEWAL_FROM_WEEK:
             renew_passes(world, ledger, rng, week)
         changes = tuple(a - b for a, b in zip(ledger.counters(), before, strict=True))
@@ -377,3 +381,95 @@ def pathway_expiry(world: World, ledger: Ledger, parts: list[int]) -> int:
             if ledger.expires[part] and (expiry == 0 or ledger.expires[part] < expiry):
                 expiry = ledger.expires[part]
     return expiry
+
+
+# Membership (the perks experiment: credstack.pilot.experiment)
+
+# A member uses a perk in a window with this chance, one unit at a time.
+PERK_USE = {"mentor-hour": 0.5, "reassessment-discount": 0.15, "peer-group-seat": 0.3}
+
+
+def held_valid(world: World, ledger: Ledger, learner: Learner) -> dict[str, int]:
+    """Class slug -> score (basis points) of the learner's credentials valid
+    now (the pathway credential included), by the simulation's records."""
+    now = world.now()
+    held = {
+        slug: ledger.scores[token]
+        for slug, token in learner.tokens.items()
+        if ledger.valid(token, now) and ledger.tokens[token][1] == learner.index
+    }
+    if learner.pathway_token and ledger.valid(learner.pathway_token, now):
+        held[world.catalog.pathways[PATHWAY].output] = ledger.scores[learner.pathway_token]
+    return held
+
+
+def membership_acts(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
+    """The perks arm's learners who qualify join (the tier's issuer joins
+    for them: they pay nothing); members renew from 90% of their term and
+    use perks, a provider sending each use with the member's signature
+    (gasless for the member). The simulation predicts who may: the engine
+    checks against the chain, and a wrong prediction fails the run."""
+    spec = world.catalog.tiers[TIER]
+    tier_id = world.deployment.tier_ids[TIER]
+    issuer = world.issuers[spec.issuer]
+    period = spec.period
+    for learner in ledger.learners:
+        if learner.arm != "perks" or learner.dropped_week is not None:
+            continue
+        member = learner.membership_id and learner.membership_id & ((1 << 160) - 1) == int(
+            learner.address, 16
+        )
+        if not member:
+            if not meets(spec.groups, held_valid(world, ledger, learner)):
+                continue
+            membership, _, _ = world.memberships.join(tier_id, learner.address, issuer)
+            learner.membership_id = membership
+            learner.member_week = learner.member_week if learner.member_week is not None else week
+            ledger.tally.joined += 1
+        elif world.now() + period // 10 >= learner.member_until:
+            if not meets(spec.groups, held_valid(world, ledger, learner)):
+                continue
+            world.memberships.renew(learner.membership_id, issuer)
+            ledger.tally.membership_renewals += 1
+        else:
+            _use_perks(world, ledger, rng, learner, week)
+            continue
+        record = world.memberships.membership(learner.membership_id)
+        assert record is not None
+        learner.member_parts, learner.member_since = record.parts, record.joined_at
+        learner.member_until = record.expires_at
+        ledger.active(learner.index, week, earned=False)
+        _use_perks(world, ledger, rng, learner, week)
+
+
+def _use_perks(
+    world: World, ledger: Ledger, rng: random.Random, learner: Learner, week: int
+) -> None:
+    """The member's perk uses this window, where the simulation expects the
+    membership to grant them (unexpired, its credentials valid and held)."""
+    now = world.now()
+    if now >= learner.member_until or not all(
+        ledger.valid(t, now) and ledger.tokens[t][1] == learner.index for t in learner.member_parts
+    ):
+        return
+    spec = world.catalog.tiers[TIER]
+    provider = world.providers[spec.providers[0]]
+    index = (now - learner.member_since) // spec.period
+    for perk_spec in spec.perks:
+        key = (perk_spec.name, index)
+        if rng.random() >= PERK_USE.get(perk_spec.name, 0.2):
+            continue
+        if learner.perks_used.get(key, 0) >= perk_spec.allowance:
+            continue
+        perk = world.memberships.perk_of(world.deployment.tier_ids[TIER], perk_spec.name)
+        ref = parse_ref(f"pilot week {week}: {perk_spec.name} for learner L{learner.index:04d}")
+        deadline = now + 3_600
+        typed = redeem_typed_data(
+            world.memberships.domain(), learner.membership_id, perk.perk_id, 1, ref,
+            provider.address, int(world.memberships.contract.nonces(learner.address)), deadline,
+        )  # fmt: skip
+        signature = sign_typed_data(world.wallet(learner).account, typed)
+        world.memberships.redeem(learner.membership_id, perk, 1, ref, provider, deadline, signature)
+        learner.perks_used[key] = learner.perks_used.get(key, 0) + 1
+        ledger.tally.perks[perk_spec.name] += 1
+        ledger.active(learner.index, week, earned=False)

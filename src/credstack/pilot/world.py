@@ -22,6 +22,7 @@ from credstack.catalog import Catalog
 from credstack.catalog_sync import execute
 from credstack.deploy import deploy_system
 from credstack.governance import Call, Governance, time_travel
+from credstack.membership import Memberships
 from credstack.pathways import Pathways
 from credstack.pilot.learning import PERKS_DROPOUT_FACTOR, new_learner
 from credstack.pilot.ledger import Learner, Ledger
@@ -102,6 +103,10 @@ class World:
         self.registry = Registry.at(self.deployment.registry, self.deployment.block_number)
         self.governance = Governance.for_deployment(self.deployment)
         self.pathways = Pathways.for_deployment(self.deployment, self.registry)
+        self.memberships = Memberships.for_deployment(self.deployment, self.registry)
+        self.providers: dict[str, Sender] = {
+            p.id: local(p.address, f"provider {p.id}") for p in self.catalog.providers.values()
+        }
         self._apply_catalog()
         self.pathway_id = self.deployment.pathway_ids[PATHWAY]
         self.classes: dict[str, ClassInfo] = {
@@ -135,6 +140,7 @@ class World:
                 self.deployment,
                 self.issuers[issuer_id],
                 pathways=self.pathways,
+                memberships=self.memberships,
             )
 
     def _close_pass(self) -> None:
