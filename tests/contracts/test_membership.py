@@ -21,6 +21,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from credstack.registry import created_class_id
 from tests.constants import DAY, EVIDENCE, INTERFACE_IDS, ZERO_ADDRESS
 
 PERIOD = 90 * DAY
@@ -38,19 +39,22 @@ class Setup:
     pass_class: int
 
 
-@pytest.fixture
-def setup(
-    project: Any,
-    registry: Any,
-    deployer: Any,
-    issuer: Any,
-    other_issuer: Any,
-    create_class: Callable[..., int],
-) -> Setup:
+# The contract, classes, tier and the learner's credentials are made once
+# per module: ape takes a snapshot after module-scoped fixtures and restores
+# it after each test, so every test starts from the same state (and ids).
+
+
+@pytest.fixture(scope="module")
+def setup(project: Any, registry: Any, deployer: Any, issuer: Any, other_issuer: Any) -> Setup:
     membership = project.Membership.deploy(registry, sender=deployer)
 
-    def klass(name: str, validity: int = 365 * DAY, sender: Any = None) -> int:
-        return create_class(name=name, validity=validity, min_score=0, sender=sender)
+    def klass(
+        name: str, validity: int = 365 * DAY, sender: Any = issuer, transferable: bool = False
+    ) -> int:
+        tx = registry.create_class(
+            name, f"ipfs://bafy/{name}", transferable, True, validity, 0, sender=sender
+        )
+        return created_class_id(registry, tx)
 
     s = Setup(
         membership=membership,
@@ -59,9 +63,7 @@ def setup(
         stats=klass("Statistics", validity=0),
         python=klass("Python", sender=other_issuer),
         unrelated=klass("Unrelated"),
-        pass_class=create_class(
-            name="Mentor Session Pass", transferable=True, validity=90 * DAY, min_score=0
-        ),
+        pass_class=klass("Mentor Session Pass", validity=90 * DAY, transferable=True),
     )
     tx = membership.create_tier(
         "Analyst Circle",
@@ -74,7 +76,7 @@ def setup(
     return s
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def parts(
     setup: Setup, registry: Any, issuer: Any, other_issuer: Any, learner: Any
 ) -> dict[str, int]:
