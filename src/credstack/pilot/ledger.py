@@ -43,6 +43,7 @@ class Learner:
     member_since: int = 0  # when the membership's current period count began (the join)
     member_until: int = 0  # its expiry
     perks_used: dict[tuple[str, int], int] = field(default_factory=dict)  # (perk, period) -> units
+    perk_nonce: int = 0  # the member wallet's EIP-712 nonce (a recovered learner starts at 0)
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -67,6 +68,7 @@ class Tally:
     joined: int = 0
     membership_renewals: int = 0
     perks: Counter[str] = field(default_factory=Counter)
+    passes_redeemed: int = 0
     claims_by_learner: int = 0
     claims_for_learner: int = 0
     proposals: list[dict[str, Any]] = field(default_factory=list)
@@ -80,6 +82,7 @@ class Ledger:
         # token id -> (slug, learner index); the index changes on transfer
         self.tokens: dict[int, tuple[str, int]] = {}
         self.revoked: set[int] = set()
+        self.burned: set[int] = set()  # passes redeemed at the membership contract
         self.suspended: dict[int, int] = {}  # token -> week to decide
         self.expires: dict[int, int] = {}  # token -> expires_at (0 = never)
         self.scores: dict[int, int] = {}  # token -> score (basis points)
@@ -132,6 +135,8 @@ class Ledger:
         """What ``status_of`` should say at time ``now``."""
         if token_id in self.revoked:
             return Status.REVOKED
+        if token_id in self.burned:
+            return Status.BURNED
         if token_id in self.suspended:
             return Status.SUSPENDED
         expires = self.expires[token_id]
@@ -143,7 +148,9 @@ class Ledger:
     def holders(self) -> set[int]:
         """Learner indexes with a credential in their wallet now."""
         return {
-            owner for token_id, (_, owner) in self.tokens.items() if token_id not in self.revoked
+            owner
+            for token_id, (_, owner) in self.tokens.items()
+            if token_id not in self.revoked and token_id not in self.burned
         }
 
     def counters(self) -> tuple[int, ...]:

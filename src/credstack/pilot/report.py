@@ -75,7 +75,7 @@ def cross_check(world: World, ledger: Ledger, rng: random.Random) -> dict[str, b
     contract = world.registry.contract
     now = world.now()
     issued = sum(ledger.tally.issued.values())
-    in_wallets = issued - len(ledger.revoked)
+    in_wallets = issued - len(ledger.revoked) - len(ledger.burned)
     sample = rng.sample(ledger.receipts, min(20, len(ledger.receipts)))
     evidence_ok = all(
         salted_hash(bytes.fromhex(r["salt"][2:]), bytes.fromhex(r["document_sha256"][2:]))
@@ -89,7 +89,7 @@ def cross_check(world: World, ledger: Ledger, rng: random.Random) -> dict[str, b
     owners_ok = all(
         str(contract.ownerOf(t)) == ledger.learners[ledger.tokens[t][1]].address
         for t in tokens
-        if t not in ledger.revoked
+        if t not in ledger.revoked and t not in ledger.burned
     )
     # The pathway: every claim on chain is one the simulation made, and
     # the contract's progress view agrees for a sample of learners.

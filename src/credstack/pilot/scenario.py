@@ -70,6 +70,7 @@ def run_weeks(
         claimed = claim_pathways(world, ledger, rng, week)
         if week >= EXPERIMENT_WEEK:
             membership_acts(world, ledger, rng, week)
+            redeem_passes(world, ledger, rng, week)
         if week >= RENEWAL_FROM_WEEK:
             renew_passes(world, ledger, rng, week)
         changes = tuple(a - b for a, b in zip(ledger.counters(), before, strict=True))
@@ -301,6 +302,7 @@ def recover_keys(world: World, ledger: Ledger, rng: random.Random, week: int) ->
             moves = recovery.plan(world.registry, learner.address, address, signer.address)
             ledger.tally.recovered += recovery.execute(world.registry, moves, address, signer)
         learner.address, learner.key = address, key
+        learner.perk_nonce = 0  # a new wallet signs from nonce 0
         learner.wallets += 1
 
 
@@ -386,7 +388,7 @@ def pathway_expiry(world: World, ledger: Ledger, parts: list[int]) -> int:
 # Membership (the perks experiment: credstack.pilot.experiment)
 
 # A member uses a perk in a window with this chance, one unit at a time.
-PERK_USE = {"mentor-hour": 0.5, "reassessment-discount": 0.15, "peer-group-seat": 0.3}
+PERK_USE = {"mentor-hour": 0.2, "reassessment-discount": 0.05, "peer-group-seat": 0.1}
 
 
 def held_valid(world: World, ledger: Ledger, learner: Learner) -> dict[str, int]:
@@ -424,6 +426,7 @@ def membership_acts(world: World, ledger: Ledger, rng: random.Random, week: int)
                 continue
             membership, _, _ = world.memberships.join(tier_id, learner.address, issuer)
             learner.membership_id = membership
+            learner.perks_used = {}  # a new membership's periods count from its join
             learner.member_week = learner.member_week if learner.member_week is not None else week
             ledger.tally.joined += 1
         elif world.now() + period // 10 >= learner.member_until:
@@ -464,12 +467,45 @@ def _use_perks(
         perk = world.memberships.perk_of(world.deployment.tier_ids[TIER], perk_spec.name)
         ref = parse_ref(f"pilot week {week}: {perk_spec.name} for learner L{learner.index:04d}")
         deadline = now + 3_600
+        nonce = learner.perk_nonce
         typed = redeem_typed_data(
             world.memberships.domain(), learner.membership_id, perk.perk_id, 1, ref,
-            provider.address, int(world.memberships.contract.nonces(learner.address)), deadline,
+            provider.address, nonce, deadline,
         )  # fmt: skip
         signature = sign_typed_data(world.wallet(learner).account, typed)
-        world.memberships.redeem(learner.membership_id, perk, 1, ref, provider, deadline, signature)
+        # Sent as `ape run membership redeem` sends it, without its checks
+        # (eight calls a use, hundreds of uses): the simulation predicted
+        # the allowance, the validity and the nonce, and a wrong prediction
+        # reverts, which fails the run.
+        provider.send(
+            world.memberships.contract.redeem_for, learner.membership_id, perk.perk_id, 1, ref,
+            deadline, signature,
+        )  # fmt: skip
+        learner.perk_nonce += 1
         learner.perks_used[key] = learner.perks_used.get(key, 0) + 1
         ledger.tally.perks[perk_spec.name] += 1
         ledger.active(learner.index, week, earned=False)
+
+
+# A pass holder redeems it for mentor time in a window with this chance.
+PASS_REDEEM = 0.12
+
+
+def redeem_passes(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
+    """Holders of a valid mentor-session pass (earned or bought) spend it
+    at the mentor-session offer: `safeTransferFrom` to the membership
+    contract, which takes a seat and burns the pass, while seats last."""
+    offer_id = world.deployment.offer_ids["mentor-session"]
+    capacity = world.catalog.offers["mentor-session"].capacity
+    now = world.now()
+    for token_id, (slug, owner) in sorted(ledger.tokens.items()):
+        if ledger.tally.passes_redeemed >= capacity:
+            return
+        if slug != PASS or not ledger.valid(token_id, now) or rng.random() >= PASS_REDEEM:
+            continue
+        holder = ledger.learners[owner]
+        world.fund(holder)
+        world.memberships.redeem_pass(offer_id, token_id, world.wallet(holder))
+        ledger.burned.add(token_id)
+        ledger.tally.passes_redeemed += 1
+        ledger.active(owner, week, earned=False)
