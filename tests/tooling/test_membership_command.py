@@ -21,6 +21,7 @@ EVIDENCE = b"\x33" * 32
 TIER = "analyst-circle"
 JDA = "junior-data-analyst"
 PROVIDER = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"  # TEST::11
+HOLDER10 = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"  # TEST::10
 DAY = 86_400
 PERIOD = 90 * DAY
 
@@ -330,6 +331,10 @@ def test_redeem__revoked_part__no_perks_refused_before_sending(
          "error: --holder, --signature and --deadline go together (a provider's run)"),
         (["--perk", "mentor-hour", "--tier", "nope"],
          "error: unknown tier 'nope' (known: analyst-circle)"),
+        (["--perk", "mentor-hour", "--holder", HOLDER10, "--deadline", "1", "--signature", "0x12"],
+         "error: --signature '0x12': expected 0x + 130 hex digits (65 bytes)"),
+        (["--perk", "mentor-hour", "--holder", "0xnope", "--deadline", "1", "--signature", "0x1"],
+         "error: --holder '0xnope': not an address (0x and 40 hex digits)"),
     ],
 )  # fmt: skip
 def test_redeem__bad_input__one_line(
@@ -358,9 +363,6 @@ def _provider_redeem(invoke: Any, doc: dict[str, Any], account: str = "TEST::11"
         "--deadline", str(doc["deadline"]), "--signature", doc["signature"],
         "--account", account, "--yes",
     )  # fmt: skip
-
-
-HOLDER10 = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"  # TEST::10
 
 
 def test_sign_then_provider_redeems__member_pays_no_gas_replay_refused(
