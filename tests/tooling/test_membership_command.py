@@ -598,3 +598,30 @@ def test_pass__restricted_class__needs_the_contract_allowlisted(
     result = invoke(membership_cli.cli, *pass_args)
     assert result.exit_code == 0, result.output
     assert deployed_registry.status_of(token) == 5  # burned
+
+
+def test_apply__offer_of_a_pass_not_yet_created__waits_for_its_issuer(
+    invoke: Any, tmp_path: Path, accounts: Any
+) -> None:
+    """A new offer takes a pass class another issuer has not created yet:
+    the tier stays in sync, the offer waits for that issuer, then the
+    tier's issuer creates it."""
+    data = example()
+    data["classes"].append(dict(data["classes"][6], slug="workshop-pass",
+                                name="Workshop Pass"))  # fmt: skip
+    data["memberships"]["tiers"][0]["offers"].append(
+        {"slug": "pass-workshop", "pass": "workshop-pass", "capacity": 5,
+         "provider": "northwind-mentors"}
+    )  # fmt: skip
+    path = str(_write(tmp_path, data))
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "[ok] tier analyst-circle: tier 1" in result.output
+    flat = " ".join(result.output.split())  # the line wraps at 140 columns
+    assert (
+        "[needs] offer pass-workshop: create offer 'pass-workshop' (5 seats): first the class "
+        f"workshop-pass (must be sent by {accounts[2].address})"
+    ) in flat
+    assert invoke(catalog_cli.cli, "apply", path, "--account", "TEST::2", "--yes").exit_code == 0
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+    assert "[done] offer pass-workshop: create offer 'pass-workshop' (5 seats)" in result.output
