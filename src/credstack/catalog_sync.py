@@ -256,8 +256,6 @@ def _membership_steps(
                 steps.append(Step(subject, action, NEEDS, who=issuer))
 
         needed = [o.slug for _, o in spec.options]
-        if spec.offers:
-            needed += [o.pass_class for o in spec.offers if o.pass_class]
         unknown = [c for c in needed if c not in ids and c not in creating]
         same_name = [t for t in memberships.tiers(issuer) if t.name == spec.name]
         tier_id: int | None = None
@@ -332,6 +330,17 @@ def _membership_steps(
         offers = memberships.offers(tier_id) if tier_id else []
         for offer in spec.offers:
             at = f"offer {offer.slug}"
+            create = partial(_create_offer, memberships, catalog, offer, tier_ids, ids)
+            what = f"create offer '{offer.slug}' ({offer.capacity} seats)"
+            if offer.pass_class and offer.pass_class not in ids:
+                if offer.pass_class in creating:  # by an earlier step of this run
+                    step(what, create, at)
+                else:  # its issuer's first
+                    owner = catalog.issuers[catalog.classes[offer.pass_class].issuer].address
+                    steps.append(
+                        Step(at, f"{what}: first the class {offer.pass_class}", NEEDS, who=owner)
+                    )
+                continue
             perk_id = perks[offer.perk].perk_id if offer.perk in perks else None
             want = (
                 perk_id if offer.perk else 0,
@@ -352,8 +361,7 @@ def _membership_steps(
                 offer_ids[offer.slug] = found_offer.offer_id
                 steps.append(Step(at, f"offer {found_offer.offer_id}", IN_SYNC))
             else:
-                what = f"create offer '{offer.slug}' ({offer.capacity} seats)"
-                step(what, partial(_create_offer, memberships, catalog, offer, tier_ids, ids), at)
+                step(what, create, at)
     return steps
 
 

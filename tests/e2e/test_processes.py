@@ -17,7 +17,7 @@ def test_deploy_catalog_issue_verify__as_separate_processes(deployed: Cli) -> No
     assert "already deployed; nothing sent" in again.stdout
 
     shown = deployed.run("catalog", "show")
-    assert shown.stdout.count("in sync") == 9  # eight classes and the pathway
+    assert shown.stdout.count("in sync") == 10  # eight classes, the pathway and the tier
 
     issued = deployed.run(
         "issue", "--class", "sql-querying", "--csv", LEARNERS, "--account", "TEST::1", "--yes"

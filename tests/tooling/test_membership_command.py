@@ -21,6 +21,7 @@ EVIDENCE = b"\x33" * 32
 TIER = "analyst-circle"
 JDA = "junior-data-analyst"
 PROVIDER = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"  # TEST::11
+HOLDER10 = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"  # TEST::10
 DAY = 86_400
 PERIOD = 90 * DAY
 
@@ -334,6 +335,10 @@ def test_redeem__revoked_part__no_perks_refused_before_sending(
          "error: --holder, --signature and --deadline go together (a provider's run)"),
         (["--perk", "mentor-hour", "--tier", "nope"],
          "error: unknown tier 'nope' (known: analyst-circle)"),
+        (["--perk", "mentor-hour", "--holder", HOLDER10, "--deadline", "1", "--signature", "0x12"],
+         "error: --signature '0x12': expected 0x + 130 hex digits (65 bytes)"),
+        (["--perk", "mentor-hour", "--holder", "0xnope", "--deadline", "1", "--signature", "0x1"],
+         "error: --holder '0xnope': not an address (0x and 40 hex digits)"),
     ],
 )  # fmt: skip
 def test_redeem__bad_input__one_line(
@@ -362,9 +367,6 @@ def _provider_redeem(invoke: Any, doc: dict[str, Any], account: str = "TEST::11"
         "--deadline", str(doc["deadline"]), "--signature", doc["signature"],
         "--account", account, "--yes",
     )  # fmt: skip
-
-
-HOLDER10 = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"  # TEST::10
 
 
 def test_sign_then_provider_redeems__member_pays_no_gas_replay_refused(
@@ -600,3 +602,30 @@ def test_pass__restricted_class__needs_the_contract_allowlisted(
     result = invoke(membership_cli.cli, *pass_args)
     assert result.exit_code == 0, result.output
     assert deployed_registry.status_of(token) == 5  # burned
+
+
+def test_apply__offer_of_a_pass_not_yet_created__waits_for_its_issuer(
+    invoke: Any, tmp_path: Path, accounts: Any
+) -> None:
+    """A new offer takes a pass class another issuer has not created yet:
+    the tier stays in sync, the offer waits for that issuer, then the
+    tier's issuer creates it."""
+    data = example()
+    data["classes"].append(dict(data["classes"][6], slug="workshop-pass",
+                                name="Workshop Pass"))  # fmt: skip
+    data["memberships"]["tiers"][0]["offers"].append(
+        {"slug": "pass-workshop", "pass": "workshop-pass", "capacity": 5,
+         "provider": "northwind-mentors"}
+    )  # fmt: skip
+    path = str(_write(tmp_path, data))
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "[ok] tier analyst-circle: tier 1" in result.output
+    flat = " ".join(result.output.split())  # the line wraps at 140 columns
+    assert (
+        "[needs] offer pass-workshop: create offer 'pass-workshop' (5 seats): first the class "
+        f"workshop-pass (must be sent by {accounts[2].address})"
+    ) in flat
+    assert invoke(catalog_cli.cli, "apply", path, "--account", "TEST::2", "--yes").exit_code == 0
+    result = invoke(catalog_cli.cli, "apply", path, "--account", "TEST::1", "--yes")
+    assert "[done] offer pass-workshop: create offer 'pass-workshop' (5 seats)" in result.output
