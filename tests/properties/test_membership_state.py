@@ -463,9 +463,7 @@ class MembershipMachine(ChainMachine):
         membership_id = self.call(actor, error, fn, *args)
         if error is None:
             assert membership_id == self.mid(tier_id, holder)
-            self.assert_parts_valid(holder, tokens)
-            self.m.record_join(tier_id, holder, tokens, now)
-            self.touched.add((tier_id, holder))
+            self.joined(tier_id, holder, tokens, now)
 
     def candidates(self) -> list[tuple[int, int]]:
         """(tier, learner) pairs where the learner qualifies now and is no
@@ -501,9 +499,7 @@ class MembershipMachine(ChainMachine):
         else:
             self.call(actor, error, self.mem.join, tier_id, tokens)
         if error is None:
-            self.assert_parts_valid(holder, tokens)
-            self.m.record_join(tier_id, holder, tokens, self.now)
-            self.touched.add((tier_id, holder))
+            self.joined(tier_id, holder, tokens, self.now)
 
     @precondition(lambda self: bool(self.m.memberships))
     @rule(data=st.data(), wait=st.sampled_from([None, None, "window", "window - 1", "expiry"]))
@@ -523,9 +519,35 @@ class MembershipMachine(ChainMachine):
         error = self.m.renew_error(actor, tier_id, holder, tokens, now)
         self.call(actor, error, self.mem.renew, self.mid(tier_id, holder), tokens)
         if error is None:
-            self.assert_parts_valid(holder, tokens)
+            self.joined(tier_id, holder, tokens, now, renew=True)
+
+    def joined(
+        self, tier_id: int, holder: int, tokens: list[int], now: int, renew: bool = False
+    ) -> None:
+        """After a join or renewal: its events (a mint's Transfer, Locked and
+        Joined, or Renewed for a renewal or a join of an expired membership;
+        SubscriptionUpdate), the credentials valid now, and the model."""
+        events = [(type(e).__name__, e) for e in self.mem.get_logs()]
+        self.assert_parts_valid(holder, tokens)
+        if renew:
             self.m.record_renew(tier_id, holder, tokens, now)
-            self.touched.add((tier_id, holder))
+            minted = False
+        else:
+            minted = self.m.record_join(tier_id, holder, tokens, now)
+        membership_id = self.mid(tier_id, holder)
+        expires_at = self.m.memberships[(tier_id, holder)].expires_at
+        names = ["Transfer", "Locked", "Joined"] if minted else ["Renewed"]
+        assert [n for n, _ in events] == [*names, "SubscriptionUpdate"]
+        record = events[-2][1]
+        assert (record.membership_id, record.tier_id, record.holder) == (
+            membership_id,
+            tier_id,
+            self.addr[holder],
+        )
+        assert (record.expires_at, list(record.parts)) == (expires_at, tokens)
+        update = events[-1][1]
+        assert (update.tokenId, update.expiration) == (membership_id, expires_at)
+        self.touched.add((tier_id, holder))
 
     def assert_parts_valid(self, holder: int, tokens: list[int]) -> None:
         """No membership without credentials valid now: asked of the
@@ -566,16 +588,40 @@ class MembershipMachine(ChainMachine):
         error = self.m.redeem_error(actor, tier_id, holder, perk_id, quantity, now)
         self.call(actor, error, self.mem.redeem, self.mid(tier_id, holder), perk_id, quantity, ref)
         if error is None:
-            self.redeemed(tier_id, holder, perk_id, quantity, now)
+            self.redeemed(tier_id, holder, perk_id, quantity, now, ZERO, ref)
 
-    def redeemed(self, tier_id: int, holder: int, perk_id: int, quantity: int, now: int) -> None:
-        """After a redemption: the membership was valid (asked of the
-        registry) and the allowance holds."""
+    def redeemed(
+        self,
+        tier_id: int,
+        holder: int,
+        perk_id: int,
+        quantity: int,
+        now: int,
+        provider: int = ZERO,
+        ref: bytes = b"",
+    ) -> None:
+        """After a redemption: its event, field by field (the period index
+        the model computes); the membership was valid (asked of the
+        registry); the allowance holds."""
+        [event] = self.mem.get_logs()
         m = self.m.memberships[(tier_id, holder)]
         assert now < int(self.mem.expiresAt(self.mid(tier_id, holder)))
         for token_id in m.parts:
             assert self.reg.is_valid(token_id)
         index = self.m.record_use(tier_id, holder, perk_id, quantity, now)
+        assert type(event).__name__ == "PerkRedeemed"
+        assert (event.membership_id, event.perk_id, event.member, event.tier_id) == (
+            self.mid(tier_id, holder),
+            perk_id,
+            self.addr[holder],
+            tier_id,
+        )
+        assert (event.quantity, event.provider, event.ref, event.period) == (
+            quantity,
+            self.address(provider),
+            ref,
+            index,
+        )
         assert self.mem.period_of(self.mid(tier_id, holder)) == index
         assert self.m.ledger[(tier_id, holder, perk_id, index)] <= self.m.perks[perk_id].allowance
         self.touched.add((tier_id, holder))
@@ -605,11 +651,12 @@ class MembershipMachine(ChainMachine):
         membership_id = self.mid(tier_id, holder)
         ref = keccak(b"use")
         registered = sorted(p for t, p in self.m.providers if t == tier_id)
+        sender = ZERO
         if not by_signature or not registered:
             error = self.m.redeem_error(holder, tier_id, holder, perk_id, quantity, now)
             self.call(holder, error, self.mem.redeem, membership_id, perk_id, quantity, ref)
         else:
-            provider = data.draw(st.sampled_from(registered), label="provider")
+            provider = sender = data.draw(st.sampled_from(registered), label="provider")
             nonce, deadline = self.m.nonces.get(holder, 0), now + 60
             signature = self.sign(
                 holder, membership_id, perk_id, quantity, ref, provider, nonce, deadline
@@ -633,7 +680,7 @@ class MembershipMachine(ChainMachine):
                 )
         assert (error is None) == (quantity <= left)
         if error is None:
-            self.redeemed(tier_id, holder, perk_id, quantity, now)
+            self.redeemed(tier_id, holder, perk_id, quantity, now, sender, ref)
 
     def sign(
         self,
@@ -746,7 +793,7 @@ class MembershipMachine(ChainMachine):
         if error is None:
             self.m.nonces[holder] = self.m.nonces.get(holder, 0) + 1
             self.last_signed[holder] = (tier_id, perk_id, quantity, ref, deadline, actor, signature)
-            self.redeemed(tier_id, holder, perk_id, quantity, now)
+            self.redeemed(tier_id, holder, perk_id, quantity, now, actor, ref)
 
     # rules: the soulbound token #
 
@@ -873,7 +920,7 @@ class MembershipMachine(ChainMachine):
 # database) come from Hypothesis's profile: its "ci" profile, active when CI
 # is set, derandomizes.
 MembershipMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "40")),
     stateful_step_count=int(os.environ.get("CREDSTACK_PROPERTY_STEPS", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
