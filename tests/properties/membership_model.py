@@ -314,6 +314,17 @@ class Model:
             chosen.append(token_id)
         return chosen if not any(needed) else None
 
+    def all_parts(self, tier_id: int, holder: int, now: int) -> list[int]:
+        """Every credential of the holder that counts for the tier now (a
+        superset of `qualifying`)."""
+        tier = self.tiers[tier_id]
+        minimum = {c: score for c, score, _ in tier.options}
+        return [
+            i
+            for i, t in sorted(self.tokens.items())
+            if self.part_valid(i, holder, now) and t.score >= minimum.get(t.class_id, MAX_SCORE + 1)
+        ]
+
     # perks #
 
     def add_perk_error(self, actor: int, tier_id: int, allowance: int) -> str | None:
