@@ -4,6 +4,14 @@ registry whose credentials earn it; a Python model
 (``membership_model.py``) predicts every outcome, and the chain must agree
 after every step.
 
+Every example starts from a tier of ISSUER_A's with a perk and a provider,
+credentials for the three learners, and the first learner a member. Besides
+the rules that try anything (right and wrong callers, tokens and
+signatures), two aim at the success paths that the state rarely allows by
+chance: `join_qualified` (a learner who qualifies joins, or is joined for)
+and `use_perk` (a valid membership uses a perk: one unit, what is left, or
+one more).
+
 Rules: the registry's side (credentials of three classes issued to
 learners, revoked, suspended, reinstated, burned by their holder, renewed;
 the pause; an issuer's role removed and given back) and the membership's
@@ -30,7 +38,11 @@ Checked:
   credentials is revoked, suspended, burned or expired (read from the
   registry);
 - `is_valid`, `expiresAt`, `isRenewable`, the membership record, balances
-  and nonces match the model; the token is soulbound.
+  and nonces match the model; the token is soulbound;
+- the events of every join, renewal and redemption, field by field
+  (Transfer, Locked and Joined for a mint; Renewed for a renewal or a join
+  of an expired membership; SubscriptionUpdate; PerkRedeemed with the
+  period index).
 """
 
 from __future__ import annotations
@@ -936,12 +948,12 @@ class MembershipMachine(ChainMachine):
         assert self.mem.nonces(self.addr[holder]) == self.m.nonces.get(holder, 0)
 
 
-# `make test` runs 60 examples of up to 40 steps (about 2,400 steps; see
-# the report of the run time in the module's commit); `make
-# test-properties` 500. CREDSTACK_PROPERTY_EXAMPLES and
-# CREDSTACK_PROPERTY_STEPS set others. Unset settings (derandomize,
-# database) come from Hypothesis's profile: its "ci" profile, active when CI
-# is set, derandomizes.
+# `make test` runs 40 examples of up to 40 steps (examples end early when
+# Hypothesis's choice buffer fills: about 1,200 to 1,600 steps, 30 to 60 s
+# on two shared cores); `make test-properties` 500. CREDSTACK_PROPERTY_
+# EXAMPLES and CREDSTACK_PROPERTY_STEPS set others. Unset settings
+# (derandomize, database) come from Hypothesis's profile: its "ci" profile,
+# active when CI is set, derandomizes.
 MembershipMachine.TestCase.settings = settings(
     max_examples=int(os.environ.get("CREDSTACK_PROPERTY_EXAMPLES", "40")),
     stateful_step_count=int(os.environ.get("CREDSTACK_PROPERTY_STEPS", "40")),
