@@ -20,7 +20,7 @@ issuer or by governance for one; opened and closed; perks with allowances;
 providers; join and join_for with qualifying, partial, foreign, unordered,
 repeated or unknown credentials; renew before and inside the renewal window
 and after expiry; redeem by the member and redeem_for by a provider with the
-member's EIP-712 signature, good, replayed, expired, foreign or altered;
+member's EIP-712 signature, good, replayed, expired, foreign, altered or malleable;
 quantities over the allowance; transfers and approvals of the soulbound
 token). Time moves by seconds to months and lands on (or a second before)
 expiries, renewal windows and period boundaries of memberships and
@@ -99,6 +99,16 @@ MIN_SCORES = [0, 5_000, 8_000]
 ALLOWANCES = [1, 2, 3, 5]
 # Providers a tier may name (anyone may try to send a redemption).
 PROVIDERS = [PROVIDER, STRANGER, DELEGATE, LEARNERS[0]]
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def malleable(signature: bytes) -> bytes:
+    """The other valid form of a signature: s -> n - s, v flipped."""
+    s = int.from_bytes(signature[32:64], "big")
+    v = 27 + 28 - signature[64]
+    return signature[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([v])
 
 
 class World:
@@ -772,13 +782,15 @@ class MembershipMachine(ChainMachine):
     @rule(
         data=st.data(),
         how=st.sampled_from(
-            ["good"] * 4 + ["replay", "expired", "deadline now", "foreign", "altered", "nonce"]
+            ["good"] * 4
+            + ["replay", "expired", "deadline now", "foreign", "altered", "nonce", "malleable"]
         ),
     )
     def redeem_for(self, data: st.DataObject, how: str) -> None:
         """A provider sends a redemption the member signed: good, replayed
         (the last accepted one again), past its deadline (or at it), signed
-        by someone else, for other terms, or with a stale nonce."""
+        by someone else, for other terms, with a spent or future nonce, or
+        in the signature's malleable form."""
         now = self.now
         if how == "replay" and self.last_signed:
             holder = data.draw(st.sampled_from(sorted(self.last_signed)), label="member")
@@ -820,6 +832,11 @@ class MembershipMachine(ChainMachine):
                 deadline,
             )
             signed = (signer, nonce, (tier_id, holder, perk_id, signed_quantity, provider))
+            if how == "malleable":
+                # The signature's other form (s -> n - s, v flipped): the
+                # same signer to ecrecover, refused by the contract (EIP-2).
+                signature = malleable(signature)
+                signed = (ZERO, nonce, signed[2])
         error = self.m.redeem_for_error(
             actor, tier_id, holder, perk_id, quantity, deadline, *signed, now
         )
