@@ -78,6 +78,18 @@ class PerkModel:
 
 
 @dataclass
+class OfferModel:
+    tier_id: int
+    perk_id: int
+    pass_class: int
+    capacity: int
+    provider: int
+    taken: int = 0
+    # (tier, holder) of the memberships that booked a seat
+    booked: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass
 class Model:
     paused: bool = False
     issuers: set[int] = field(default_factory=lambda: {ISSUER_A, ISSUER_B})
@@ -93,6 +105,7 @@ class Model:
     # over the whole history (the invariant's ledger).
     ledger: dict[tuple[int, int, int, int], int] = field(default_factory=dict)
     nonces: dict[int, int] = field(default_factory=dict)
+    offers: dict[int, OfferModel] = field(default_factory=dict)
 
     # the registry #
 
@@ -426,3 +439,65 @@ class Model:
 
     def balance(self, holder: int) -> int:
         return sum(1 for _, h in self.memberships if h == holder)
+
+    # offers #
+
+    def create_offer_error(
+        self, actor: int, tier_id: int, perk_id: int, pass_class: int, capacity: int, provider: int
+    ) -> str | None:
+        error = self.manager_error(actor, tier_id)
+        if error is not None:
+            return error
+        if capacity == 0 or capacity > U32:
+            return "membership: bad capacity"
+        if perk_id != 0:
+            perk = self.perks.get(perk_id)
+            if perk is None:
+                return "membership: unknown perk"
+            if perk.tier_id != tier_id:
+                return "membership: perk not in tier"
+        if pass_class != 0:
+            if pass_class not in CLASS_ISSUER:
+                return "credential: unknown class"
+            if pass_class != PASS:
+                return "membership: pass not transferable"
+        if (tier_id, provider) not in self.providers:
+            return "membership: not provider"
+        return None
+
+    def record_offer(
+        self, tier_id: int, perk_id: int, pass_class: int, capacity: int, provider: int
+    ) -> int:
+        offer_id = len(self.offers) + 1
+        self.offers[offer_id] = OfferModel(tier_id, perk_id, pass_class, capacity, provider)
+        return offer_id
+
+    def book_error(
+        self, actor: int, offer_id: int, tier_id: int, holder: int, now: int
+    ) -> str | None:
+        """`book`: the member; the offer of the tier, not booked by the
+        membership, a seat left; then the perk's unit (`_use`) or the pause
+        and the membership valid now."""
+        if actor != holder:
+            return "membership: not member"
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return "membership: unknown offer"
+        if offer.tier_id != tier_id:
+            return "membership: offer not in tier"
+        if (tier_id, holder) in offer.booked:
+            return "membership: already booked"
+        if offer.taken >= offer.capacity:
+            return "membership: offer full"
+        if offer.perk_id != 0:
+            return self.use_error(tier_id, holder, offer.perk_id, 1, now)
+        if self.paused:
+            return "membership: paused"
+        m = self.memberships.get((tier_id, holder))
+        if m is None:
+            return "membership: unknown membership"
+        if now >= m.expires_at:
+            return "membership: expired"
+        if not all(self.part_valid(t, holder, now) for t in m.parts):
+            return "membership: credential invalid"
+        return None

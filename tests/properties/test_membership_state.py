@@ -21,10 +21,11 @@ providers; join and join_for with qualifying, partial, foreign, unordered,
 repeated or unknown credentials; renew before and inside the renewal window
 and after expiry; redeem by the member and redeem_for by a provider with the
 member's EIP-712 signature, good, replayed, expired, foreign, altered or malleable;
-quantities over the allowance; transfers and approvals of the soulbound
-token). Time moves by seconds to months and lands on (or a second before)
-expiries, renewal windows and period boundaries of memberships and
-credentials.
+quantities over the allowance; offers with capacity, perk and pass class, in
+and out of bounds, and bookings (one per membership, a unit of the perk);
+transfers and approvals of the soulbound token). Time moves by seconds to
+months and lands on (or a second before) expiries, renewal windows and
+period boundaries of memberships and credentials.
 
 Checked:
 - every call reverts exactly when the model says, with its exact message,
@@ -39,7 +40,9 @@ Checked:
   registry);
 - `is_valid`, `expiresAt`, `isRenewable`, the membership record, balances
   and nonces match the model; the token is soulbound;
-- the events of every join, renewal and redemption, field by field
+- an offer never has more seats taken than its capacity, nor a membership
+  two seats; the offer record and `booked` match the model;
+- the events of every join, renewal, redemption and booking, field by field
   (Transfer, Locked and Joined for a mint; Renewed for a renewal or a join
   of an expired membership; SubscriptionUpdate; PerkRedeemed with the
   period index).
@@ -167,7 +170,12 @@ class MembershipMachine(ChainMachine):
     def digest(self) -> Any:
         """What a refused call must leave alone, besides what `chain_agrees`
         compares with the model after every step."""
-        return (self.mem.tier_count(), self.mem.perk_count())
+        return (
+            self.mem.tier_count(),
+            self.mem.perk_count(),
+            self.mem.offer_count(),
+            [tuple(self.mem.offer(i)) for i in self.m.offers],
+        )
 
     def check_at_end(self) -> None:
         self.check_memberships(list(self.m.memberships), full=True)
@@ -245,7 +253,8 @@ class MembershipMachine(ChainMachine):
         scores=st.lists(st.sampled_from(SCORES), min_size=3, max_size=3),
     )
     def seed(self, period: int, allowance: int, cross: bool, scores: list[int]) -> None:
-        """ISSUER_A's tier: one of SQL (at least 50%) or Statistics, and,
+        """ISSUER_A's tier (with a perk, a provider and an offer of two
+        seats): one of SQL (at least 50%) or Statistics, and,
         with `cross`, ISSUER_B's Python (at least 80%) too. The learners
         hold credentials of those classes with the given scores."""
         options = [(SQL, 5_000, 0), (STATS, 0, 0)]
@@ -259,6 +268,10 @@ class MembershipMachine(ChainMachine):
         assert perk_id == self.m.record_perk(tier_id, allowance)
         self.call(ISSUER_A, None, self.mem.set_provider, tier_id, self.addr[PROVIDER], True)
         self.m.providers.add((tier_id, PROVIDER))
+        # An offer of two seats, each booking a unit of the perk.
+        args = (tier_id, perk_id, 0, 2, self.addr[PROVIDER])
+        offer_id = self.call(ISSUER_A, None, self.mem.create_offer, *args)
+        assert offer_id == self.m.record_offer(tier_id, perk_id, 0, 2, PROVIDER)
         for learner, class_id, score in zip(LEARNERS, (SQL, PYTHON, SQL), scores, strict=True):
             self.issue_as(class_id, learner, score)
         self.issue_as(PYTHON, LEARNERS[0], 9_000)
@@ -847,6 +860,103 @@ class MembershipMachine(ChainMachine):
             self.last_signed[holder] = (tier_id, perk_id, quantity, ref, deadline, actor, signature)
             self.redeemed(tier_id, holder, perk_id, quantity, now, actor, ref)
 
+    # rules: offers #
+
+    @precondition(lambda self: len(self.m.offers) < 4)
+    @rule(
+        data=st.data(),
+        pass_class=st.sampled_from([0, PASS, 0, SQL, 99]),
+        capacity=st.sampled_from([1, 2, 3, 0, U32 + 1]),
+    )
+    def create_offer(self, data: st.DataObject, pass_class: int, capacity: int) -> None:
+        """An offer of a tier, with or without a perk (of the tier or
+        another) and a pass class (transferable or not, or unknown), by the
+        tier's issuer or governance, for a provider (registered or not)."""
+        tier_id = self.pick_tier(data)
+        tier = self.m.tiers.get(tier_id)
+        actor = self.pick_actor(data, [tier.issuer, ADMIN] if tier else [ADMIN])
+        perk_id = self.pick_perk(data, tier_id) if data.draw(st.booleans(), label="perk") else 0
+        registered = sorted(p for t, p in self.m.providers if t == tier_id)
+        if registered and data.draw(st.integers(0, 3), label="any provider") < 3:
+            provider = data.draw(st.sampled_from(registered), label="provider")
+        else:
+            provider = data.draw(st.sampled_from(PROVIDERS), label="provider")
+        error = self.m.create_offer_error(actor, tier_id, perk_id, pass_class, capacity, provider)
+        args = (tier_id, perk_id, pass_class, capacity, self.addr[provider])
+        offer_id = self.call(actor, error, self.mem.create_offer, *args)
+        if error is None:
+            assert offer_id == self.m.record_offer(tier_id, perk_id, pass_class, capacity, provider)
+            self.check_offer(offer_id)
+
+    @precondition(lambda self: bool(self.m.offers) and bool(self.m.memberships))
+    @rule(data=st.data())
+    def book(self, data: st.DataObject) -> None:
+        """A member (or someone else) books a seat of an offer, mostly of
+        the membership's tier: one per membership, while seats are left,
+        with a unit of the offer's perk if it names one."""
+        now = self.now
+        offer_id = data.draw(st.integers(1, len(self.m.offers) + 1), label="offer")
+        offer = self.m.offers.get(offer_id)
+        # Mostly a valid membership of the offer's tier, if any.
+        valid = [
+            k
+            for k in sorted(self.m.memberships)
+            if offer and k[0] == offer.tier_id and self.m.valid(*k, now)
+        ]
+        if valid and data.draw(st.integers(0, 3), label="any membership") < 3:
+            tier_id, holder = data.draw(st.sampled_from(valid), label="membership")
+        else:
+            tier_id, holder = self.pick_membership(data)
+        actor = self.pick_actor(data, [holder])
+        ref = keccak(b"book")
+        error = self.m.book_error(actor, offer_id, tier_id, holder, now)
+        self.call(actor, error, self.mem.book, offer_id, self.mid(tier_id, holder), ref)
+        if error is None:
+            events = [(type(e).__name__, e) for e in self.mem.get_logs()]
+            offer = self.m.offers[offer_id]
+            names = ["PerkRedeemed", "OfferBooked"] if offer.perk_id else ["OfferBooked"]
+            assert [n for n, _ in events] == names
+            booked = events[-1][1]
+            assert (booked.offer_id, booked.membership_id, booked.member, booked.ref) == (
+                offer_id,
+                self.mid(tier_id, holder),
+                self.addr[holder],
+                ref,
+            )
+            assert booked.seats_left == offer.capacity - offer.taken - 1
+            offer.taken += 1
+            offer.booked.add((tier_id, holder))
+            assert offer.taken <= offer.capacity
+            if offer.perk_id:
+                redeemed = events[0][1]
+                index = self.m.record_use(tier_id, holder, offer.perk_id, 1, now)
+                assert (redeemed.quantity, redeemed.provider, redeemed.period) == (
+                    1,
+                    self.addr[offer.provider],
+                    index,
+                )
+                key = (tier_id, holder, offer.perk_id, index)
+                assert self.m.ledger[key] <= self.m.perks[offer.perk_id].allowance
+            for token_id in self.m.memberships[(tier_id, holder)].parts:
+                assert self.reg.is_valid(token_id)
+            self.check_offer(offer_id)
+            self.touched.add((tier_id, holder))
+
+    def check_offer(self, offer_id: int) -> None:
+        offer = self.m.offers[offer_id]
+        info = self.mem.offer(offer_id)
+        assert tuple(info) == (
+            offer.tier_id,
+            offer.perk_id,
+            offer.pass_class,
+            offer.capacity,
+            offer.taken,
+            self.addr[offer.provider],
+        )
+        for tier_id, holder in self.m.memberships:
+            booked = (tier_id, holder) in offer.booked
+            assert self.mem.booked(offer_id, self.mid(tier_id, holder)) == booked
+
     # rules: the soulbound token #
 
     @precondition(lambda self: bool(self.m.memberships))
@@ -918,9 +1028,10 @@ class MembershipMachine(ChainMachine):
         turn. The ledger never exceeds an allowance."""
         STEP_COUNT[0] += 1
         assert self.reg.paused() == self.m.paused
-        assert (self.mem.tier_count(), self.mem.perk_count()) == (
+        assert (self.mem.tier_count(), self.mem.perk_count(), self.mem.offer_count()) == (
             len(self.m.tiers),
             len(self.m.perks),
+            len(self.m.offers),
         )
         keys = sorted(self.m.memberships)
         self.check_memberships(keys, full=False)
