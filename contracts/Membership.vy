@@ -1437,7 +1437,7 @@ def _check_join(tier_id: uint256, head: uint256, holder: address, token_ids: Dyn
     @dev The checks of a join or renewal: not paused, tier open, its issuer
          still an issuer, and the credentials: each held by `holder`,
          active, unexpired, an option at or above its minimum score, given
-         once in increasing order; every group met.
+         once in increasing order, one per class; every group met.
     @param tier_id The tier id.
     @param head The tier's first word.
     @param holder The learner.
@@ -1457,6 +1457,8 @@ def _check_join(tier_id: uint256, head: uint256, holder: address, token_ids: Dyn
         packed >>= _OPTION_BITS
     records: DynArray[uint256, MAX_PARTS] = staticcall registry.credential_words(token_ids)
     counted: uint256 = 0
+    # The options already counted, one bit each: a class counts once.
+    classes: uint256 = 0
     previous: uint256 = 0
     i: uint256 = 0
     for token_id: uint256 in token_ids:
@@ -1471,12 +1473,16 @@ def _check_join(tier_id: uint256, head: uint256, holder: address, token_ids: Dyn
         assert not credential_word._is_expired(word), "membership: credential expired"
         class_id: uint256 = credential_word._class_id(word)
         entry: uint256 = max_value(uint256)
+        bit: uint256 = 0
         for j: uint256 in range(count, bound=MAX_OPTIONS):
             if options[j] & _U32 == class_id:
                 entry = options[j]
+                bit = 1 << j
                 break
         assert entry != max_value(uint256), "membership: token not in tier"
         assert credential_word._score(word) >= (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK, "membership: score below minimum"
+        assert classes & bit == 0, "membership: class used twice"
+        classes |= bit
         # Cannot overflow, nor carry between groups' bytes: at most 16 parts.
         counted = unsafe_add(counted, 1 << (8 * (entry >> _GROUP_SHIFT)))
     for g: uint256 in range((head >> _GROUPS_SHIFT) & 15, bound=MAX_GROUPS):

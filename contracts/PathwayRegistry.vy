@@ -11,8 +11,9 @@
         required (k of n). An option may be another issuer's class: that is
         cross-crediting. A learner holding the parts calls `claim` with the
         token ids; every token must be the caller's, valid now, match an
-        option at or above its minimum score, be given once and never have
-        counted towards this pathway before; every group must be met. This
+        option at or above its minimum score, be given once, be the only one
+        of its class (a class counts once) and never have counted towards
+        this pathway before; every group must be met. This
         contract then issues the pathway credential through the registry:
         the output class's issuer names it a delegate
         (`CredentialRegistry.set_delegate`) before creating pathways.
@@ -86,6 +87,8 @@ PART_BELOW_MINIMUM: public(constant(uint8)) = 8
 PART_USED_TWICE: public(constant(uint8)) = 9
 # @dev Counted towards this pathway by an earlier claim (of any wallet).
 PART_ALREADY_USED: public(constant(uint8)) = 10
+# @dev Another token of its class counts already (a class counts once).
+PART_CLASS_TWICE: public(constant(uint8)) = 11
 
 # @dev `progress` reasons why a claim with the counted parts would fail now,
 # the first the claim meets, in its order: this contract's checks, then the
@@ -451,21 +454,27 @@ def progress(
     parts: DynArray[uint8, MAX_PARTS] = []
     score_sum: uint256 = 0
     counted: uint256 = 0
+    # The classes counted so far: a class counts once.
+    classes: DynArray[uint256, MAX_PARTS] = []
     for i: uint256 in range(len(token_ids), bound=MAX_PARTS):
         reason: uint8 = self._part_reason(records[i], holder)
         for j: uint256 in range(i, bound=MAX_PARTS):
             if token_ids[j] == token_ids[i]:
                 reason = PART_USED_TWICE
         entry: uint256 = 0
+        class_id: uint256 = credential_word._class_id(records[i])
         if reason == PART_COUNTED:
-            entry = self._find(options, count, credential_word._class_id(records[i]))
+            entry = self._find(options, count, class_id)
             if entry == max_value(uint256):
                 reason = PART_NOT_IN_PATHWAY
             elif credential_word._score(records[i]) < (entry >> _MIN_SCORE_SHIFT) & _MIN_SCORE_MASK:
                 reason = PART_BELOW_MINIMUM
             elif self._is_used(pathway_id, token_ids[i]):
                 reason = PART_ALREADY_USED
+            elif class_id in classes:
+                reason = PART_CLASS_TWICE
         if reason == PART_COUNTED:
+            classes.append(class_id)
             counts[entry >> _GROUP_SHIFT] += 1
             score_sum += credential_word._score(records[i])
             counted += 1
@@ -738,6 +747,8 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
     # sentinel no token id reaches) and its bits.
     used_index: uint256 = max_value(uint256)
     used: uint256 = 0
+    # The options already counted, one bit each: a class counts once.
+    classes: uint256 = 0
     i: uint256 = 0
     for token_id: uint256 in token_ids:
         if token_id <= previous:
@@ -749,9 +760,11 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
         i = unsafe_add(i, 1)
         class_id: uint256 = (word >> credential_word.CLASS_SHIFT) & credential_word.CLASS_MASK
         entry: uint256 = max_value(uint256)
+        option_bit: uint256 = 0
         for j: uint256 in range(count, bound=MAX_OPTIONS):
             if options[j] & _U32 == class_id:
                 entry = options[j]
+                option_bit = 1 << j
                 break
         score: uint256 = (word >> credential_word.SCORE_SHIFT) & credential_word.SCORE_MASK
         expires_at: uint256 = (word >> credential_word.EXPIRY_SHIFT) & credential_word.EXPIRY_MASK
@@ -770,6 +783,8 @@ def _claim(pathway_id: uint256, holder: address, token_ids: DynArray[uint256, MA
             elif reason == PART_COUNTED:
                 reason = PART_BELOW_MINIMUM
             self._refuse(reason)
+        assert classes & option_bit == 0, "pathway: class used twice"
+        classes |= option_bit
         if token_id >> 8 != used_index:
             if used_index != max_value(uint256):
                 self._used[pathway_id][used_index] = used

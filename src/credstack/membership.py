@@ -707,6 +707,15 @@ class Memberships:
                     why = "score below the option's minimum"
                 if why:
                     raise CredstackError(f"token {part.token_id} cannot qualify: {why}")
+            seen: dict[int, int] = {}
+            for part in parts:
+                if part.class_id in seen:
+                    name = self.registry.class_info(part.class_id).name
+                    raise CredstackError(
+                        f"tokens {seen[part.class_id]} and {part.token_id} are both of class "
+                        f"{part.class_id} ({name}): a class counts once"
+                    )
+                seen[part.class_id] = part.token_id
         if missing := self.missing(tier_id, parts):
             raise CredstackError(
                 f"{holder} does not qualify for tier {tier_id}: " + "; ".join(missing)

@@ -38,6 +38,7 @@ class PartReason(IntEnum):
     BELOW_MINIMUM = 8
     USED_TWICE = 9
     ALREADY_USED = 10
+    CLASS_TWICE = 11
 
 
 class ClaimReason(IntEnum):
@@ -71,6 +72,7 @@ PART_REASONS = {
     PartReason.BELOW_MINIMUM: "below the option's minimum",
     PartReason.USED_TWICE: "given twice",
     PartReason.ALREADY_USED: "already used for this pathway (by a claim of this or another wallet)",
+    PartReason.CLASS_TWICE: "another token of its class counts already",
 }
 CLAIM_REASONS = {
     ClaimReason.OK: "claimable now",

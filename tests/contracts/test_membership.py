@@ -1556,3 +1556,27 @@ def test_access_matrix__covers_every_state_changing_function(setup: Setup) -> No
         if item.type == "function" and item.stateMutability not in ("view", "pure")
     }
     assert mutating == set(MATRIX)
+
+
+def test_join__two_tokens_of_one_class_count_once(
+    setup: Setup, registry: Any, issuer: Any, learner2: Any
+) -> None:
+    """A group needing two classes is not met by two tokens of one class."""
+    tx = setup.membership.create_tier(
+        "Two of SQL and Statistics",
+        PERIOD,
+        [2],
+        [(setup.sql, 0, 0), (setup.stats, 0, 0)],
+        sender=issuer,
+    )
+    tier = setup.membership.TierCreated.from_receipt(tx)[0].tier_id
+    tokens = []
+    for class_id in (setup.sql, setup.sql, setup.stats):
+        tx = registry.issue(class_id, learner2, 9_000, EVIDENCE, sender=issuer)
+        tokens.append(registry.CredentialIssued.from_receipt(tx)[0].token_id)
+    with ape.reverts("membership: class used twice"):
+        setup.membership.join(tier, tokens[:2], sender=learner2)
+    with ape.reverts("membership: class used twice"):
+        setup.membership.join(tier, tokens, sender=learner2)
+    setup.membership.join(tier, [tokens[0], tokens[2]], sender=learner2)
+    assert setup.membership.is_valid(mid(tier, learner2))

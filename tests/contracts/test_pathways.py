@@ -23,7 +23,7 @@ from tests.constants import DAY, EVIDENCE
 COUNTED, UNKNOWN, NOT_HOLDER = PartReason.COUNTED, PartReason.UNKNOWN, PartReason.NOT_HOLDER
 SUSPENDED, USED_TWICE = PartReason.SUSPENDED, PartReason.USED_TWICE
 NOT_IN_PATHWAY, BELOW_MINIMUM = PartReason.NOT_IN_PATHWAY, PartReason.BELOW_MINIMUM
-ALREADY_USED = PartReason.ALREADY_USED
+ALREADY_USED, CLASS_TWICE = PartReason.ALREADY_USED, PartReason.CLASS_TWICE
 
 
 @dataclass
@@ -712,3 +712,29 @@ def test_create__largest_fields_round_trip(
     setup.pathways.set_pathway_active(wide, False, sender=issuer)
     setup.pathways.set_pathway_active(wide, True, sender=issuer)
     assert [tuple(o) for o in setup.pathways.pathway(wide).options] == options
+
+
+def test_claim__two_tokens_of_one_class_count_once(
+    setup: Setup, parts: dict[str, int], registry: Any, issuer: Any, learner: Any
+) -> None:
+    """A group of k classes needs k different classes: a second SQL token
+    does not stand in for the missing Dashboards part."""
+    tx = registry.issue(setup.sql, learner, 8_000, EVIDENCE, sender=issuer)
+    sql2 = registry.CredentialIssued.from_receipt(tx)[0].token_id
+    given = sorted([*ids(parts, "sheets", "sql", "python"), sql2])
+    with ape.reverts("pathway: class used twice"):
+        setup.pathways.claim(setup.pathway_id, given, sender=learner)
+    progress = setup.pathways.progress(setup.pathway_id, learner, given)
+    assert [tuple(g) for g in progress.groups] == [(3, 2, False), (1, 1, True)]
+    assert list(progress.parts) == [COUNTED, COUNTED, COUNTED, CLASS_TWICE]
+    assert progress.reason == ClaimReason.REQUIREMENTS_NOT_MET
+    # With Dashboards as well the claim succeeds; the extra SQL token still
+    # counts once (progress says so), and the claim takes the four it needs.
+    full = sorted([*ids(parts, "sheets", "sql", "dash", "python"), sql2])
+    progress = setup.pathways.progress(setup.pathway_id, learner, full)
+    assert progress.parts[-1] == CLASS_TWICE and progress.complete
+    with ape.reverts("pathway: class used twice"):
+        setup.pathways.claim(setup.pathway_id, full, sender=learner)
+    setup.pathways.claim(
+        setup.pathway_id, ids(parts, "sheets", "sql", "dash", "python"), sender=learner
+    )

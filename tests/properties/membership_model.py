@@ -215,6 +215,7 @@ class Model:
         if tier.issuer not in self.issuers:
             return "membership: issuer removed"
         counted = [0] * len(tier.required)
+        classes: set[int] = set()
         previous = 0
         for token_id in token_ids:
             if token_id <= previous:
@@ -239,6 +240,9 @@ class Model:
                 return "membership: token not in tier"
             if token.score < option[1]:
                 return "membership: score below minimum"
+            if token.class_id in classes:
+                return "membership: class used twice"
+            classes.add(token.class_id)
             counted[option[2]] += 1
         if any(c < k for c, k in zip(counted, tier.required, strict=True)):
             return "membership: requirements not met"

@@ -308,6 +308,7 @@ class Model:
         if actor in p.claimed:
             return "pathway: already claimed"
         counts = [0] * len(p.required)
+        classes: set[int] = set()
         previous = 0
         for token_id in ids:
             if token_id <= previous:
@@ -323,6 +324,9 @@ class Model:
                 return "pathway: token not in pathway"
             if token.score < option[0]:
                 return "pathway: score below minimum"
+            if token.class_id in classes:
+                return "pathway: class used twice"
+            classes.add(token.class_id)
             if token_id in p.used:
                 return "pathway: part already used"
             counts[option[1]] += 1
@@ -384,6 +388,17 @@ class Model:
                 )
             )
         ]
+
+    def one_per_class(self, ids: list[int]) -> list[int]:
+        """``ids`` keeping the first token of each class (a class counts
+        once in a claim), in order."""
+        seen: set[int] = set()
+        kept = []
+        for i in ids:
+            if self.tokens[i].class_id not in seen:
+                seen.add(self.tokens[i].class_id)
+                kept.append(i)
+        return kept
 
     def ready_claimers(self, now: int) -> list[int]:
         """Learners who hold usable parts of every group and have not claimed."""

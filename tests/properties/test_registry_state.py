@@ -635,10 +635,12 @@ class RegistryMachine(ChainMachine):
     @precondition(lambda self: bool(self.m.ready_claimers(self.now)))
     @rule(data=st.data())
     def claim_ready(self, data: st.DataObject) -> None:
-        """A learner who can complete claims with all their usable parts
-        (mostly succeeds; the registry or pathway state may still refuse)."""
+        """A learner who can complete claims with a usable part of each
+        class it holds, as the tooling picks them (mostly succeeds; the
+        registry or pathway state may still refuse). Claims with all parts,
+        a class perhaps twice, are `claim_any`'s."""
         actor = data.draw(st.sampled_from(self.m.ready_claimers(self.now)), label="claimer")
-        self.do_claim(actor, sorted(self.m.parts_of(actor, self.now, True)))
+        self.do_claim(actor, self.m.one_per_class(sorted(self.m.parts_of(actor, self.now, True))))
 
     @precondition(
         lambda self: any(
@@ -717,9 +719,18 @@ class RegistryMachine(ChainMachine):
         ):
             return
         progress = self.paths.progress(1, self.addr[actor], ids)
-        # A part a claim used counts no more (PART_ALREADY_USED).
-        assert list(progress.parts) == [10 if i in p.used else 0 for i in ids]
-        if any(i in p.used for i in ids):
+        # A part a claim used counts no more (PART_ALREADY_USED); of the
+        # others, the first of each class counts, a later one is
+        # PART_CLASS_TWICE.
+        expected = []
+        seen: set[int] = set()
+        for i in ids:
+            class_id = self.m.tokens[i].class_id
+            expected.append(10 if i in p.used else 11 if class_id in seen else 0)
+            if i not in p.used:
+                seen.add(class_id)
+        assert list(progress.parts) == expected
+        if any(expected):
             return
         assert progress.claimable == (error is None)
         reason = 0 if error is None else CLAIM_MESSAGES[error]

@@ -180,6 +180,24 @@ def test_join__not_qualified__refused_before_sending(
     assert accounts[1].nonce == nonce
 
 
+def test_join__two_tokens_of_one_class__refused_before_sending(
+    deployed: Any, invoke: Any, deployed_registry: Any, accounts: Any
+) -> None:
+    """The contract counts a class once and refuses a second token of it."""
+    holder = wallet(703)
+    first = give(deployed, deployed_registry, accounts, holder, "sql-querying")
+    second = give(deployed, deployed_registry, accounts, holder, "sql-querying")
+    nonce = accounts[1].nonce
+    result = invoke(membership_cli.cli, "join", "--tier", TIER, "--holder", holder,
+                    "--token", str(first), "--token", str(second),
+                    "--account", "TEST::1", "--yes")  # fmt: skip
+    assert error_line(result) == (
+        f"error: tokens {first} and {second} are both of class "
+        f"{deployed['classes']['sql-querying'].class_id} (SQL Querying): a class counts once"
+    )
+    assert accounts[1].nonce == nonce
+
+
 def test_join__not_the_issuer__refused_before_sending(
     deployed: Any, invoke: Any, deployed_registry: Any, accounts: Any
 ) -> None:
