@@ -289,31 +289,19 @@ def sign_redeem(
     membership: Any, signer: Any, values: tuple[int, int, int, bytes, str, int, int]
 ) -> bytes:
     """The member's EIP-712 signature of Redeem(membership_id, perk_id,
-    quantity, ref, provider, nonce, deadline)."""
+    quantity, ref, provider, nonce, deadline), from the tooling's typed data."""
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    names = ["membership_id", "perk_id", "quantity", "ref", "provider", "nonce", "deadline"]
-    kinds = ["uint256", "uint256", "uint256", "bytes32", "address", "uint256", "uint256"]
-    data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Redeem": [{"name": n, "type": k} for n, k in zip(names, kinds, strict=True)],
-        },
-        "primaryType": "Redeem",
-        "domain": {
-            "name": "credstack Membership",
-            "version": "1",
-            "chainId": networks.provider.chain_id,
-            "verifyingContract": membership.address,
-        },
-        "message": dict(zip(names, values, strict=True)),
+    from credstack.membership import redeem_typed_data
+
+    domain = {
+        "name": "credstack Membership",
+        "version": "1",
+        "chainId": networks.provider.chain_id,
+        "verifyingContract": membership.address,
     }
+    data = redeem_typed_data(domain, *values)
     signed = Account.sign_message(encode_typed_data(full_message=data), signer.private_key)
     return bytes(signed.signature)
 

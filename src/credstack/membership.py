@@ -111,6 +111,11 @@ def membership_id(tier_id: int, holder: str) -> int:
     return (tier_id << 160) | int(holder, 16)
 
 
+def holder_of(membership: int) -> str:
+    """The holder a membership id names (its low 160 bits), checksummed."""
+    return to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big"))
+
+
 def parse_ref(text: str) -> bytes:
     """A reference as the chain keeps it: 32 bytes. ``0x`` and 64 hex digits
     are taken as they are; any other text is hashed (keccak-256), so a
@@ -397,7 +402,7 @@ class Memberships:
         """The EIP-712 message for `redeem_for`, with the member's current
         nonce unless ``nonce`` is given."""
         if nonce is None:
-            holder = to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big"))
+            holder = holder_of(membership)
             nonce = int(self.contract.nonces(holder))
         return redeem_typed_data(
             self.domain(), membership, perk.perk_id, quantity, ref, provider, nonce, deadline
@@ -427,7 +432,7 @@ class Memberships:
         if len(signature) != 65:
             raise CredstackError(f"signature: {len(signature)} bytes, expected 65 (0x + 130 hex)")
         typed = self.redeem_message(membership, perk, quantity, ref, provider, deadline)
-        holder = to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big"))
+        holder = holder_of(membership)
         try:
             signer = typed_data_signer(typed, signature)
         except Exception:  # a malformed signature recovers nobody
@@ -575,7 +580,7 @@ class Memberships:
         holder never joined."""
         tier_id, holder = (
             membership >> 160,
-            to_checksum_address((membership & ((1 << 160) - 1)).to_bytes(20, "big")),
+            holder_of(membership),
         )
         if not 1 <= tier_id <= self.tier_count():
             return None

@@ -62,6 +62,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
+from credstack.membership import redeem_typed_data
 from credstack.registry import Status
 from tests.constants import EVIDENCE, ZERO_ADDRESS
 from tests.properties.machine import ChainMachine
@@ -751,43 +752,18 @@ class MembershipMachine(ChainMachine):
         nonce: int,
         deadline: int,
     ) -> bytes:
-        """`signer`'s EIP-712 signature of a Redeem, built with eth_account
-        from the typed data (not the contract's hashing)."""
-        typed = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Redeem": [
-                    {"name": "membership_id", "type": "uint256"},
-                    {"name": "perk_id", "type": "uint256"},
-                    {"name": "quantity", "type": "uint256"},
-                    {"name": "ref", "type": "bytes32"},
-                    {"name": "provider", "type": "address"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Redeem",
-            "domain": {
-                "name": "credstack Membership",
-                "version": "1",
-                "chainId": WORLD.chain_id,
-                "verifyingContract": str(self.mem.address),
-            },
-            "message": {
-                "membership_id": membership_id,
-                "perk_id": perk_id,
-                "quantity": quantity,
-                "ref": ref,
-                "provider": self.address(provider),
-                "nonce": nonce,
-                "deadline": deadline,
-            },
+        """`signer`'s EIP-712 signature of a Redeem: the tooling's typed
+        data (`redeem_typed_data`) signed by eth_account, not the contract's
+        hashing."""
+        domain = {
+            "name": "credstack Membership",
+            "version": "1",
+            "chainId": WORLD.chain_id,
+            "verifyingContract": str(self.mem.address),
         }
+        typed = redeem_typed_data(
+            domain, membership_id, perk_id, quantity, ref, self.address(provider), nonce, deadline
+        )
         signed = Account.sign_message(encode_typed_data(full_message=typed), WORLD.keys[signer])
         return bytes(signed.signature)
 

@@ -24,7 +24,7 @@ from eth_account import Account
 from credstack import lifecycle, recovery
 from credstack.issuance import Issuance, validate
 from credstack.journal import Journal
-from credstack.membership import parse_ref, redeem_typed_data, sign_typed_data
+from credstack.membership import Perk, holder_of, parse_ref, redeem_typed_data, sign_typed_data
 from credstack.pilot.experiment import EXPERIMENT_WEEK, TIER
 from credstack.pilot.learning import CURRICULUM, meets, settle, sit
 from credstack.pilot.ledger import Learner, Ledger
@@ -415,11 +415,15 @@ def membership_acts(world: World, ledger: Ledger, rng: random.Random, week: int)
     tier_id = world.deployment.tier_ids[TIER]
     issuer = world.issuers[spec.issuer]
     period = spec.period
+    # Read once a window: the perks' ids and the signing domain.
+    perks = {p.name: world.memberships.perk_of(tier_id, p.name) for p in spec.perks}
+    domain = world.memberships.domain()
     for learner in ledger.learners:
         if learner.arm != "perks" or learner.dropped_week is not None:
             continue
-        member = learner.membership_id and learner.membership_id & ((1 << 160) - 1) == int(
-            learner.address, 16
+        member = (
+            learner.membership_id
+            and holder_of(learner.membership_id).lower() == learner.address.lower()
         )
         if not member:
             if not meets(spec.groups, held_valid(world, ledger, learner)):
@@ -435,21 +439,28 @@ def membership_acts(world: World, ledger: Ledger, rng: random.Random, week: int)
             world.memberships.renew(learner.membership_id, issuer)
             ledger.tally.membership_renewals += 1
         else:
-            _use_perks(world, ledger, rng, learner, week)
+            _use_perks(world, ledger, rng, learner, week, perks, domain)
             continue
         record = world.memberships.membership(learner.membership_id)
         assert record is not None
         learner.member_parts, learner.member_since = record.parts, record.joined_at
         learner.member_until = record.expires_at
         ledger.active(learner.index, week, earned=False)
-        _use_perks(world, ledger, rng, learner, week)
+        _use_perks(world, ledger, rng, learner, week, perks, domain)
 
 
 def _use_perks(
-    world: World, ledger: Ledger, rng: random.Random, learner: Learner, week: int
+    world: World,
+    ledger: Ledger,
+    rng: random.Random,
+    learner: Learner,
+    week: int,
+    perks: dict[str, Perk],
+    domain: dict[str, Any],
 ) -> None:
     """The member's perk uses this window, where the simulation expects the
-    membership to grant them (unexpired, its credentials valid and held)."""
+    membership to grant them (unexpired, its credentials valid and held);
+    ``perks`` by name and the signing ``domain`` are read once a window."""
     now = world.now()
     if now >= learner.member_until or not all(
         ledger.valid(t, now) and ledger.tokens[t][1] == learner.index for t in learner.member_parts
@@ -464,12 +475,12 @@ def _use_perks(
             continue
         if learner.perks_used.get(key, 0) >= perk_spec.allowance:
             continue
-        perk = world.memberships.perk_of(world.deployment.tier_ids[TIER], perk_spec.name)
+        perk = perks[perk_spec.name]
         ref = parse_ref(f"pilot week {week}: {perk_spec.name} for learner L{learner.index:04d}")
         deadline = now + 3_600
         nonce = learner.perk_nonce
         typed = redeem_typed_data(
-            world.memberships.domain(), learner.membership_id, perk.perk_id, 1, ref,
+            domain, learner.membership_id, perk.perk_id, 1, ref,
             provider.address, nonce, deadline,
         )  # fmt: skip
         signature = sign_typed_data(world.wallet(learner).account, typed)
