@@ -140,6 +140,50 @@ def test_every_sending_command__on_two_second_blocks(
     )  # fmt: skip
     assert f"claimed: token {COHORT + 3 + 1} for {learner}" in claimed.stdout
 
+    # Membership: a member with a key of her own joins, a provider redeems
+    # her signed perk use, she books a workshop seat and spends a pass.
+    # Each command prints what it reads back after its receipt.
+    member, provider = "TEST::7", "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"  # TEST::11
+    member_address = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
+    jda = write_csv(tmp_path / "jda.csv", [[member_address, "85", rows[0][2], "jda-m"]])
+    run.run(
+        "issue", "--class", "junior-data-analyst", "--csv", jda, "--account", "TEST::1", "--yes"
+    )
+    pass_csv = write_csv(tmp_path / "pass.csv", [[member_address, "0", rows[0][2], "pass-m"]])
+    run.run(
+        "issue", "--class", "mentor-session-pass", "--csv", pass_csv, "--account", "TEST::2",
+        "--yes",
+    )  # fmt: skip
+    pass_token = token_ids(run, "mentor-session-pass", "pass")[member_address]
+    joined = run.run("membership", "join", "--tier", "analyst-circle", "--account", member, "--yes")
+    assert "joined: membership" in joined.stdout
+    signed = json.loads(
+        run.run(
+            "membership", "sign", "--tier", "analyst-circle", "--perk", "mentor-hour",
+            "--ref", "slow session 1", "--provider", provider, "--account", member, "--json",
+        ).stdout
+    )  # fmt: skip
+    anvil.rpc("anvil_setBalance", provider, hex(10**18))
+    redeemed = run.run(
+        "membership", "redeem", "--tier", "analyst-circle", "--perk", "mentor-hour",
+        "--ref", signed["ref"], "--holder", member_address, "--deadline", signed["deadline"],
+        "--signature", signed["signature"], "--account", "TEST::11", "--yes",
+    )  # fmt: skip
+    assert "1 of 2 left this period" in redeemed.stdout
+    booked = run.run(
+        "membership", "book", "--offer", "dashboard-workshop", "--ref", "seat 1",
+        "--account", member, "--yes",
+    )  # fmt: skip
+    assert "19 of 20 seats left" in booked.stdout
+    spent = run.run(
+        "membership", "pass", "--offer", "mentor-session", "--token", pass_token,
+        "--account", member, "--yes",
+    )  # fmt: skip
+    assert f"redeemed: pass {pass_token} at offer" in spent.stdout
+    assert "39 of 40 seats left" in spent.stdout
+    status = json.loads(run.run("verify", "--token", pass_token, "--json").stdout)
+    assert status["status"] == "burned"
+
 
 def test_one_batch__on_twelve_second_blocks(slow_chain: tuple[Anvil, Cli], tmp_path: Path) -> None:
     """The 2-second chain slowed to 12-second blocks: the command waits."""
