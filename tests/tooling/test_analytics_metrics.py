@@ -490,6 +490,6 @@ def test_membership_tiers_perks_offers_and_passes(tmp_path: Path) -> None:
     assert "Passes redeemed: 2, of which 1 had changed hands first." in html
     assert 'alt="Joins and perk redemptions per week"' in html
     assert (
-        "membership: 3 learners joined; perks used: mentor-hour 3, seat 1; passes redeemed 2 "
-        "(1 after changing hands)"
+        "membership: 3 learners joined; perks used: mentor-hour 3, seat 1; seats taken: "
+        "offer 1 2 of 3, offer 2 1 of 2; passes redeemed 2 (1 after changing hands)"
     ) in summary(doc)

@@ -82,6 +82,16 @@ def test_expected__cohorts_in_analytics_weeks() -> None:
             ("retention", "cohorts"),
             [{"cohort": 1, "active": [1, 0, 1, 0, 0]}],
         ),
+        (
+            "perk_redemptions: the simulation says {}, the analytics {'mentor-hour': 1}",
+            ("membership", "perks"),
+            [{"name": "mentor-hour", "redemptions": 1}],
+        ),
+        (
+            "bookings: the simulation says 0, the analytics 2",
+            ("membership", "offers"),
+            [{"booked": 2}],
+        ),
     ],
 )
 def test_compare__names_each_difference(field: str, path: tuple[str, ...], value: object) -> None:
@@ -92,6 +102,7 @@ def test_compare__names_each_difference(field: str, path: tuple[str, ...], value
         "market": None,
         "pathways": [],
         "governance": {"forced_revocations": 0},
+        "membership": {"weekly": [], "tiers": [], "perks": [], "offers": [], "passes": {}},
         "retention": {"learners": 2, "cohorts": [{"cohort": 1, "active": [1, 0, 1, 0, 1]},
                                                  {"cohort": 3, "active": [1, 0, 0]}]},
     }  # fmt: skip

@@ -193,8 +193,13 @@ def summary(metrics: dict[str, Any]) -> list[str]:
     ms = metrics.get("membership")
     if ms:
         perks = ", ".join(f"{p['name']} {number(p['quantity'])}" for p in ms["perks"]) or "none"
+        seats = ", ".join(
+            f"offer {o['offer_id']} {number(o['booked'] + o['passes'])} of {number(o['capacity'])}"
+            for o in ms["offers"]
+        )
         lines.append(
             f"membership: {number(ms['members'])} learners joined; perks used: {perks}; "
+            f"seats taken: {seats or 'no offers'}; "
             f"passes redeemed {number(ms['passes']['redeemed'])} "
             f"({number(ms['passes']['redeemed_after_transfer'])} after changing hands)"
         )

@@ -44,6 +44,7 @@ class Learner:
     member_until: int = 0  # its expiry
     perks_used: dict[tuple[str, int], int] = field(default_factory=dict)  # (perk, period) -> units
     perk_nonce: int = 0  # the member wallet's EIP-712 nonce (a recovered learner starts at 0)
+    booked: bool = False  # booked a workshop seat (one per learner)
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -69,6 +70,7 @@ class Tally:
     membership_renewals: int = 0
     perks: Counter[str] = field(default_factory=Counter)
     passes_redeemed: int = 0
+    bookings: int = 0  # seats booked at the workshop offer by members
     claims_by_learner: int = 0
     claims_for_learner: int = 0
     proposals: list[dict[str, Any]] = field(default_factory=list)

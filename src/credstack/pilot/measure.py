@@ -66,7 +66,9 @@ class Measure:
 
 def expected(ledger: Ledger, offset: int, weeks: int) -> dict[str, Any]:
     """What the analytics must say, from the simulation's own records:
-    issued, revoked, market transfers, pathway claims and, per cohort (the
+    issued, revoked, market transfers, pathway claims, membership joins,
+    renewals, perk redemptions by name, bookings and passes redeemed and,
+    per cohort (the
     analytics' week of a learner's first credential), the learners active in
     each week from the cohort's to the last (``weeks`` analytics weeks)."""
     tally = ledger.tally
@@ -86,6 +88,11 @@ def expected(ledger: Ledger, offset: int, weeks: int) -> dict[str, Any]:
         "pathway_claims": sum(1 for learner in ledger.learners if learner.pathway_token),
         "forced_revocations": tally.forced,
         "learners": len(ledger.first_credential),
+        "membership_joins": tally.joined,
+        "membership_renewals": tally.membership_renewals,
+        "perk_redemptions": dict(sorted(tally.perks.items())),
+        "bookings": tally.bookings,
+        "passes_redeemed": tally.passes_redeemed,
         "active_by_cohort": {str(c): cohorts[c] for c in sorted(cohorts)},
     }
 
@@ -94,6 +101,7 @@ def measured(metrics: dict[str, Any]) -> dict[str, Any]:
     """The same figures, as the analytics found them on the chain."""
     totals = metrics["issuance"]["totals"]
     market = metrics["market"] or {}
+    membership = metrics.get("membership") or {}
     return {
         "issued": totals["issued"],
         "revoked": totals["revoked"],
@@ -104,6 +112,15 @@ def measured(metrics: dict[str, Any]) -> dict[str, Any]:
         "pathway_claims": sum(p["claims"] for p in metrics["pathways"]),
         "forced_revocations": metrics["governance"]["forced_revocations"],
         "learners": metrics["retention"]["learners"],
+        "membership_joins": sum(w["joined"] for w in membership.get("weekly", [])),
+        "membership_renewals": sum(t["renewals"] for t in membership.get("tiers", [])),
+        "perk_redemptions": {
+            p["name"]: p["redemptions"]
+            for p in sorted(membership.get("perks", []), key=lambda p: p["name"])
+            if p["redemptions"]
+        },
+        "bookings": sum(o["booked"] for o in membership.get("offers", [])),
+        "passes_redeemed": membership.get("passes", {}).get("redeemed", 0),
         "active_by_cohort": {
             str(c["cohort"]): list(c["active"]) for c in metrics["retention"]["cohorts"]
         },

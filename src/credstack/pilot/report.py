@@ -184,7 +184,8 @@ def print_summary(summary: dict[str, Any], analysis: Analysis, console: Console,
     console.print(f"chain read back {verdict} with the simulation: {checks}")
     console.print(
         "the analytics agree with the simulation (issued, revoked and why, renewed, suspended, "
-        "transfers, claims, forced revocations, learners, active learners per cohort and week)"
+        "transfers, claims, forced revocations, learners, membership joins and renewals, perk "
+        "redemptions, bookings, passes redeemed, active learners per cohort and week)"
     )
     console.print(f"report: {analysis.report_path}")
     console.print(

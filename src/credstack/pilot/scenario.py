@@ -70,6 +70,7 @@ def run_weeks(
         claimed = claim_pathways(world, ledger, rng, week)
         if week >= EXPERIMENT_WEEK:
             membership_acts(world, ledger, rng, week)
+            book_workshops(world, ledger, rng, week)
             redeem_passes(world, ledger, rng, week)
         if week >= RENEWAL_FROM_WEEK:
             renew_passes(world, ledger, rng, week)
@@ -449,6 +450,14 @@ def membership_acts(world: World, ledger: Ledger, rng: random.Random, week: int)
         _use_perks(world, ledger, rng, learner, week, perks, domain)
 
 
+def _membership_valid(ledger: Ledger, learner: Learner, now: int) -> bool:
+    """Whether the simulation expects the learner's membership to grant
+    perks now: unexpired, and its credentials valid and held."""
+    return now < learner.member_until and all(
+        ledger.valid(t, now) and ledger.tokens[t][1] == learner.index for t in learner.member_parts
+    )
+
+
 def _use_perks(
     world: World,
     ledger: Ledger,
@@ -462,9 +471,7 @@ def _use_perks(
     membership to grant them (unexpired, its credentials valid and held);
     ``perks`` by name and the signing ``domain`` are read once a window."""
     now = world.now()
-    if now >= learner.member_until or not all(
-        ledger.valid(t, now) and ledger.tokens[t][1] == learner.index for t in learner.member_parts
-    ):
+    if not _membership_valid(ledger, learner, now):
         return
     spec = world.catalog.tiers[TIER]
     provider = world.providers[spec.providers[0]]
@@ -495,6 +502,35 @@ def _use_perks(
         learner.perk_nonce += 1
         learner.perks_used[key] = learner.perks_used.get(key, 0) + 1
         ledger.tally.perks[perk_spec.name] += 1
+        ledger.active(learner.index, week, earned=False)
+
+
+# A member books a seat at the workshop offer in a window with this chance.
+BOOK = 0.1
+WORKSHOP_OFFER = "dashboard-workshop"
+
+
+def book_workshops(world: World, ledger: Ledger, rng: random.Random, week: int) -> None:
+    """Members whose membership the simulation expects to be valid book a
+    seat at the workshop offer (one each, sponsored gas), as `ape run
+    membership book` sends it, while seats last."""
+    offer_id = world.deployment.offer_ids[WORKSHOP_OFFER]
+    capacity = world.catalog.offers[WORKSHOP_OFFER].capacity
+    now = world.now()
+    for learner in ledger.learners:
+        if ledger.tally.bookings >= capacity:
+            return
+        if learner.arm != "perks" or learner.booked or not learner.membership_id:
+            continue
+        if learner.dropped_week is not None or not _membership_valid(ledger, learner, now):
+            continue
+        if rng.random() >= BOOK:
+            continue
+        world.fund(learner)
+        ref = parse_ref(f"pilot week {week}: {WORKSHOP_OFFER} for learner L{learner.index:04d}")
+        world.memberships.book(offer_id, ref, world.wallet(learner))
+        learner.booked = True
+        ledger.tally.bookings += 1
         ledger.active(learner.index, week, earned=False)
 
 
