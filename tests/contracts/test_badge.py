@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credstack import STATUS_NAMES
+from credstack.config import out_dir
 from credstack.units import format_percent, format_time
 from tests.constants import MAX_SCORE
 
@@ -426,12 +427,12 @@ def profile(tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.parametrize("status", sorted(COLOURS))
 def test_badge__chromium_draws_it(renderer: Any, chromium: str, profile: Path, status: int) -> None:
     """Headless Chromium draws each status's badge to
-    out/badges/<status>.png: not blank, the band in the status colour, the
-    tile white."""
+    out/badges/<status>.png (CREDSTACK_OUT_DIR moves out/): not blank, the
+    band in the status colour, the tile white."""
     from matplotlib import image
 
     word = STATUS_NAMES[status]
-    out = ROOT / "out" / "badges"
+    out = ROOT / out_dir() / "badges"
     out.mkdir(parents=True, exist_ok=True)
     svg = profile.parent / f"{word}.svg"
     svg.write_bytes(
