@@ -49,6 +49,15 @@ _IMAGE_BOUND: constant(uint256) = 1_936
 _JSON_BOUND: constant(uint256) = base64_words.DATA_BOUND
 _URI_BOUND: constant(uint256) = 3_717
 
+# @dev Masks of the low half of each lane as 128 bits spread into 32 bytes
+# of one hex digit each (`_hex_digits`), and 0x01 in every byte.
+_HEX_LOW_64: constant(uint256) = (1 << 64) - 1
+_HEX_LOW_32: constant(uint256) = ((1 << 32) - 1) * (1 + (1 << 128))
+_HEX_LOW_16: constant(uint256) = ((1 << 16) - 1) * (max_value(uint256) // ((1 << 64) - 1))
+_HEX_LOW_8: constant(uint256) = 255 * (max_value(uint256) // ((1 << 32) - 1))
+_HEX_LOW_4: constant(uint256) = 15 * (max_value(uint256) // ((1 << 16) - 1))
+_BYTE_ONES: constant(uint256) = max_value(uint256) // 255
+
 # @dev The bytes of a name a badge line holds: 24 characters of Latin text,
 # capitals included, fit the tile at the name's size (12 of accented text, 8
 # of CJK).
@@ -86,7 +95,11 @@ def render(
             '},{"trait_type":"expires_at","display_type":"date","value":',
             uint2str(convert(expires_at, uint40)),
         )
-    svg: String[_SVG_BOUND] = self._badge(token_id, class_name, issuer, status, score, expires_at)
+    # Written once for the badge and the attributes (40 digits cost some 16,000 gas).
+    issuer_hex: String[42] = self._hex_address(issuer)
+    svg: String[_SVG_BOUND] = self._badge(
+        token_id, class_name, issuer_hex, status, score, expires_at
+    )
     image: String[_IMAGE_BOUND] = convert(
         convert(base64_words._encode(convert(svg, Bytes[_SVG_BOUND])), Bytes[_IMAGE_BOUND]),
         String[_IMAGE_BOUND],
@@ -111,7 +124,7 @@ def render(
         '},{"trait_type":"class","value":',
         uint2str(convert(class_id, uint32)),
         '},{"trait_type":"issuer","value":"',
-        self._hex_address(issuer),
+        issuer_hex,
         '"',
         expiry,
         "}]}",
@@ -201,25 +214,53 @@ def _status_name(status: uint8) -> String[9]:
 @pure
 def _hex_address(account: address) -> String[42]:
     """
-    @dev An address as 0x and 40 lowercase hex digits.
+    @dev An address as 0x and 40 lowercase hex digits: the first 32 digits
+         and the last 8 each spread into a word a byte per digit at once
+         (`_hex_digits`), not a digit per loop step.
     @param account The address.
     @return String The hex string.
     """
     value: uint256 = convert(account, uint256)
-    high: uint256 = 0
-    low: uint256 = 0
-    for i: uint256 in range(40):
-        nibble: uint256 = (value >> (156 - 4 * i)) & 15
-        char: uint256 = nibble + 48
-        if nibble > 9:
-            char = nibble + 87
-        if i < 32:
-            high |= char << (248 - 8 * i)
-        else:
-            low |= char << (248 - 8 * (i - 32))
+    # The last 8 digits are the low 8 bytes of their word: moved to its top.
+    low: uint256 = self._hex_digits(value & ((1 << 32) - 1)) << 192
     return convert(
-        concat(b"0x", convert(high, bytes32), slice(convert(low, bytes32), 0, 8)), String[42]
+        concat(
+            b"0x",
+            convert(self._hex_digits(value >> 32), bytes32),
+            slice(convert(low, bytes32), 0, 8),
+        ),
+        String[42],
     )
+
+
+@internal
+@pure
+def _hex_digits(bits: uint256) -> uint256:
+    """
+    @dev The 32 lowercase hex digits of a number below 2**128 as the 32
+         bytes of a word, the first digit in the highest byte: each step
+         moves the high half of every lane up into a lane of half the width
+         (64-bit halves into 128-bit lanes, down to 4 bits into bytes), and
+         then every byte n becomes '0' + n, plus 39 (to 'a') where n >= 10:
+         the high bit of n + 118, which stays within the byte.
+    @param bits The number (below 2**128).
+    @return uint256 The digits, as ASCII bytes.
+    """
+    x: uint256 = bits
+    low: uint256 = x & _HEX_LOW_64
+    x = ((x ^ low) << 64) | low
+    low = x & _HEX_LOW_32
+    x = ((x ^ low) << 32) | low
+    low = x & _HEX_LOW_16
+    x = ((x ^ low) << 16) | low
+    low = x & _HEX_LOW_8
+    x = ((x ^ low) << 8) | low
+    low = x & _HEX_LOW_4
+    x = ((x ^ low) << 4) | low
+    # Each byte is below 16: n + 118 and n + 48 + 39 stay below 256, so no
+    # byte carries into the next.
+    letters: uint256 = (unsafe_add(x, 118 * _BYTE_ONES) & (128 * _BYTE_ONES)) >> 7
+    return unsafe_add(unsafe_add(x, 48 * _BYTE_ONES), unsafe_mul(letters, 39))
 
 
 @internal
@@ -227,7 +268,7 @@ def _hex_address(account: address) -> String[42]:
 def _badge(
     token_id: uint256,
     class_name: String[64],
-    issuer: address,
+    issuer_hex: String[42],
     status: uint8,
     score: uint256,
     expires_at: uint256,
@@ -240,7 +281,7 @@ def _badge(
          4.5:1 (WCAG AA) between each text and its ground.
     @param token_id The token id.
     @param class_name The class name.
-    @param issuer The class's issuer.
+    @param issuer_hex The class's issuer as 0x and 40 lowercase hex digits.
     @param status The `status_of` value.
     @param score The score in basis points.
     @param expires_at The expiry, 0 for never.
@@ -275,7 +316,7 @@ def _badge(
         expiry,
         '</text><text x="200" y="322" font-size="14" fill="#4b5563">Issuer</text>'
         '<text x="200" y="342" font-size="13" font-family="monospace">',
-        self._hex_address(issuer),
+        issuer_hex,
         '</text><text x="200" y="370" font-size="13" fill="#4b5563">credstack #',
         uint2str(convert(token_id, uint64)),
         "</text></svg>",
@@ -401,13 +442,24 @@ def _escape_xml(text: Bytes[64]) -> String[6 * _LINE]:
     """
     @dev `text` with `<`, `>`, `&`, `"` and `'` as `&lt;`, `&gt;`, `&amp;`,
          `&quot;` and `&apos;`, so that it is character data in any XML
-         context. The output is packed into words as it grows (one copy at
-         the end, not one per byte).
+         context. A line with none of them is returned as it is (checked a
+         word at a time); otherwise the output is packed into words as it
+         grows (one copy at the end, not one per byte).
     @param text A line of the class name (at most `_LINE` bytes: one word).
     @return String The escaped text.
     """
     padded: Bytes[96] = concat(text, empty(bytes32))
     word: uint256 = convert(extract32(padded, 0), uint256)
+    # Most names have nothing to escape: a byte of `word` equals c where
+    # `word ^ c...c` has a zero byte, which (t - 0x01...01) & ~t marks with
+    # its high bit (exactly, for the question "is there one"). The zero
+    # padding after the text matches none of the five.
+    marks: uint256 = 0
+    for c: uint256 in [60, 62, 38, 34, 39]:
+        t: uint256 = word ^ unsafe_mul(c, _BYTE_ONES)
+        marks |= unsafe_sub(t, _BYTE_ONES) & ~t
+    if marks & (128 * _BYTE_ONES) == 0:
+        return convert(text, String[6 * _LINE])
     words: DynArray[bytes32, 5] = []
     acc: uint256 = 0
     used: uint256 = 0

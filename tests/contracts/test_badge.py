@@ -352,6 +352,18 @@ def test_badge__any_name_parses_and_breaks_between_characters(renderer: Any, nam
     check_lines(name, name_lines(badge(render(renderer, name))))
 
 
+def test_badge__issuer_address_in_lowercase_hex(renderer: Any) -> None:
+    """The issuer's address in the badge and the attributes, for the extreme
+    digits and a spread of addresses (both halves of the word-wise hex)."""
+    addresses = ["0x" + "00" * 20, "0x" + "ff" * 20, "0x" + "0123456789abcdef" * 2 + "9a0fa09f"]
+    addresses += ["0x" + bytes((37 * i + 11 * n) % 256 for i in range(20)).hex() for n in range(8)]
+    for address in addresses:
+        uri = renderer.render(1, 1, "S", "u", address, 1, 1, 0)
+        document = json.loads(document_text(uri))
+        assert document["attributes"][3] == {"trait_type": "issuer", "value": address}
+        assert texts(badge(uri))[5] == address
+
+
 @pytest.mark.parametrize("score", [0, 1, 9, 10, 100, 850, 8_500, 8_750, 8_705, 9_999, 10_000])
 def test_badge__score_as_the_tooling_prints_it(renderer: Any, score: int) -> None:
     assert texts(badge(render(renderer, "SQL", score=score)))[2] == (
