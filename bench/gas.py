@@ -62,6 +62,19 @@ TARGETS = {
     "perk_redeem_by_member": None,
     "offer_book": None,
     "pass_redeem": 80_000,
+    # The metadata (issue 15 sets no target): wallets read it off chain, a
+    # contract that reads it pays.
+    "token_uri_short_name": None,
+    "token_uri_long_name": None,
+    "token_uri_escaped_name": None,
+    "renderer_bytecode_bytes": None,
+}
+# Figures measured and shown without a target.
+MEASURED = {
+    "token_uri_short_name",
+    "token_uri_long_name",
+    "token_uri_escaped_name",
+    "renderer_bytecode_bytes",
 }
 # Anchors measured on anvil 1.7.1 (from the issue), for comparison.
 ANCHORS = {
@@ -101,6 +114,10 @@ ANCHORS = {
     "perk_redeem_by_member": "the member sends it, first use of the perk",
     "offer_book": "a seat and one unit of the offer's perk, the member sends it",
     "pass_redeem": "safeTransferFrom of a pass with the offer id: seat recorded, pass burned",
+    "token_uri_short_name": "estimate_gas of the eth_call; 21-byte name, expiring",
+    "token_uri_long_name": "64-byte name (32 x 'Ä'), 256-byte URI",
+    "token_uri_escaped_name": '64-byte name of "\'": every byte escaped for XML',
+    "renderer_bytecode_bytes": "deployed size; the limit is 24,576",
 }
 
 
@@ -222,6 +239,32 @@ def measure() -> dict[str, int]:
     assert len(issued_token_ids(registry, receipt)) == low
     results["max_batch_under_tx_cap"] = low
     results["max_batch_gas_used"] = receipt.gas_used
+    results.update(measure_token_uri(registry, class_id, issuer))
+    return results
+
+
+def measure_token_uri(registry: Any, short_class: int, issuer: Any) -> dict[str, int]:
+    """The gas of `tokenURI` as an eth_call (the node's estimate) for a short
+    name, the longest name and URI, and a name that is all XML escapes, and
+    the renderer's deployed bytecode size."""
+    from ape import chain
+
+    results: dict[str, int] = {}
+    cases = (
+        ("token_uri_short_name", short_class),
+        ("token_uri_long_name", None, "Ä" * 32, "ipfs://" + "b" * 249),
+        ("token_uri_escaped_name", None, "'" * 64, "ipfs://bafybench/escaped.json"),
+    )
+    for key, class_id, *text in cases:
+        if class_id is None:
+            name, uri = text
+            tx = registry.create_class(name, uri, False, True, 365 * DAY, 0, sender=issuer)
+            class_id = created_class_id(registry, tx)
+        [holder] = fresh_holders(30_000 + len(results), 1)
+        receipt = registry.issue(class_id, holder, 8_500, keccak(text="e"), sender=issuer)
+        [token_id] = issued_token_ids(registry, receipt)
+        results[key] = int(registry.tokenURI.estimate_gas_cost(token_id, sender=issuer))
+    results["renderer_bytecode_bytes"] = len(chain.provider.get_code(registry.renderer()))
     return results
 
 
@@ -504,7 +547,7 @@ def main() -> int:
     for key, target in TARGETS.items():
         value = results[key]
         shown = (
-            "-"
+            ("measured" if key in MEASURED else "-")
             if target is None
             else (f">= {target:,}" if key == "max_batch_under_tx_cap" else f"<= {target:,}")
         )

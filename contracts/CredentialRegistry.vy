@@ -1149,11 +1149,12 @@ def locked(token_id: uint256) -> bool:
 
 @external
 @view
-def tokenURI(token_id: uint256) -> String[1_500]:
+def tokenURI(token_id: uint256) -> String[3_717]:
     """
     @notice A live `data:application/json;base64` document, drawn by the
-            renderer: name, description, external_url (the class URI) and
-            attributes for status, score, class, issuer and expiry. Also
+            renderer: name, description, external_url (the class URI),
+            image (an SVG badge showing the status) and attributes for
+            status, score, class, issuer and expiry. Also
             answers for a revoked or burned credential, so that explorers
             show why it left the wallet.
     @param token_id The token id.
