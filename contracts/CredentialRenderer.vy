@@ -335,7 +335,7 @@ def _status_style(status: uint8) -> (String[9], String[7], String[7]):
     @return String The word's colour.
     """
     if status == 1:
-        return "ACTIVE", "#15803d", "#fff"
+        return "VALID", "#15803d", "#fff"
     if status == 2:
         return "SUSPENDED", "#fbbf24", "#111827"
     if status == 3:
