@@ -1,0 +1,177 @@
+"""JSON-LD for Open Badges 3.0, offline: the two contexts a credstack
+credential names, served from files this package ships, RDFC-1.0
+canonicalization (pyld's URDNA2015), and the check that expansion drops
+no member.
+
+The shipped contexts (``contexts/``):
+
+- ``credentials-v2.json``: https://www.w3.org/ns/credentials/v2, the W3C
+  VC 2.0 context, byte for byte the copy openbadgeslib ships and the one the
+  npm security-document-loader holds.
+- ``ob-v3p0-context-3.0.3.json``: the OB 3.0.3 context as the npm loader
+  holds it, which is openbadgeslib's copy without ``endorsementJwt`` and
+  ``jti`` (openbadgeslib defines those two, the npm copy does not). Every
+  other term is defined alike in both, so a credential using only these
+  terms canonicalizes to the same N-Quads in both verifiers, and one using
+  ``endorsementJwt`` or ``jti`` is refused here (expansion would drop it).
+
+Nothing is ever fetched: any other URL is an error.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyld import jsonld
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CONTEXT = [VC_V2, OB_V3]
+# Status list credentials are plain VC 2.0 (BitstringStatusList* are VC 2.0 terms).
+STATUS_CONTEXT = [VC_V2]
+_FILES = {VC_V2: "credentials-v2.json", OB_V3: "ob-v3p0-context-3.0.3.json"}
+
+
+class JsonLdError(ValueError):
+    """A document that cannot be processed offline, or whose expansion
+    would lose a member."""
+
+
+@cache
+def context_document(url: str) -> dict[str, Any]:
+    """The shipped context document for ``url`` (JsonLdError for any other)."""
+    name = _FILES.get(url)
+    if name is None:
+        raise JsonLdError(f"context {url!r} is not one this tool ships (nothing is fetched)")
+    text = resources.files("credstack.openbadges").joinpath("contexts", name).read_text()
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def document_loader(url: str, options: Any = None) -> dict[str, Any]:
+    """pyld's document loader over the shipped contexts only."""
+    return {"contextUrl": None, "documentUrl": url, "document": context_document(url)}
+
+
+_OPTIONS: dict[str, Any] = {"documentLoader": document_loader}
+
+
+def canonize(doc: dict[str, Any]) -> str:
+    """The RDFC-1.0 (URDNA2015) canonical N-Quads of ``doc``."""
+    try:
+        text: str = jsonld.normalize(
+            doc,
+            {
+                "algorithm": "URDNA2015",
+                "format": "application/n-quads",
+                "documentLoader": document_loader,
+            },
+        )
+    except jsonld.JsonLdError as err:
+        raise JsonLdError(_jsonld_message(err)) from None
+    return text
+
+
+def _jsonld_message(err: Exception) -> str:
+    """pyld's error in one bounded line, with its cause (an unknown context)."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, JsonLdError):
+            return str(cause)
+        cause = cause.__cause__
+    text = " ".join(str(err).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def leaves(value: Any, *, top: bool = True) -> int:
+    """How many scalar values (strings, numbers, booleans) a compacted JSON
+    value holds, outside any ``@context``."""
+    if isinstance(value, dict):
+        return sum(leaves(v, top=False) for k, v in value.items() if k != "@context")
+    if isinstance(value, list):
+        return sum(leaves(v, top=False) for v in value)
+    return 0 if value is None else 1
+
+
+def _expanded_leaves(value: Any) -> int:
+    """How many values an expanded JSON-LD document carries: each ``@id``,
+    each ``@type`` of a node, each ``@value`` (a ``@json`` literal counts its
+    own scalars)."""
+    if isinstance(value, list):
+        return sum(_expanded_leaves(v) for v in value)
+    if not isinstance(value, dict):
+        return 0
+    if "@value" in value:
+        if value.get("@type") == "@json":
+            return leaves(value["@value"])
+        return 1
+    count = 0
+    for key, item in value.items():
+        if key == "@id":
+            count += 1
+        elif key == "@type":
+            count += len(item) if isinstance(item, list) else 1
+        else:
+            count += _expanded_leaves(item)
+    return count
+
+
+def expand(doc: dict[str, Any]) -> list[Any]:
+    """The JSON-LD expansion of ``doc``, with the shipped contexts."""
+    try:
+        expanded: list[Any] = jsonld.expand(doc, _OPTIONS)
+    except jsonld.JsonLdError as err:
+        raise JsonLdError(_jsonld_message(err)) from None
+    return expanded
+
+
+def lost_values(doc: dict[str, Any]) -> int:
+    """How many of ``doc``'s values JSON-LD expansion drops."""
+    return leaves(doc) - _expanded_leaves(expand(doc))
+
+
+def dropped_members(doc: dict[str, Any]) -> list[str]:
+    """Members of ``doc`` (dotted paths) whose term no context defines,
+    which JSON-LD expansion would silently drop; empty when nothing is."""
+    lost = lost_values(doc)
+    if lost == 0:
+        return []
+    work = json.loads(json.dumps(doc))
+    return _culprits(work, work, [], lost) or [f"{lost} value(s)"]
+
+
+def _culprits(root: dict[str, Any], node: Any, path: list[str | int], lost: int) -> list[str]:
+    """Dotted paths of the members under ``node`` that expansion drops
+    (``lost``: what the whole of ``root`` loses)."""
+    found: list[str] = []
+    items: list[tuple[Any, Any]]
+    if isinstance(node, list):
+        items = list(enumerate(node))
+    elif isinstance(node, dict):
+        items = [(k, v) for k, v in node.items() if not str(k).startswith("@")]
+    else:
+        return found
+    for key, value in items:
+        if not isinstance(node, dict):
+            found += _culprits(root, value, [*path, key], lost)
+            continue
+        del node[key]
+        try:
+            without = lost_values(root)
+        finally:
+            node[key] = value
+        if without < lost:
+            inner = _culprits(root, value, [*path, key], lost)
+            found += inner or [".".join(str(p) for p in [*path, key])]
+    return found
+
+
+def require_no_dropped_members(doc: dict[str, Any]) -> None:
+    """JsonLdError if JSON-LD expansion of ``doc`` would drop a member."""
+    if dropped := dropped_members(doc):
+        raise JsonLdError(
+            "JSON-LD expansion drops " + ", ".join(dropped) + " (no context defines the term)"
+        )
