@@ -187,11 +187,40 @@ def test_evidence__document_never_written_to_disk(
 # Verify a credential file
 
 
-def test_verify__not_json__refused_with_reason(client: Any) -> None:
+def test_verify__not_json__400_page(client: Any) -> None:
     files = {"credential": ("cred.json", b"{not json", "application/json")}
     response = client.post("/verify", files=files)
-    assert response.status_code in (400, 503)
+    assert response.status_code == 400 and "the file is not JSON" in response.text
     assert "<html" in response.text and "Traceback" not in response.text
+
+
+def test_verify__not_a_credential__refused_with_five_checks(client: Any) -> None:
+    doc = {"@context": ["<script>x</script>"], "type": "VerifiableCredential", "id": 5}
+    files = {"credential": ("<b>cred</b>.json", json.dumps(doc).encode(), "application/json")}
+    response = client.post("/verify", files=files)
+    assert response.status_code == 200
+    assert "Refused: this file does not verify" in response.text
+    for check in ("schema", "proof", "issuer binding", "status", "chain"):
+        assert f"<td>{check}</td>" in response.text
+    assert "<b>cred" not in response.text and "<script>x" not in response.text
+    verdict = client.post("/api/verify", json=doc).json()
+    assert verdict["ok"] is False
+    assert [c["name"] for c in verdict["checks"]] == [
+        "schema",
+        "proof",
+        "issuer binding",
+        "status",
+        "chain",
+    ]
+    assert all(not c["ok"] for c in verdict["checks"][:2])
+
+
+def test_verify__verifier_missing__503_page(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "credstack.openbadges.verify", None)
+    response = client.post("/verify", files={"credential": ("c.json", b"{}", "application/json")})
+    assert response.status_code == 503 and "verifier not installed" in response.text
 
 
 def test_verify__over_1_mib__413(client: Any) -> None:
