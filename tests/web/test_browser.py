@@ -38,8 +38,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
+def require_chromium() -> Path:
+    """The OS's chromium; without it a skip that says how to install it,
+    or, under CI=true, a failure."""
     path = chromium_path()
     if path is None:
         message = (
@@ -49,6 +50,23 @@ def chromium() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    return require_chromium()
+
+
+def test_no_chromium__skipped_outside_ci_failed_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.web.test_browser as here
+
+    monkeypatch.setattr(here, "chromium_path", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        require_chromium()
 
 
 @pytest.fixture(scope="module")
