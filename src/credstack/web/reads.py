@@ -142,7 +142,7 @@ class Reads:
         self._cache: dict[tuple[Any, ...], tuple[int, Until, Any]] = {}
         self._cache_lock = threading.Lock()
         # ape's embedded chain (EthTester) is not thread-safe; an RPC node is.
-        self._chain_lock: threading.Lock | None = threading.Lock() if serialize else None
+        self._chain_lock: threading.RLock | None = threading.RLock() if serialize else None
         self._fast: ChainReads | None = None
         self._freshness: Freshness | None = None
         self._setup_lock = threading.RLock()
@@ -269,11 +269,24 @@ class Reads:
         return record, expiry(credential)
 
     def _class_info(self, class_id: int) -> Any:
-        registry = self._registry()
-        return registry._class_info_raw(class_id)
+        """The class (raw eth_call), shared by every page while the chain
+        does not change."""
+        return self._cached(
+            ("class", class_id), lambda head: (self._registry()._class_info_raw(class_id), None)
+        )
 
     def _block_time(self, number: int) -> int:
-        return self._chain().block_time(number)
+        return self._cached(
+            ("block", number), lambda head: (self._chain().block_time(number), None)
+        )
+
+    def _created(self) -> list[Any]:
+        assert self.pathways is not None
+        return self._cached(("pathways",), lambda head: (self.pathways.created(), None))
+
+    def _claimed(self) -> dict[tuple[int, str], int]:
+        assert self.pathways is not None
+        return self._cached(("claimed",), lambda head: (self.pathways.claimed(), None))
 
     def _pathways(
         self, holder: str, head: Head, class_id: int | None = None
@@ -283,12 +296,12 @@ class Reads:
         it is good until (a part's expiry)."""
         if self.pathways is None:
             return [], None
-        created = self.pathways.created()
+        created = self._created()
         if not created:
             return [], None
         fast = self._chain()
         held = fast.held(holder, head.timestamp)
-        claimed = self.pathways.claimed()
+        claimed = self._claimed()
         rows = []
         for pathway in created:
             classes = {c for c, _, _ in pathway.rules.options}
