@@ -1,0 +1,124 @@
+"""What the export reads from the chain: tokens with their class documents,
+and each issuer's revoked and suspended tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from credstack.openbadges.credential import ClassDocument, ExportError, Token
+from credstack.registry import ClassInfo, Registry, Status
+
+# Past this many tokens, events are read per class rather than per token.
+PER_TOKEN_LIMIT = 32
+
+
+class Reader:
+    """Reads tokens for export from ``registry``; class documents come
+    from ``documents`` (content address -> document), found in ``where``."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        chain_id: int,
+        documents: dict[str, ClassDocument],
+        where: Path,
+    ) -> None:
+        self.registry = registry
+        self.chain_id = chain_id
+        self.documents = documents
+        self.where = where
+        self._classes: dict[int, ClassInfo] = {}
+        self._times: dict[int, int] = {}
+
+    def klass(self, class_id: int) -> ClassInfo:
+        if class_id not in self._classes:
+            self._classes[class_id] = self.registry.class_info(class_id)
+        return self._classes[class_id]
+
+    def document(self, klass: ClassInfo) -> ClassDocument:
+        """The class document whose content address is the class's on-chain
+        URI; ExportError if none here has it."""
+        found = self.documents.get(klass.uri)
+        if found is None:
+            raise ExportError(
+                f"class {klass.class_id} ({klass.name}): no class document in {self.where} "
+                f"has the content address {klass.uri} the chain holds (run `ape run catalog "
+                "apply`, which writes them, or pass --metadata DIR)"
+            )
+        return found
+
+    def block_time(self, number: int) -> int:
+        if number not in self._times:
+            from ape import chain
+
+            self._times[number] = int(chain.blocks[number].timestamp)
+        return self._times[number]
+
+    def tokens(self, token_ids: list[int]) -> list[Token]:
+        """The tokens, in the order given; ExportError naming the first
+        that does not exist or whose class document is missing."""
+        records = self.registry.credentials(token_ids)
+        for record in records:
+            if not record.exists:
+                raise ExportError(f"token {record.token_id}: no such credential on this registry")
+            self.document(self.klass(record.class_id))
+        wanted = set(token_ids)
+        events: dict[int, Any] = {}
+        if len(token_ids) <= PER_TOKEN_LIMIT:
+            for token_id in token_ids:
+                if (one := self.registry.issued_event(token_id)) is not None:
+                    events[token_id] = one
+        else:
+            for class_id in sorted({r.class_id for r in records}):
+                for event in self.registry.issued_events(class_id=class_id):
+                    if event.token_id in wanted:
+                        events[event.token_id] = event
+        found = []
+        for record in records:
+            issued = events.get(record.token_id)
+            if issued is None:
+                raise ExportError(f"token {record.token_id}: no CredentialIssued event found")
+            klass = self.klass(record.class_id)
+            found.append(
+                Token(
+                    chain_id=self.chain_id,
+                    registry=self.registry.address,
+                    token_id=record.token_id,
+                    holder=record.holder,
+                    issuer=klass.issuer,
+                    klass=self.document(klass),
+                    score=record.score,
+                    issued_at=self.block_time(issued.block_number),
+                    expires_at=record.expires_at,
+                    evidence_hash=issued.evidence_hash,
+                )
+            )
+        return found
+
+    def class_tokens(self, class_id: int) -> list[int]:
+        return [e.token_id for e in self.registry.issued_events(class_id=class_id)]
+
+    def holder_tokens(self, holder: str) -> list[int]:
+        """Token ids whose record names ``holder`` now (any status)."""
+        ids = sorted(self.registry.tokens_received(holder))
+        return [
+            c.token_id for c in self.registry.credentials(ids) if c.holder.lower() == holder.lower()
+        ]
+
+    def statuses(self) -> dict[str, tuple[list[int], list[int]]]:
+        """issuer (lowercase) -> (revoked token ids, suspended token ids),
+        over every token the registry issued."""
+        by_class: dict[int, list[int]] = {}
+        for event in self.registry.issued_events():
+            by_class.setdefault(event.class_id, []).append(event.token_id)
+        found: dict[str, tuple[list[int], list[int]]] = {}
+        for class_id, ids in sorted(by_class.items()):
+            issuer = self.klass(class_id).issuer.lower()
+            revoked, suspended = found.setdefault(issuer, ([], []))
+            for record in self.registry.credentials(ids):
+                if record.status == Status.REVOKED:
+                    revoked.append(record.token_id)
+                elif record.status == Status.SUSPENDED:
+                    suspended.append(record.token_id)
+        return found
