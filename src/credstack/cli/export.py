@@ -14,7 +14,7 @@ from typing import Any
 import click
 from ape.cli.choices import AccountAliasPromptChoice
 
-from credstack.cli.common import console, credstack_command, fail, pass_context
+from credstack.cli.common import credstack_command, fail, pass_context
 from credstack.config import out_dir
 from credstack.context import Context
 from credstack.errors import CredstackError
@@ -251,19 +251,19 @@ def cli(
             )
         )
         return
-    text = console()
+    # Plain lines (paths are long: a table or rich's wrapping would split them).
     credentials = [p for p in report.written if "/credentials/" in p]
     same = [p for p in report.unchanged if "/credentials/" in p]
-    text.print(
+    click.echo(
         f"{len(credentials)} credential(s) signed and written, {len(same)} already up to date, "
         f"under {directory}"
     )
     for path in report.written:
         if "/status/" in path:
-            text.print(f"status list changed: {path}")
+            click.echo(f"status list changed: {path}")
     if status_lists and not any("/status/" in p for p in report.written):
-        text.print("status lists: no change")
-    text.print(f"index: {index}")
+        click.echo("status lists: no change")
+    click.echo(f"index: {index}")
 
 
 def _new_key(
@@ -303,6 +303,5 @@ def _new_key(
     if as_json:
         click.echo(json.dumps({"issuer": issuer, "did": key.did, "profile": url}, indent=2))
         return
-    text = console()
-    text.print(f"key for {issuer}: {key.did}, in {keys.key_path(issuer)} (encrypted)")
-    text.print(f"binding signed by {issuer} (EIP-712) for chain {chain_id}, profile {url}")
+    click.echo(f"key for {issuer}: {key.did}, in {keys.key_path(issuer)} (encrypted)")
+    click.echo(f"binding signed by {issuer} (EIP-712) for chain {chain_id}, profile {url}")
