@@ -355,3 +355,24 @@ def test_binding__recovers_the_signer() -> None:
     data["message"]["profile"] = "http://evil.example/"
     with pytest.raises(binding.BindingError, match="not by the issuer"):
         binding.recover({"typedData": data, "signature": signature})
+
+
+def test_canonize_expanded__same_nquads_as_canonize(export: Any) -> None:
+    """The signer canonicalizes the expansion it already made (no second
+    expansion): it must give the N-Quads pyld's normalize gives."""
+    for token_id in (7, 8):
+        doc = {k: v for k, v in export.doc(token_id).items() if k != "proof"}
+        assert jsonld.canonize_expanded(jsonld.expand(doc)) == jsonld.canonize(doc)
+
+
+def test_exporter__two_workers_write_every_credential(tmp_path: Path) -> None:
+    sample = make_export(tmp_path, token_ids=())
+    tokens = [token(i) for i in range(1, 21)]
+    sample.exporter.report.written.clear()
+    sample.exporter.credentials(tokens, workers=2)
+    written = sorted(Path(p).name for p in sample.exporter.report.written)
+    assert written == sorted(f"{i}.json" for i in range(1, 21))
+    for i in (1, 20):
+        assert proof.verify(sample.doc(i)) == sample.key.verification_method
+    sample.exporter.credentials(tokens, workers=2)
+    assert len(sample.exporter.report.unchanged) == 20

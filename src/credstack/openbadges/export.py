@@ -21,12 +21,10 @@ from typing import Any
 from credstack.openbadges import binding, proof, status, urls
 from credstack.openbadges.credential import (
     BINDING_TERM,
-    ClassDocument,
     ExportError,
     Token,
     build,
     iso,
-    issuer_name,
     issuer_profile,
     profile_document,
 )
@@ -179,6 +177,29 @@ class Exporter:
         self.report.written.append(str(path))
         return path
 
+    def credentials(self, tokens: list[Token], workers: int = 1) -> None:
+        """``credential`` for each token; with ``workers`` > 1, in that many
+        forked processes (signing is CPU-bound Python: one core each), each
+        taking every n-th token. The report lists every path either way."""
+        if workers <= 1 or len(tokens) < 2 * workers:
+            for token in tokens:
+                self.credential(token)
+            return
+        import multiprocessing
+
+        for token in tokens:  # open each issuer's key once, before forking
+            self.key(token.issuer)
+        global _FORKED
+        _FORKED = (self, tokens, workers)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_sign_share, range(workers))
+        finally:
+            _FORKED = None
+        for written, unchanged in parts:
+            self.report.written += written
+            self.report.unchanged += unchanged
+
     # Status lists
 
     def status_lists(self, issuer: str, revoked: Iterable[int], suspended: Iterable[int]) -> None:
@@ -246,8 +267,20 @@ class Exporter:
             self.report.written.append(str(path))
 
 
-def profile_name(klass: ClassDocument, issuer: str) -> str:
-    return issuer_name(klass, issuer)
+# What a forked worker inherits: the exporter (keys open), the tokens, the
+# number of workers. Set only while a pool runs.
+_FORKED: tuple[Exporter, list[Token], int] | None = None
+
+
+def _sign_share(share: int) -> tuple[list[str], list[str]]:
+    """In a forked worker: sign and write every ``workers``-th token from
+    ``share``; the paths written and left unchanged."""
+    assert _FORKED is not None
+    exporter, tokens, workers = _FORKED
+    exporter.report = Report()
+    for token in tokens[share::workers]:
+        exporter.credential(token)
+    return exporter.report.written, exporter.report.unchanged
 
 
 __all__ = ["BINDING_TERM", "Exporter", "Report", "read_json", "write_json"]
