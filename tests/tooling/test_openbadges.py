@@ -161,15 +161,37 @@ def test_proof__verifies_and_tampering_breaks_it(export: Any) -> None:
         proof.verify(tampered(doc))
 
 
-def test_openbadgeslib__verifies_ours_and_refuses_tampered(export: Any) -> None:
-    from openbadgeslib.ob3.ldp import OB3LdpVerifier
+def test_openbadgeslib__verifies_ours_refuses_tampered_and_revoked(export: Any) -> None:
+    """openbadgeslib's OB 3.0 verifier with its own contexts: our credential
+    verifies (proof, issuer = did:key of the proof, data model, dates, the
+    status bits); a tampered one and a revoked one are refused. It verifies a
+    status list's own proof only for JWT-VC lists, so ours (Data Integrity,
+    like the credentials) are checked with its verify_data_integrity_proof."""
+    from openbadgeslib.ob3.did import resolve_did
+    from openbadgeslib.ob3.ldp import OB3LdpVerifier, verify_data_integrity_proof
     from openbadgeslib.ob3.verifier import OB3VerificationError
 
-    doc = export.doc(7)
-    credential = OB3LdpVerifier().verify(copy.deepcopy(doc))
+    def download(url: str) -> bytes:
+        path: Path = export.out / url.removeprefix(f"{BASE_URL}/ob/")
+        return path.read_bytes()
+
+    def check(doc: dict[str, Any]) -> Any:
+        return OB3LdpVerifier().verify(
+            copy.deepcopy(doc), check_status=True, download=download, verify_status_list=False
+        )
+
+    credential = check(export.doc(7))
     assert credential.issuer.id == export.key.did
     with pytest.raises(OB3VerificationError, match="signature mismatch"):
-        OB3LdpVerifier().verify(tampered(doc))
+        check(tampered(export.doc(7)))
+    with pytest.raises(OB3VerificationError, match="'revocation' is set at index 8"):
+        check(export.doc(8))
+    for purpose in status.PURPOSES:
+        listed = json.loads(download(f"{BASE_URL}/ob/status/{ISSUER.lower()}/{purpose}.json"))
+        verify_data_integrity_proof(listed, resolve_did(export.key.did))
+        listed["credentialSubject"]["statusPurpose"] = "other"
+        with pytest.raises(OB3VerificationError, match="signature mismatch"):
+            verify_data_integrity_proof(listed, resolve_did(export.key.did))
 
 
 def node_verify(export: Any, *paths: Path) -> list[dict[str, Any]]:

@@ -139,6 +139,13 @@ def _signer(account: Any) -> Any:
     help="the issuer's ape account, to sign its key binding (EIP-712) when none is kept; "
     "on local chains the test account with the issuer's address is used",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="processes signing credentials (signing is CPU-bound: one per core)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @pass_context
 def cli(
@@ -154,6 +161,7 @@ def cli(
     new_key: bool,
     issuer: str | None,
     account: Any,
+    workers: int,
     as_json: bool,
 ) -> None:
     """Open Badges 3.0: signed credentials, issuer profiles and status lists from the chain."""
@@ -232,8 +240,7 @@ def cli(
         signer = _signer(account)
         for name, token in sorted(issuers.items()):
             exporter.profile(name, issuer_name(token.klass, token.issuer), signer)
-        for token in tokens:
-            exporter.credential(token)
+        exporter.credentials(tokens, workers=workers)
         list_issuers = set(statuses) if status_lists else set(issuers)
         for name in sorted(list_issuers):
             revoked, suspended = statuses.get(name, ([], []))
