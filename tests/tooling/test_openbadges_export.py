@@ -19,6 +19,7 @@ from credstack.registry import Registry
 from tests.tooling.conftest import CATALOG, wallet, write_csv
 
 NORTHWIND = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # TEST::1
+LUMEN = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # TEST::2
 BASE = "http://127.0.0.1:8000"
 
 
@@ -124,6 +125,9 @@ def test_status_lists__follow_revocation_and_suspension(
         assert status.set_indices(status.decode(doc["credentialSubject"]["encodedList"])) == (
             expected
         )
+    # Lumen has no key: it is named, and has no lists.
+    assert f"issuer {LUMEN.lower()}: no Open Badges key" in result.output
+    assert not (ob_env["out"] / "status" / LUMEN.lower()).exists()
     assert "status lists: no change" in export(invoke, ob_env, "--status-lists").output
     doc = json.loads((ob_env["out"] / "credentials/2.json").read_text())
     verdict = verify_document(
@@ -133,6 +137,13 @@ def test_status_lists__follow_revocation_and_suspension(
     assert checks["proof"].ok and checks["issuer binding"].ok
     assert not checks["status"].ok and checks["status"].detail.startswith("revoked")
     assert checks["chain"].detail == "token 2 is revoked on chain: exam taken by someone else"
+    # Reinstated: the suspension list changes back, the revocation list does not.
+    deployed_registry.reinstate(3, sender=accounts[1])
+    result = export(invoke, ob_env, "--status-lists")
+    assert f"status list changed: {lists / 'suspension.json'}" in result.output
+    assert f"status list changed: {lists / 'revocation.json'}" not in result.output
+    doc = json.loads((lists / "suspension.json").read_text())
+    assert status.set_indices(status.decode(doc["credentialSubject"]["encodedList"])) == []
 
 
 @pytest.mark.parametrize(

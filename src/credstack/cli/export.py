@@ -212,20 +212,20 @@ def cli(
     # Every issuer involved has a key and a binding before anything is signed.
     issuers = {t.issuer.lower(): t for t in tokens}
     statuses = reader.statuses() if (status_lists or tokens) else {}
+    listed: set[str] = set(issuers)
+    skipped: list[str] = []
     if status_lists:
-        for name in statuses:
-            if keys.read_did(name) is None:
-                fail(
-                    f"issuer {name} has no Open Badges key in {keys.keys_dir()}: make one with "
-                    f"`ape run export --new-key --issuer <address>`"
-                )
+        # Every issuer with a key: one without has no credential exported.
+        known = {r.issuer.lower() for r in ctx.deployment.classes.values()} | set(statuses)
+        listed |= {name for name in known if keys.read_did(name) is not None}
+        skipped = sorted(known - listed)
     for name in issuers:
         if keys.read_did(name) is None:
             fail(
                 f"issuer {name} has no Open Badges key in {keys.keys_dir()}: make one with "
                 f"`ape run export --new-key --issuer <address>`"
             )
-    secret = passphrase() if (issuers or statuses) else ""
+    secret = passphrase() if listed else ""
 
     exporter = Exporter(
         out=directory,
@@ -235,14 +235,13 @@ def cli(
         keys=lambda who: keys.open_key(who, secret),
     )
     try:
-        for name in sorted(set(issuers) | (set(statuses) if status_lists else set())):
+        for name in sorted(listed):
             exporter.key(name)  # a wrong passphrase stops the run before anything is written
         signer = _signer(account)
         for name, token in sorted(issuers.items()):
             exporter.profile(name, issuer_name(token.klass, token.issuer), signer)
         exporter.credentials(tokens, workers=workers)
-        list_issuers = set(statuses) if status_lists else set(issuers)
-        for name in sorted(list_issuers):
+        for name in sorted(listed):
             revoked, suspended = statuses.get(name, ([], []))
             exporter.status_lists(name, revoked, suspended)
         index = exporter.index()
@@ -253,7 +252,13 @@ def cli(
     if as_json:
         click.echo(
             json.dumps(
-                {"out": str(directory), "index": str(index), "tokens": ids, **report.to_json()},
+                {
+                    "out": str(directory),
+                    "index": str(index),
+                    "tokens": ids,
+                    **report.to_json(),
+                    "skipped_issuers": skipped,
+                },
                 indent=2,
             )
         )
@@ -270,6 +275,8 @@ def cli(
             click.echo(f"status list changed: {path}")
     if status_lists and not any("/status/" in p for p in report.written):
         click.echo("status lists: no change")
+    for name in skipped:
+        click.echo(f"issuer {name}: no Open Badges key, so no status lists (nothing exported)")
     click.echo(f"index: {index}")
 
 

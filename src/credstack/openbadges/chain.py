@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from credstack.events import topic, topic_int
 from credstack.openbadges.credential import ClassDocument, ExportError, Token
-from credstack.registry import ClassInfo, Registry, Status
+from credstack.registry import NAME, ClassInfo, Registry, Status
 
 # Past this many tokens, events are read per class rather than per token.
 PER_TOKEN_LIMIT = 32
@@ -107,18 +108,19 @@ class Reader:
         ]
 
     def statuses(self) -> dict[str, tuple[list[int], list[int]]]:
-        """issuer (lowercase) -> (revoked token ids, suspended token ids),
-        over every token the registry issued."""
-        by_class: dict[int, list[int]] = {}
-        for event in self.registry.issued_events():
-            by_class.setdefault(event.class_id, []).append(event.token_id)
+        """issuer (lowercase) -> (revoked token ids, suspended token ids)
+        now. Candidates come from the CredentialRevoked and
+        CredentialSuspended events (nothing else makes those statuses); the
+        chain's status now decides (a suspension may have been lifted)."""
+        candidates: dict[int, int] = {}
+        for name in ("CredentialRevoked", "CredentialSuspended"):
+            for log in self.registry._logs([topic(NAME, name)]):
+                candidates[topic_int(log, 1)] = topic_int(log, 2)
         found: dict[str, tuple[list[int], list[int]]] = {}
-        for class_id, ids in sorted(by_class.items()):
-            issuer = self.klass(class_id).issuer.lower()
+        for record in self.registry.credentials(sorted(candidates)):
+            if record.status not in (Status.REVOKED, Status.SUSPENDED):
+                continue
+            issuer = self.klass(candidates[record.token_id]).issuer.lower()
             revoked, suspended = found.setdefault(issuer, ([], []))
-            for record in self.registry.credentials(ids):
-                if record.status == Status.REVOKED:
-                    revoked.append(record.token_id)
-                elif record.status == Status.SUSPENDED:
-                    suspended.append(record.token_id)
+            (revoked if record.status == Status.REVOKED else suspended).append(record.token_id)
         return found
