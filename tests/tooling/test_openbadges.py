@@ -398,3 +398,23 @@ def test_exporter__two_workers_write_every_credential(tmp_path: Path) -> None:
         assert proof.verify(sample.doc(i)) == sample.key.verification_method
     sample.exporter.credentials(tokens, workers=2)
     assert len(sample.exporter.report.unchanged) == 20
+
+
+def test_processor__expands_as_pyld_does(export: Any) -> None:
+    """The signer's processor keeps processed contexts between documents:
+    its expansion and N-Quads must be pyld's own, for every kind of
+    document exported (credentials, status lists, the issuer profile)."""
+    from pyld import jsonld as pyld_jsonld
+
+    options = {"documentLoader": jsonld.document_loader}
+    paths = sorted(export.out.rglob("*.json"))
+    assert {p.parent.name for p in paths} >= {"credentials", "issuers", ISSUER.lower()}
+    for _ in range(2):  # the second round runs on the kept contexts
+        for path in paths:
+            doc = json.loads(path.read_text())
+            if "@context" not in doc:
+                continue
+            assert jsonld.expand(doc) == pyld_jsonld.expand(doc, options), path
+            assert jsonld.canonize(doc) == pyld_jsonld.normalize(
+                doc, {**options, "algorithm": "URDNA2015", "format": "application/n-quads"}
+            ), path
