@@ -286,13 +286,15 @@ def test_key_file__wrong_passphrase_refused(tmp_path: Path) -> None:
 # The issuer binding and verify_document
 
 
-def test_verify_document__all_five_checks_pass(export: Any) -> None:
+def test_verify_document__checks_without_the_chain_pass(export: Any) -> None:
+    """Schema, proof, binding (the fake registry gives the issuer role) and
+    status pass; the chain check needs the token on a real registry
+    (tests/tooling/test_openbadges_export.py)."""
     verdict = verify_document(
         export.doc(7), registry=FakeRegistry({ISSUER}), status_list=export.fetch, now=NOW
     )
     assert [c.name for c in verdict.checks] == list(CHECKS)
     assert [c.ok for c in verdict.checks] == [True, True, True, True, False]
-    assert verdict.checks[4].detail.startswith("could not check") or verdict.checks[4].ok is False
     assert verdict.token_id == 7
     assert verdict.to_json()["checks"][2]["detail"].startswith(f"key bound by {ISSUER}")
 
