@@ -420,3 +420,34 @@ def test_processor__expands_as_pyld_does(export: Any) -> None:
             assert jsonld.canonize(doc) == pyld_jsonld.normalize(
                 doc, {**options, "algorithm": "URDNA2015", "format": "application/n-quads"}
             ), path
+
+
+def test_exporter__interrupted_run_resumes(tmp_path: Path, monkeypatch: Any) -> None:
+    """A run stopped after two credentials leaves two whole files (no
+    temporary left); the next run signs only the rest."""
+    sample = make_export(tmp_path, token_ids=())
+    tokens = [token(i) for i in range(1, 6)]
+    real_sign = proof.sign
+    calls = {"n": 0}
+
+    def failing_sign(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_sign(*args, **kwargs)
+
+    monkeypatch.setattr(proof, "sign", failing_sign)
+    with pytest.raises(KeyboardInterrupt):
+        sample.exporter.credentials(tokens)
+    monkeypatch.setattr(proof, "sign", real_sign)
+    files = sorted(p.name for p in (sample.out / "credentials").iterdir())
+    assert files == ["1.json", "2.json"]
+    sample.exporter.report.written.clear()
+    sample.exporter.report.unchanged.clear()
+    sample.exporter.credentials(tokens)
+    assert sorted(Path(p).name for p in sample.exporter.report.written) == [
+        "3.json",
+        "4.json",
+        "5.json",
+    ]
+    assert len(sample.exporter.report.unchanged) == 2

@@ -202,3 +202,22 @@ def test_new_key__non_issuer_refused(
     result = invoke(export_cli.cli, "--new-key", "--issuer", stranger)
     assert result.exit_code == 1 and "does not hold the issuer role" in result.output
     assert not ob_env["keys"].exists()
+
+
+def test_export__burned_token_not_exported(
+    invoke: Any, issued: Any, ob_env: Any, deployed: Any, deployed_registry: Any, accounts: Any
+) -> None:
+    """A holder who burned a credential asked for it not to be shown."""
+    class_id = deployed["classes"]["sql-querying"].class_id
+    holder = accounts[8]
+    deployed_registry.issue(class_id, holder, 9000, b"\x01" * 32, sender=accounts[1])
+    token_id = 4  # after the three the fixture issued
+    assert deployed_registry.ownerOf(token_id) == holder
+    deployed_registry.burn(token_id, sender=holder)
+    result = export(invoke, ob_env, "--token", str(token_id))
+    assert result.exit_code == 1
+    assert f"token {token_id}: burned by its holder, so not exported" in result.output
+    result = export(invoke, ob_env, "--class", "sql-querying", "--json")
+    report = json.loads(result.output)
+    assert report["tokens"] == [1, 2, 3, 4] and report["burned_not_exported"] == [token_id]
+    assert not (ob_env["out"] / f"credentials/{token_id}.json").exists()

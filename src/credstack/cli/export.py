@@ -206,7 +206,7 @@ def cli(
             ids = [token_id]
         else:
             ids = []
-        tokens = reader.tokens(ids)
+        tokens = reader.tokens(ids, skip_burned=token_id is None)
     except ExportError as err:
         raise CredstackError(str(err)) from None
     # Every issuer involved has a key and a binding before anything is signed.
@@ -258,6 +258,7 @@ def cli(
                     "tokens": ids,
                     **report.to_json(),
                     "skipped_issuers": skipped,
+                    "burned_not_exported": reader.burned,
                 },
                 indent=2,
             )
@@ -275,6 +276,8 @@ def cli(
             click.echo(f"status list changed: {path}")
     if status_lists and not any("/status/" in p for p in report.written):
         click.echo("status lists: no change")
+    if reader.burned:
+        click.echo(f"not exported, burned by their holders: tokens {reader.burned}")
     for name in skipped:
         click.echo(f"issuer {name}: no Open Badges key, so no status lists (nothing exported)")
     click.echo(f"index: {index}")

@@ -31,6 +31,7 @@ class Reader:
         self.where = where
         self._classes: dict[int, ClassInfo] = {}
         self._times: dict[int, int] = {}
+        self.burned: list[int] = []  # burned tokens ``tokens`` left out
 
     def klass(self, class_id: int) -> ClassInfo:
         if class_id not in self._classes:
@@ -56,14 +57,25 @@ class Reader:
             self._times[number] = int(chain.blocks[number].timestamp)
         return self._times[number]
 
-    def tokens(self, token_ids: list[int]) -> list[Token]:
+    def tokens(self, token_ids: list[int], skip_burned: bool = False) -> list[Token]:
         """The tokens, in the order given; ExportError naming the first
-        that does not exist or whose class document is missing."""
-        records = self.registry.credentials(token_ids)
-        for record in records:
+        that does not exist, was burned (its holder asked for it not to be
+        shown: with ``skip_burned`` it is left out and counted in
+        ``burned``) or whose class document is missing."""
+        records = []
+        for record in self.registry.credentials(token_ids):
             if not record.exists:
                 raise ExportError(f"token {record.token_id}: no such credential on this registry")
+            if record.status == Status.BURNED:
+                if not skip_burned:
+                    raise ExportError(
+                        f"token {record.token_id}: burned by its holder, so not exported"
+                    )
+                self.burned.append(record.token_id)
+                continue
             self.document(self.klass(record.class_id))
+            records.append(record)
+        token_ids = [r.token_id for r in records]
         wanted = set(token_ids)
         events: dict[int, Any] = {}
         if len(token_ids) <= PER_TOKEN_LIMIT:
