@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from credstack.cli import (
     catalog,
     deploy,
+    export,
     governance,
     issue,
     membership,
@@ -41,6 +42,7 @@ COMMANDS: dict[str, click.Command] = {
     "pathway": pathway.cli,
     "membership": membership.cli,
     "pilot": pilot.cli,
+    "export": export.cli,
 }
 
 CASES: list[tuple[str, tuple[str, ...], str]] = [
@@ -92,6 +94,8 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ("membership", ("pass", "--offer", "1", "--token", "0"), "0 is not in the range x>=1"),
     ("pilot", ("--learners", "0"), "invalid value for '--learners': 0 is not in the range"),
     ("pilot", ("--weeks", "many"), "'many' is not a valid integer range"),
+    ("export", ("--token", "0"), "invalid value for '--token': 0 is not in the range x>=1"),
+    ("export", ("--workers", "0"), "'--workers': 0 is not in the range 1<=x<=64"),
 ]
 
 

@@ -9,11 +9,13 @@ signature of hashData, multibase base58btc (``z...``).
 from __future__ import annotations
 
 import hashlib
+import json
+from functools import lru_cache
 from typing import Any
 
 import base58
 
-from credstack.openbadges.jsonld import canonize, require_no_dropped_members
+from credstack.openbadges.jsonld import canonize, canonize_expanded, require_no_dropped_members
 from credstack.openbadges.keys import (
     IssuerKey,
     public_from_verification_method,
@@ -29,16 +31,24 @@ class ProofError(ValueError):
     """A proof that is missing, malformed or does not verify (the message says why)."""
 
 
-def hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+@lru_cache(maxsize=64)
+def _config_hash(config: str) -> bytes:
+    """SHA-256 of the canonical proof options (JSON text): a bulk export
+    signs many documents with the same options, made within one second."""
+    return hashlib.sha256(canonize(json.loads(config)).encode()).digest()
+
+
+def hash_data(
+    document: dict[str, Any], options: dict[str, Any], expanded: list[Any] | None = None
+) -> bytes:
     """vc-di-eddsa's hashData for ``document`` (its proof ignored) and the
-    proof ``options`` (its proofValue ignored)."""
+    proof ``options`` (its proofValue ignored); ``expanded``: the
+    document's JSON-LD expansion, when the caller has it (the same RDF)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in options.items() if k != "proofValue"}
     config["@context"] = document.get("@context")
-    return (
-        hashlib.sha256(canonize(config).encode()).digest()
-        + hashlib.sha256(canonize(unsecured).encode()).digest()
-    )
+    body = canonize(unsecured) if expanded is None else canonize_expanded(expanded)
+    return _config_hash(json.dumps(config, sort_keys=True)) + hashlib.sha256(body.encode()).digest()
 
 
 def sign(document: dict[str, Any], key: IssuerKey, created: str) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def sign(document: dict[str, Any], key: IssuerKey, created: str) -> dict[str, An
     ``created`` (XML Schema dateTime); refuses a document whose JSON-LD
     expansion drops a member (both verifiers would reject it)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    require_no_dropped_members(unsecured)
+    expanded = require_no_dropped_members(unsecured)
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
@@ -54,7 +64,7 @@ def sign(document: dict[str, Any], key: IssuerKey, created: str) -> dict[str, An
         "verificationMethod": key.verification_method,
         "proofPurpose": PURPOSE,
     }
-    signature = key.sign(hash_data(unsecured, options))
+    signature = key.sign(hash_data(unsecured, options, expanded))
     options["proofValue"] = "z" + base58.b58encode(signature).decode()
     return {**unsecured, "proof": options}
 

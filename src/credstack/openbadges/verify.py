@@ -333,6 +333,19 @@ def _check_chain(doc: Any, registry: Any) -> str:
     return f"token {token_id} on registry {registry.address} agrees and is valid"
 
 
+def _now(registry: Any | None) -> int:
+    """The time a credential is judged at: the chain's (its next block)
+    when there is a registry, as its statuses are; else the clock."""
+    if registry is not None:
+        try:
+            from ape import chain
+
+            return int(chain.pending_timestamp)
+        except Exception:  # no provider: the clock
+            pass
+    return int(time.time())
+
+
 def verify_document(
     doc: Any,
     *,
@@ -343,8 +356,9 @@ def verify_document(
     """The five checks of a parsed credential. ``registry`` (a
     credstack.registry.Registry) for the issuer role and the chain check;
     ``status_list`` maps a URL of the export (status lists, and the issuer
-    profile) to its parsed document, or None."""
-    moment = int(time.time()) if now is None else now
+    profile) to its parsed document, or None; ``now`` (Unix time) defaults
+    to the chain's time with a registry, else the clock."""
+    moment = now if now is not None else _now(registry)
     runs: list[tuple[str, Callable[[], str]]] = [
         ("schema", lambda: _check_schema(doc)),
         ("proof", lambda: _check_proof(doc)),

@@ -27,6 +27,9 @@ function messages(result) {
     if (Array.isArray(value)) { value.forEach(walk); return; }
     if (typeof value === 'object') {
       if (value.error) walk(value.error);
+      if (value.statusResult && !value.statusResult.verified) {
+        found.push(`status: ${value.statusResult.error && value.statusResult.error.message}`);
+      }
       if (value.results) value.results.forEach(walk);
       if (value.errors) walk(value.errors);
     }
