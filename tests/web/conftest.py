@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from credstack import catalog as catalog_mod
+from credstack.cli import export as export_cli
 from credstack.evidence import salted_hash
 from credstack.registry import created_class_id, issued_token_ids
 from tests.tooling.conftest import (  # noqa: F401  (fixtures)
@@ -83,9 +85,20 @@ def site(
     )
     hostile = issue(created_class_id(registry, receipt), other, 5_000, b"hostile\n")
 
+    # The Open Badges export of the SQL class (`ape run export`): Northwind's
+    # key made and bound, its credentials signed, its status lists.
     export = work / "export"
-    (export / "credentials").mkdir(parents=True)
-    (export / "credentials" / f"{valid}.json").write_text('{"id": "exported"}')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDSTACK_OB_KEYS", str(work / "keys"))
+        patch.setenv("CREDSTACK_OB_PASSPHRASE", "web test passphrase")
+        for args in (
+            ["--new-key", "--issuer", northwind.address],
+            ["--class", "sql-querying", "--status-lists", "--metadata", str(metadata)],
+        ):
+            result = CliRunner().invoke(
+                export_cli.cli, [*args, "--out", str(export)], catch_exceptions=False
+            )
+            assert result.exit_code == 0, result.output
     (work / "secret.json").write_text('{"secret": true}')
     return {
         "deployment": deployment,
@@ -99,6 +112,7 @@ def site(
         "documents": documents,
         "metadata": metadata,
         "export": export,
+        "issuer": northwind.address,
         "work": work,
     }
 

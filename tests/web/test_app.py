@@ -215,6 +215,40 @@ def test_verify__not_a_credential__refused_with_five_checks(client: Any) -> None
     assert all(not c["ok"] for c in verdict["checks"][:2])
 
 
+def exported(site: Any, token_id: int) -> dict[str, Any]:
+    path = site["export"] / "credentials" / f"{token_id}.json"
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def test_verify__exported_credential__every_check_passes(client: Any, site: Any) -> None:
+    doc = exported(site, site["valid"])
+    files = {"credential": (f"{site['valid']}.json", json.dumps(doc).encode(), "application/json")}
+    response = client.post("/verify", files=files)
+    assert response.status_code == 200
+    assert f"Verified: credential {site['valid']}" in response.text
+    assert response.text.count(">pass<") == 5
+    verdict = client.post("/api/verify", json=doc).json()
+    assert verdict["ok"] is True and verdict["token_id"] == site["valid"]
+
+
+def test_verify__tampered_exported_credential__refused_by_its_proof(client: Any, site: Any) -> None:
+    doc = exported(site, site["valid"])
+    doc["credentialSubject"]["result"][0]["value"] = "100"
+    verdict = client.post("/api/verify", json=doc).json()
+    checks = {c["name"]: c for c in verdict["checks"]}
+    assert verdict["ok"] is False and checks["proof"]["ok"] is False
+    assert checks["schema"]["ok"] is True
+
+
+def test_verify__revoked_exported_credential__refused_by_status_and_chain(
+    client: Any, site: Any
+) -> None:
+    verdict = client.post("/api/verify", json=exported(site, site["revoked"])).json()
+    checks = {c["name"]: c for c in verdict["checks"]}
+    assert verdict["ok"] is False and checks["proof"]["ok"] is True
+    assert checks["status"]["ok"] is False and "revoked" in checks["status"]["detail"]
+
+
 def test_verify__verifier_missing__503_page(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
@@ -236,7 +270,10 @@ def test_ob__exported_file_served_as_json(client: Any, site: Any) -> None:
     response = client.get(f"/ob/credentials/{site['valid']}.json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json() == {"id": "exported"}
+    assert response.json()["id"].endswith(f"/ob/credentials/{site['valid']}.json")
+    issuer = site["issuer"].lower()
+    for path in (f"issuers/{issuer}.json", f"status/{issuer}/revocation.json", "index.json"):
+        assert client.get(f"/ob/{path}").status_code == 200, path
     missing = client.get("/ob/credentials/424242.json")
     assert missing.status_code == 404 and missing.json()["status"] == 404
 

@@ -155,23 +155,32 @@ def test_browser__evidence_file_and_salt__matches(page: Any, site: Any, tmp_path
     assert "does not match" in page.inner_text("#verdict")
 
 
-def test_browser__tampered_credential_file__refused(page: Any, tmp_path: Path) -> None:
-    tampered = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "credentialSubject": {"result": [{"value": "100"}]},
-        "proof": {"type": "DataIntegrityProof", "proofValue": "z3bogus"},
-    }
-    path = tmp_path / "credential.json"
-    path.write_text(json.dumps(tampered))
+def test_browser__exported_credential_verified_tampered_one_refused(
+    page: Any, site: Any, tmp_path: Path
+) -> None:
+    """The credential `ape run export` signed passes every check; the same
+    file with its score raised is refused (its proof no longer verifies)."""
+    doc = json.loads((site["export"] / "credentials" / f"{site['valid']}.json").read_text())
+    genuine = tmp_path / "credential.json"
+    genuine.write_text(json.dumps(doc))
     page.goto("/verify")
-    page.set_input_files("#credential", str(path))
+    page.set_input_files("#credential", str(genuine))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#verdict")
+    assert "Verified" in page.inner_text("#verdict")
+    assert page.locator("table.checks .status.ok").count() == 5
+    shot(page, "verify-ok")
+
+    doc["credentialSubject"]["result"][0]["value"] = "100"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(doc))
+    page.set_input_files("#credential", str(tampered))
     page.click("button[type=submit]")
     page.wait_for_selector("#verdict")
     assert "Refused" in page.inner_text("#verdict")
-    rows = page.locator("table.checks tbody tr")
-    assert rows.count() == 5
-    assert page.locator("table.checks .status.bad").count() >= 2
+    assert page.locator("table.checks tbody tr").count() == 5
+    proof_row = page.locator("table.checks tbody tr", has_text="proof")
+    assert "fail" in proof_row.inner_text()
     shot(page, "verify")
 
 
