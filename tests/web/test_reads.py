@@ -77,3 +77,26 @@ def test_cache__credential_reaching_its_expiry_read_again(site: Any, chain: Any)
         chain.mine()  # a block with no log of the registry: only time moved
         time.sleep(0.1)
         assert client.get(f"/api/token/{site['valid']}").json()["status"] == "expired"
+
+
+def test_history__from_the_analytics_index(site: Any, chain: Any, tmp_path: Any) -> None:
+    """With an index of the deployment, a credential's page lists its
+    events in order (issued, then revoked with the revocation's time)."""
+    from starlette.testclient import TestClient
+
+    from credstack.index import Index
+    from credstack.index.rpc import for_provider
+
+    path = tmp_path / "index.duckdb"
+    with Index.open(site["deployment"], path) as index:
+        index.sync(for_provider(chain.provider), progress=False)
+    with TestClient(make_app(site, index_path=path)) as client:
+        record = client.get(f"/api/token/{site['revoked']}").json()
+        page = client.get(f"/token/{site['revoked']}").text
+        plain = client.get(f"/api/token/{site['revoked']}")
+    assert [e["event"] for e in record["history"]] == ["issued", "revoked"]
+    assert record["history"][0]["at"] == record["issued_at"]
+    assert "<h2>History</h2>" in page and "revoked" in page
+    with TestClient(make_app(site, index_path=tmp_path / "missing.duckdb")) as client:
+        assert client.get(f"/api/token/{site['revoked']}").json()["history"] is None
+    assert plain.status_code == 200
