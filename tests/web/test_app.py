@@ -356,3 +356,14 @@ def test_app_sends_no_transaction(client: Any, site: Any, chain: Any) -> None:
     client.post("/evidence", **evidence_form(site, site["valid"], doc, salt))
     assert chain.blocks.height == height
     assert json.dumps(os.environ.get("CREDSTACK_ACCOUNT"))  # no account configured is fine
+
+
+def test_token__id_beyond_uint256__400_not_500(client: Any) -> None:
+    huge = str(2**256)
+    for path in (f"/token/{huge}", f"/api/token/{huge}"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+    search = client.get("/search", params={"q": huge}, follow_redirects=False)
+    assert search.status_code == 400
+    assert client.get(f"/token/{2**256 - 1}").status_code == 404
+    assert client.get("/token/\u0663").status_code == 400  # a digit, not an ASCII one

@@ -76,6 +76,11 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def is_token_id(text: str) -> bool:
+    """Whether ``text`` is a token id: ASCII digits, from 1 to 2**256 - 1."""
+    return text.isascii() and text.isdigit() and len(text) <= 78 and 0 < int(text) < 2**256
+
+
 def chain_now() -> int | None:
     """The latest block's timestamp on the connected chain; None (the
     verifier then uses the wall clock) when ape has no provider."""
@@ -167,8 +172,10 @@ def create_app(
         )
 
     def token_id_of(text: str) -> int:
-        if not text.isdigit() or len(text) > 78 or int(text) == 0:
-            raise HTTPException(400, f"{text[:80]!r} is not a token id (a whole number from 1)")
+        if not is_token_id(text):
+            raise HTTPException(
+                400, f"{text[:80]!r} is not a token id (a whole number from 1 below 2**256)"
+            )
         return int(text)
 
     def address_of(text: str) -> str:
@@ -188,7 +195,7 @@ def create_app(
 
     async def search(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
-        if q.isdigit() and int(q) > 0 and len(q) <= 78:
+        if is_token_id(q):
             return RedirectResponse(f"/token/{int(q)}", status_code=303)
         if (address := holder_address(q)) is not None:
             return RedirectResponse(f"/holder/{address}", status_code=303)
