@@ -22,7 +22,16 @@ def test_serve__app_over_the_deployment_on_host_and_port(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: ran.update(app=app, **kw))
     result = CliRunner().invoke(
         serve_cli.cli,
-        ["--port", "8123", "--export-dir", str(site["export"]), "--cache-seconds", "0"],
+        [
+            "--port",
+            "8123",
+            "--export-dir",
+            str(site["export"]),
+            "--cache-seconds",
+            "0",
+            "--metadata",
+            str(site["metadata"]),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -32,6 +41,7 @@ def test_serve__app_over_the_deployment_on_host_and_port(
         record = client.get(f"/api/token/{site['revoked']}").json()
         exported = client.get(f"/ob/credentials/{site['valid']}.json")
     assert record["status"] == "revoked"
+    assert record["achievement"]["criteria"]  # from --metadata
     assert exported.json()["id"].endswith(f"/ob/credentials/{site['valid']}.json")
 
 

@@ -35,6 +35,12 @@ def default_export_dir(chain_id: int) -> Path:
     help="the analytics index, for a credential's history (default: the deployment's, if any)",
 )
 @click.option(
+    "--metadata",
+    "metadata_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="class documents, found by content address (default out/metadata)",
+)
+@click.option(
     "--cache-seconds",
     type=click.FloatRange(min=0),
     default=2.0,
@@ -48,6 +54,7 @@ def cli(
     port: int,
     export_dir: Path | None,
     index_path: Path | None,
+    metadata_dir: Path | None,
     cache_seconds: float,
 ) -> None:
     """Serve the verification web app over this chain's deployment."""
@@ -67,6 +74,7 @@ def cli(
         export_dir=export_dir or default_export_dir(deployment.chain_id),
         index_path=index_path,
         chain_id=deployment.chain_id,
+        metadata_dir=metadata_dir,
         cache_seconds=cache_seconds,
         # ape's embedded chain is not thread-safe; a node over RPC is.
         serialize_reads=chain.provider.name == "test",
