@@ -1,5 +1,6 @@
-"""`ape run serve`: the app it builds over the connected deployment (uvicorn
-itself is replaced by a stand-in that records what it was given)."""
+"""`ape run serve`: the app it builds over the connected deployment (uvicorn's
+server is replaced by a stand-in that records what it was given; the real
+one runs in tests/e2e/test_serve_anvil.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ def test_serve__app_over_the_deployment_on_host_and_port(
     from starlette.testclient import TestClient
 
     ran: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: ran.update(app=app, **kw))
+
+    def run(server: Any) -> None:
+        config = server.config
+        ran.update(app=config.app, host=config.host, port=config.port)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     result = CliRunner().invoke(
         serve_cli.cli,
         [
@@ -35,7 +41,7 @@ def test_serve__app_over_the_deployment_on_host_and_port(
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert "open http://127.0.0.1:8123/" in result.output
+    assert "open http://127.0.0.1:8123/" in result.output and "stopped" in result.output
     assert (ran["host"], ran["port"]) == ("127.0.0.1", 8123)
     with TestClient(ran["app"]) as client:
         record = client.get(f"/api/token/{site['revoked']}").json()

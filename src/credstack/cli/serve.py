@@ -4,6 +4,8 @@ for, nothing is signed or sent."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -11,6 +13,24 @@ import click
 from credstack.cli.common import credstack_command, pass_context
 from credstack.config import out_dir
 from credstack.context import Context
+
+
+def quiet_stop_server() -> type:
+    """uvicorn's Server, except that after a graceful stop on Ctrl-C or
+    SIGTERM it does not raise the signal again (which would end the command
+    through ape's handler, exit 130, before it says it stopped)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    return Server
 
 
 def default_export_dir(chain_id: int) -> Path:
@@ -81,4 +101,6 @@ def cli(
     )
     click.echo(f"serving registry {deployment.registry} (chain {deployment.chain_id})")
     click.echo(f"open http://{host}:{port}/  (read-only; Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = quiet_stop_server()(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.run()
+    click.echo("stopped")
