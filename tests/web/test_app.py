@@ -271,6 +271,7 @@ def test_ob__exported_file_served_as_json(client: Any, site: Any) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["id"].endswith(f"/ob/credentials/{site['valid']}.json")
+    assert response.headers["access-control-allow-origin"] == "*"  # browser verifiers
     issuer = site["issuer"].lower()
     for path in (f"issuers/{issuer}.json", f"status/{issuer}/revocation.json", "index.json"):
         assert client.get(f"/ob/{path}").status_code == 200, path

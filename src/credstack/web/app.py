@@ -361,7 +361,10 @@ def create_app(
         path = export_file(export_dir, relative)
         if path is None:
             raise HTTPException(404, f"/ob/{relative[:120]}: not exported")
-        return FileResponse(path, media_type="application/json")
+        # Public documents: a verifier running in someone's browser may fetch them.
+        return FileResponse(
+            path, media_type="application/json", headers={"access-control-allow-origin": "*"}
+        )
 
     async def style(request: Request) -> Response:
         return FileResponse(HERE / "static" / "style.css", media_type="text/css")
