@@ -17,6 +17,10 @@ registry (status lists aside, which are two files per issuer) in under 10
 minutes; signing is pure Python (pyld), so this is about what two cores
 give.
 
+Also printed: credentials per CPU-second (the process's and its workers'
+CPU time), which the machine's other load does not change much: with two
+cores free, the two-worker figure approaches twice it.
+
 Figures go to bench/results.json: the key at the top level, details under
 "export".
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -74,8 +79,18 @@ def tokens(count: int) -> list[Token]:
     ]
 
 
-def run(work: Path, key: keys.IssuerKey, batch: list[Token], workers: int) -> float:
-    """Seconds to sign and write ``batch`` (and the lists and index) into ``work``."""
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished children."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(work: Path, key: keys.IssuerKey, batch: list[Token], workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds to sign and write ``batch`` (and the lists and
+    index) into ``work``."""
     exporter = Exporter(
         out=work,
         chain_id=31337,
@@ -83,14 +98,14 @@ def run(work: Path, key: keys.IssuerKey, batch: list[Token], workers: int) -> fl
         base_url="http://127.0.0.1:8000",
         keys=lambda who: key,
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     exporter.credentials(batch, workers=workers)
     exporter.status_lists(ISSUER, [t.token_id for t in batch[::50]], [])
     exporter.index()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     written = [p for p in exporter.report.written if "/credentials/" in p]
     assert len(written) == len(batch), len(written)
-    return seconds
+    return seconds, cpu
 
 
 def main() -> int:
@@ -103,9 +118,9 @@ def main() -> int:
         started = time.perf_counter()
         key = keys.open_key(ISSUER, "bench", work / "keys")
         open_seconds = time.perf_counter() - started
-        single = run(work / "one", key, batch[:SINGLE], workers=1)
-        both = run(work / "two", key, batch, workers=2)
-        sample = json.loads((work / "two" / "credentials" / "1.json").read_text())
+        single, _ = run(work / "one", key, batch[:SINGLE], workers=1)
+        both, cpu = run(work / "two", key, batch, workers=2)
+        size = (work / "two" / "credentials" / "1.json").stat().st_size
     per_second = CREDENTIALS / both
     per_core = SINGLE / single
     table = Table(title="Open Badges export (no chain reads)")
@@ -121,10 +136,17 @@ def main() -> int:
     table.add_row(
         f"one worker ({SINGLE:,} credentials, {single:.1f} s)", f"{per_core:,.0f}", "-", ""
     )
+    table.add_row(
+        f"per CPU-second ({cpu:.1f} CPU s for the {CREDENTIALS:,}: the machine's load aside)",
+        f"{CREDENTIALS / cpu:,.0f}",
+        "-",
+        "",
+    )
     table.add_row("opening the issuer's key (scrypt)", f"{open_seconds:.2f} s", "-", "")
+    load = os.getloadavg()[0]
+    console.print(f"load average while measuring: {load:.1f} on {os.cpu_count()} cores")
     console.print(table)
-    size = len(json.dumps(sample, indent=2))
-    console.print(f"one credential: {size:,} bytes")
+    console.print(f"one credential: {size:,} bytes (one line of JSON)")
 
     document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     document["export_credentials_per_second"] = round(per_second)
@@ -133,6 +155,9 @@ def main() -> int:
         "workers": 2,
         "seconds": round(both, 2),
         "one_worker_per_second": round(per_core),
+        "per_cpu_second": round(CREDENTIALS / cpu),
+        "cpu_seconds": round(cpu, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "key_open_seconds": round(open_seconds, 2),
         "credential_bytes": size,
         "targets": {"export_credentials_per_second": TARGET},

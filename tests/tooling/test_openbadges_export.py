@@ -158,6 +158,10 @@ def test_status_lists__follow_revocation_and_suspension(
         (("--class", "no-such-class"), "no-such-class"),
         (("--new-key",), "--new-key needs --issuer"),
         (("--issuer", NORTHWIND), "--issuer goes with --new-key"),
+        (
+            ("--token", "1", "--base-url", "http://localhost:9000", "--account", "TEST::2"),
+            f"--account {LUMEN} is not the issuer {NORTHWIND.lower()}",
+        ),
     ],
 )
 def test_export__bad_input_refused_in_one_line(

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from ape.cli.choices import AccountAliasPromptChoice
+from eth_utils.address import to_checksum_address
 
 from credstack.cli.common import credstack_command, fail, pass_context
 from credstack.config import out_dir
@@ -73,18 +74,22 @@ def _receipt_tokens(path: Path) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def _binding_account(account: Any, issuer: str) -> Any:
+    """The account to sign ``issuer``'s binding: ``account`` (--account), else
+    (on a local chain) the test account with the issuer's address, else None."""
+    if account is not None:
+        return account
+    from ape import accounts
+
+    return next((a for a in accounts.test_accounts if a.address.lower() == issuer.lower()), None)
+
+
 def _signer(account: Any) -> Any:
     """A binding signer: the given ape account, else (on a local chain) the
     test account with the issuer's address."""
 
     def sign(issuer: str, chain_id: int, key: str, profile: str) -> str:
-        chosen = account
-        if chosen is None:
-            from ape import accounts
-
-            chosen = next(
-                (a for a in accounts.test_accounts if a.address.lower() == issuer.lower()), None
-            )
+        chosen = _binding_account(account, issuer)
         if chosen is None:
             raise CredstackError(
                 f"issuer {issuer} has no key binding for chain {chain_id} and {profile}: "
@@ -223,7 +228,7 @@ def cli(
         if keys.read_did(name) is None:
             fail(
                 f"issuer {name} has no Open Badges key in {keys.keys_dir()}: make one with "
-                f"`ape run export --new-key --issuer <address>`"
+                f"`ape run export --new-key --issuer {to_checksum_address(name)}`"
             )
     secret = passphrase() if listed else ""
 
@@ -237,6 +242,21 @@ def cli(
     try:
         for name in sorted(listed):
             exporter.key(name)  # a wrong passphrase stops the run before anything is written
+        for name in issuers:
+            if exporter.has_binding(name):
+                continue
+            chosen = _binding_account(account, name)
+            if chosen is None:
+                raise CredstackError(
+                    f"issuer {name} has no key binding for chain {chain_id} and "
+                    f"{urls.issuer_url(base_url, name)}: pass --account with the issuer's "
+                    "account to sign it (EIP-712)"
+                )
+            if str(chosen.address).lower() != name:
+                raise CredstackError(
+                    f"--account {chosen.address} is not the issuer {name}: the binding must be "
+                    "signed by the issuer's own account"
+                )
         signer = _signer(account)
         for name, token in sorted(issuers.items()):
             exporter.profile(name, issuer_name(token.klass, token.issuer), signer)
