@@ -61,6 +61,9 @@ def test_token_page__valid__class_issuer_score_dates_criteria_tasks_pathway(
     # From the class document matched by its content address on chain.
     assert "Criteria" in page and "Job tasks" in page
     assert "Junior Data Analyst" in page  # the pathway the class counts for
+    assert f'href="/ob/credentials/{site["valid"]}.json" download' in page  # exported
+    hostile = client.get(f"/token/{site['hostile']}").text
+    assert "/ob/credentials/" not in hostile  # not exported: no link
 
 
 def test_token_page__revoked__reason_shown_escaped(client: Any, site: Any) -> None:

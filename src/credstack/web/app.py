@@ -214,7 +214,9 @@ def create_app(
         return record
 
     async def token_page(request: Request) -> Response:
-        return page("token.html.j2", t=await token_record(request))
+        record = await token_record(request)
+        exported = export_file(export_dir, f"credentials/{record['token_id']}.json")
+        return page("token.html.j2", t=record, exported=exported is not None)
 
     async def token_api(request: Request) -> Response:
         return JSONResponse(await token_record(request))
