@@ -21,6 +21,7 @@ from credstack.cli import (
     pathway,
     pilot,
     recover,
+    serve,
     verify,
 )
 from credstack.cli.common import one_line
@@ -43,6 +44,7 @@ COMMANDS: dict[str, click.Command] = {
     "membership": membership.cli,
     "pilot": pilot.cli,
     "export": export.cli,
+    "serve": serve.cli,
 }
 
 CASES: list[tuple[str, tuple[str, ...], str]] = [
@@ -96,6 +98,7 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ("pilot", ("--weeks", "many"), "'many' is not a valid integer range"),
     ("export", ("--token", "0"), "invalid value for '--token': 0 is not in the range x>=1"),
     ("export", ("--workers", "0"), "'--workers': 0 is not in the range 1<=x<=64"),
+    ("serve", ("--port", "70000"), "'--port': 70000 is not in the range 0<=x<=65535"),
 ]
 
 
