@@ -18,7 +18,7 @@ help:
 	@echo "make setup   venv with pinned packages and anvil (idempotent, fast when done)"
 	@echo "make demo    the pilot on the embedded chain: deploy, catalog, a cohort over 26 weeks, summary"
 	@echo "make test    lint, then the whole test suite"
-	@echo "make bench   gas, issuance on anvil (automine, 2 s and 12 s blocks, 100,000 for memory), the event index, analytics over 1,000,000 events: bench/results.json"
+	@echo "make bench   gas, issuance on anvil (automine, 2 s and 12 s blocks, 100,000 for memory), the event index, analytics over 1,000,000 events, Open Badges export, the web app under load: bench/results.json"
 	@echo "make lint    ruff, mypy, and the storage-layout snapshot check"
 	@echo "make anvil   a plain anvil in the background on ANVIL_PORT (8545), its PID in $(ANVIL_PID)"
 	@echo "make anvil-stop  stop it; nothing is left listening"
@@ -59,6 +59,8 @@ bench: setup
 	$(BIN)/python bench/issuance.py
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/serve.py
 
 lint: setup
 	ruff check src scripts tests bench

@@ -14,12 +14,14 @@ from click.testing import CliRunner
 from credstack.cli import (
     catalog,
     deploy,
+    export,
     governance,
     issue,
     membership,
     pathway,
     pilot,
     recover,
+    serve,
     verify,
 )
 from credstack.cli.common import one_line
@@ -41,6 +43,8 @@ COMMANDS: dict[str, click.Command] = {
     "pathway": pathway.cli,
     "membership": membership.cli,
     "pilot": pilot.cli,
+    "export": export.cli,
+    "serve": serve.cli,
 }
 
 CASES: list[tuple[str, tuple[str, ...], str]] = [
@@ -92,6 +96,9 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ("membership", ("pass", "--offer", "1", "--token", "0"), "0 is not in the range x>=1"),
     ("pilot", ("--learners", "0"), "invalid value for '--learners': 0 is not in the range"),
     ("pilot", ("--weeks", "many"), "'many' is not a valid integer range"),
+    ("export", ("--token", "0"), "invalid value for '--token': 0 is not in the range x>=1"),
+    ("export", ("--workers", "0"), "'--workers': 0 is not in the range 1<=x<=64"),
+    ("serve", ("--port", "70000"), "'--port': 70000 is not in the range 0<=x<=65535"),
 ]
 
 

@@ -6,13 +6,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
+from credstack.openbadges.verify import verify_document
 from credstack.pilot import PilotConfig, run_pilot
 from credstack.pilot.ledger import Ledger
 from credstack.pilot.measure import compare, expected
+from credstack.registry import Registry
+
+
+def _files(directory: Path) -> Any:
+    """URL -> document under the export directory (what `ape run serve` serves)."""
+
+    def fetch(url: str) -> Any:
+        path = directory / url.removeprefix("http://127.0.0.1:8000/ob/")
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    return fetch
 
 
 def test_pilot__small_cohort__measured_from_the_chain(tmp_path: Path) -> None:
@@ -48,6 +61,18 @@ def test_pilot__small_cohort__measured_from_the_chain(tmp_path: Path) -> None:
     assert gov["executed"] == len(descriptions)
     assert gov["paused_hours"] >= 48
     assert metrics["employer"] is None and "employer" in metrics["absent"]
+    # Its last step: the completers' pathway credentials as Open Badges 3.0,
+    # each passing all five checks against the pilot's chain, and the line
+    # that serves them.
+    exported = out / "openbadges" / "1337"
+    assert f"--export-dir {exported}" in log.replace("\n", "")
+    index = json.loads((exported / "index.json").read_text())
+    registry = Registry.at(index["registry"])
+    assert index["credentials"], "no completer in the small pilot"
+    for token_id, path in index["credentials"].items():
+        doc = json.loads((exported / path).read_text())
+        verdict = verify_document(doc, registry=registry, status_list=_files(exported))
+        assert verdict.ok, (token_id, verdict.to_json())
 
 
 def _ledger() -> Ledger:

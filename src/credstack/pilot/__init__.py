@@ -39,6 +39,7 @@ from eth_account import Account
 from rich.console import Console
 
 from credstack.issuance import write_receipts
+from credstack.openbadges.pilot import export_completers
 from credstack.pilot.experiment import (
     ARMS,
     EXPERIMENT_WEEK,
@@ -138,6 +139,17 @@ def run_pilot(config: PilotConfig, console: Console) -> dict[str, Any]:
             f"perks experiment: the pilot ended before week {EXPERIMENT_WEEK}, or no learner of "
             "an arm is in the index: nothing to compare"
         )
+    # Open Badges 3.0: the completers' pathway credentials, and how to serve them.
+    exported, count = export_completers(
+        world,
+        [learner.pathway_token for learner in ledger.learners if learner.pathway_token],
+        config.out,
+    )
+    console.print(
+        f"Open Badges 3.0: {count} pathway credentials and the status lists in {exported}; "
+        f"serve them (the pilot on anvil): ape run serve --network ethereum:local:foundry "
+        f"--export-dir {exported}"
+    )
     if differences:
         raise AnalyticsMismatch(differences)
     return summary
