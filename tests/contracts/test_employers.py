@@ -49,8 +49,19 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(
-    project: Any, registry: Any, deployer: Any, admin: Any, issuer: Any, employer: Any, learner: Any
+    project: Any,
+    registry: Any,
+    deployer: Any,
+    admin: Any,
+    issuer: Any,
+    employer: Any,
+    learner: Any,
+    learner2: Any,
+    stranger: Any,
+    guardian: Any,
 ) -> Setup:
+    """Asks for every account the tests use, so that they exist before ape
+    snapshots the module."""
     pathways = project.PathwayRegistry.deploy(registry, sender=deployer)
     employers = project.EmployerRegistry.deploy(registry, pathways, sender=deployer)
 
