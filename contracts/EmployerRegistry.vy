@@ -233,7 +233,8 @@ def add_employer(employer: address, name: String[64], url: String[128]):
     """
     @notice Governance onboards an employer, or gives an active one a new
             name and URL, or re-adds a removed one (active again, with the
-            new name and URL; its endorsements not withdrawn count again).
+            new name and URL; its endorsements not withdrawn stand as they
+            were).
     @param employer The employer's account (it sends endorsements and
            records).
     @param name The employer's name, for people.
