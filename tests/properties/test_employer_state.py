@@ -169,17 +169,23 @@ class EmployerMachine(ChainMachine):
             self.consent_states(),
         )
 
+    def consent_keys(self) -> list[tuple[int, int]]:
+        """Every learner with every nonce of the pool and every nonce a
+        consent of theirs has used (the `hire` rule draws fresh ones)."""
+        nonces = sorted(set(NONCES) | {c.nonce for c, _, _ in self.consents})
+        return [(h, n) for h in LEARNERS for n in nonces]
+
     def consent_states(self) -> list[int]:
-        """Every learner's state of every nonce of the pool, read from
-        storage (the view is checked against it at the end)."""
-        return [self.store.word("consent_state", self.addr[h], n) for h in LEARNERS for n in NONCES]
+        """The consent states of `consent_keys`, read from storage (the view
+        is checked against it at the end)."""
+        return [self.store.word("consent_state", self.addr[h], n) for h, n in self.consent_keys()]
 
     def verification_counts(self) -> list[int]:
         return [self.store.word("verification_count", t) for t in self.m.tokens]
 
     def check_at_end(self) -> None:
         assert self.consent_states() == [
-            self.emp.consent_state(self.addr[h], n) for h in LEARNERS for n in NONCES
+            self.emp.consent_state(self.addr[h], n) for h, n in self.consent_keys()
         ]
         assert self.verification_counts() == [self.emp.verification_count(t) for t in self.m.tokens]
         self.touched |= set(self.m.endorsements)
@@ -436,7 +442,11 @@ class EmployerMachine(ChainMachine):
         employer = data.draw(
             st.sampled_from([a for a in EMPLOYERS if self.m.active(a)]), label="employer"
         )
-        nonce = data.draw(st.sampled_from(NONCES), label="nonce")
+        # Mostly a fresh nonce, as the tooling draws one; else one of the
+        # pool (perhaps used or revoked).
+        nonce = len(self.consents) + 1
+        if data.draw(st.integers(0, 3), label="pool nonce") == 3:
+            nonce = data.draw(st.sampled_from(NONCES), label="nonce")
         consent = Consent(token_id, employer, 7, nonce, self.now + DAY)
         sig = self.sign(learner, consent)
         self.consents.append((consent, learner, sig))
@@ -568,7 +578,7 @@ class EmployerMachine(ChainMachine):
             self.m.verification_count.get(t, 0) for t in self.m.tokens
         ]
         assert self.consent_states() == [
-            self.m.consent_state.get((h, n), 0) for h in LEARNERS for n in NONCES
+            self.m.consent_state.get(key, 0) for key in self.consent_keys()
         ]
         self.check_endorsements()
         STEP_COUNT[0] += 1
