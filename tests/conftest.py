@@ -179,6 +179,7 @@ SLOW_FIRST = (
     "tests/e2e/test_index_anvil.py",
     "tests/properties/test_council_state.py",
     "tests/properties/test_membership_state.py",
+    "tests/properties/test_employer_state.py",
     "tests/e2e/test_membership_processes.py",
     "tests/e2e/test_analytics_anvil.py",
 )

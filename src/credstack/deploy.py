@@ -1,6 +1,6 @@
 """All deploying: the bare registry (for tests and benches), the governed
-system (renderer, council, timelock, registry, pathway registry, membership), and the
-deployment record a command writes and finds again.
+system (renderer, council, timelock, registry, pathway registry, membership,
+employer registry), and the deployment record a command writes and finds again.
 
 ``deploy_governed`` leaves no externally owned account holding any role: the
 council's timelock address is computed from the deployer's nonce (the
@@ -74,6 +74,7 @@ class System:
     renderer: Any
     pathways: Any
     membership: Any
+    employers: Any
     first_block: int  # the block of the first deployment (the renderer's)
 
 
@@ -84,10 +85,10 @@ def deploy_governed(
     name: str = DEFAULT_NAME,
     symbol: str = DEFAULT_SYMBOL,
 ) -> System:
-    """Renderer, council, timelock, registry, pathway registry and
-    membership contract, in six transactions from ``sender``, who holds no
-    role on any of them afterwards (the pathway registry and the membership
-    contract have no roles of their own)."""
+    """Renderer, council, timelock, registry, pathway registry, membership
+    contract and employer registry, in seven transactions from ``sender``,
+    who holds no role on any of them afterwards (the last three have no
+    roles of their own: they read the registry's)."""
     if problems := config.problems():
         field, value, reason = problems[0]
         raise GovernanceError(f"governance {field} = {value!r}: {reason}")
@@ -117,7 +118,10 @@ def deploy_governed(
     )
     pathways = sender.deploy(project.PathwayRegistry, registry.address)
     membership = sender.deploy(project.Membership, registry.address)
-    return System(registry, council, timelock, renderer, pathways, membership, first_block)
+    employers = sender.deploy(project.EmployerRegistry, registry.address, pathways.address)
+    return System(
+        registry, council, timelock, renderer, pathways, membership, employers, first_block
+    )
 
 
 def deploy_system(
@@ -148,6 +152,7 @@ def deploy_system(
         delay=governance.delay,
         pathways=system.pathways.address,
         membership=system.membership.address,
+        employers=system.employers.address,
     )
 
 

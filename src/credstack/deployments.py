@@ -60,6 +60,8 @@ class Deployment:
     # Catalog tier slug -> tier id, catalog offer slug -> offer id.
     tier_ids: dict[str, int] = field(default_factory=dict)
     offer_ids: dict[str, int] = field(default_factory=dict)
+    # The employer registry (employers, endorsements, consented verifications).
+    employers: str | None = field(default=None, metadata={CONTRACT: "EmployerRegistry"})
 
     def contracts(self) -> dict[str, str]:
         """Address -> contract type, for every contract recorded (the

@@ -133,10 +133,13 @@ class Governance:
             raise GovernanceError(
                 "this deployment has no council (deployed before governance); deploy again"
             )
+        targets = {"registry": project.CredentialRegistry.at(deployment.registry)}
+        if deployment.employers:
+            targets["employers"] = project.EmployerRegistry.at(deployment.employers)
         return cls(
             project.Council.at(deployment.council),
             project.Timelock.at(deployment.timelock),
-            {"registry": project.CredentialRegistry.at(deployment.registry)},
+            targets,
             deployment.block_number,
         )
 

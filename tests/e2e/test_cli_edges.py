@@ -91,8 +91,8 @@ def test_deploy__no_answer__nothing_sent(anvil: Anvil, tmp_path: Path) -> None:
         "error: no answer to the confirmation (pass --yes to run unattended); nothing was sent"
     ]
     assert (
-        "Deploy renderer, council, timelock, registry, pathway registry and membership contract"
-        in result.stdout
+        "Deploy renderer, council, timelock, registry, pathway registry, membership contract "
+        "and employer registry (7 transactions)" in result.stdout
     )
     assert anvil.rpc("eth_getTransactionCount", ACCOUNT_0, "latest") == nonce
     assert not list(tmp_path.iterdir())

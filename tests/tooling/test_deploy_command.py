@@ -37,17 +37,20 @@ def test_deploy__from_catalog__no_account_holds_any_role(
     assert summary(result.output)[0].startswith("credstack deployed on chain ")
     assert "2 of 3" in result.output and "delay 2 d" in result.output
     record = json.loads((fresh_dir / f"{chain.chain_id}.json").read_text())
-    listed = {line.split()[0]: line.split()[1] for line in summary(result.output)[1:7]}
+    listed = {line.split()[0]: line.split()[1] for line in summary(result.output)[1:8]}
     assert listed == {
         "registry": record["registry"],
         "pathways": record["pathways"],
         "membership": record["membership"],
+        "employers": record["employers"],
         "renderer": record["renderer"],
         "council": record["council"],
         "timelock": record["timelock"],
     }
     assert project.PathwayRegistry.at(record["pathways"]).registry() == record["registry"]
     assert project.Membership.at(record["membership"]).registry() == record["registry"]
+    employers = project.EmployerRegistry.at(record["employers"])
+    assert (employers.registry(), employers.pathways()) == (record["registry"], record["pathways"])
     registry = project.CredentialRegistry.at(record["registry"])
     timelock = project.Timelock.at(record["timelock"])
     council = project.Council.at(record["council"])
@@ -130,10 +133,12 @@ def test_deploy__not_confirmed__nothing_sent(
         deploy_cli.cli, ["--account", "TEST::0", "--catalog", str(CATALOG)], input=answer
     )
     assert result.exit_code == 1
-    assert f"no credstack deployment on chain {chain.chain_id}" in result.stdout
+    assert f"no credstack deployment on chain {chain.chain_id}: 7 contracts to deploy" in (
+        result.stdout
+    )
     assert (
-        "Deploy renderer, council, timelock, registry, pathway registry and membership contract"
-        in result.stdout
+        "Deploy renderer, council, timelock, registry, pathway registry, membership contract "
+        "and employer registry (7 transactions)" in result.stdout
     )
     assert result.stderr == "error: stopped at the confirmation; nothing was sent\n"
     assert accounts[0].nonce == nonce

@@ -83,6 +83,33 @@ def test_propose_approve_execute__grant_issuer(
     assert done["calls"] == [f"registry.grantRole(ISSUER_ROLE, {newcomer})"]
 
 
+def test_propose_execute__employers_add_employer(
+    deployed: dict[str, Any], invoke: Any, chain: Any
+) -> None:
+    """The employers contract is a proposal target: the council onboards an
+    employer through the timelock."""
+    from ape import project
+
+    employers = project.EmployerRegistry.at(deployed["deployment"].employers)
+    newcomer = wallet(903)
+    result = invoke(
+        gov_cli.cli, "propose", "employers", "add_employer", newcomer, "Acme Analytics",
+        "https://acme.example", "--account", COUNCIL[0], "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        f"call  employers.add_employer({newcomer}, 'Acme Analytics', 'https://acme.example')"
+        in result.output
+    )
+    proposal_id = proposal_count(deployed)
+    invoke(gov_cli.cli, "approve", proposal_id, "--account", COUNCIL[1], "--yes")
+    chain.pending_timestamp += DELAY
+    result = invoke(gov_cli.cli, "execute", proposal_id, "--account", COUNCIL[2], "--yes")
+    assert result.exit_code == 0, result.output
+    assert employers.is_employer(newcomer) is True
+    assert employers.employer(newcomer).name == "Acme Analytics"
+
+
 def test_propose__several_calls_and_conversions(
     deployed: dict[str, Any], invoke: Any, chain: Any, deployed_registry: Any
 ) -> None:
@@ -111,7 +138,8 @@ def test_propose__several_calls_and_conversions(
     ("args", "message"),
     [
         (("registry", "grantrole", "x"), "error: registry has no function 'grantrole' (it has "),
-        (("vault", "pause"), "error: unknown target 'vault' (one of council, timelock, registry)"),
+        (("vault", "pause"),
+         "error: unknown target 'vault' (one of council, timelock, registry, employers)"),
         (("registry", "force_revoke", "1"),
          "error: registry.force_revoke takes force_revoke(uint256,string); got 1 arguments"),
         (("registry", "force_revoke", "one", "fraud"),
@@ -120,7 +148,7 @@ def test_propose__several_calls_and_conversions(
          "error: registry.grantRole: argument 'role' = 'OWNER_ROLE': "),
         (("council", "add_member", "0xabc"),
          "error: council.add_member: argument 'member' = '0xabc': not an address (0x and 40 hex "
-         "digits); or one of council, timelock, registry"),
+         "digits); or one of council, timelock, registry, employers"),
     ],
 )  # fmt: skip
 def test_propose__bad_call__clear_error_nothing_sent(

@@ -90,14 +90,14 @@ def cli(
     out = console()
     if (why := _needs_deploying()) is not None:
         members = ", ".join(config.members)
-        out.print(f"{why}: 5 contracts to deploy from {account.address}")
+        out.print(f"{why}: 7 contracts to deploy from {account.address}")
         out.print(
             f"  governed by {config.threshold} of {len(config.members)} ({members}); "
             f"delay {format_duration(config.delay)}; guardian {config.guardian or 'none'}"
         )
         confirm(
-            f"Deploy renderer, council, timelock, registry, pathway registry and "
-            f"membership contract (6 transactions) from {account.address}?",
+            "Deploy renderer, council, timelock, registry, pathway registry, membership "
+            f"contract and employer registry (7 transactions) from {account.address}?",
             yes,
         )
     deployment, created = ensure_deployed(account, config, name=name, symbol=symbol)
@@ -108,6 +108,8 @@ def cli(
     out.print(f"  pathways  {pathways} (the pathway registry)")
     membership = deployment.membership or "none (recorded before the membership contract existed)"
     out.print(f"  membership {membership}")
+    employers = deployment.employers or "none (recorded before the employer registry existed)"
+    out.print(f"  employers {employers} (the employer registry)")
     out.print(f"  renderer  {deployment.renderer}")
     out.print(f"  council   {deployment.council}")
     out.print(f"  timelock  {deployment.timelock} (holds the registry's admin role)")
