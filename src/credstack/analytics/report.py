@@ -187,6 +187,34 @@ def membership_figure(membership: dict[str, Any]) -> str | None:
     return png(figure)
 
 
+def employer_figure(employer: dict[str, Any]) -> str | None:
+    """Consented records per class and pathway, by outcome (grouped
+    horizontal bars: verified, interviewed, hired)."""
+    rows = employer.get("verifications") or []
+    if not rows:
+        return None
+    figure, axes = _figure(6.0, 1.4 + 0.5 * len(rows))
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+    axes.grid(axis="y", visible=False)
+    labels = [f"{r['kind']} {r['target']}: {r.get('name') or ''}" for r in rows]
+    positions = list(range(len(rows)))
+    for offset, (key, colour) in zip(
+        (-0.25, 0.0, 0.25),
+        (("verified", BLUE), ("interviewed", ORANGE), ("hired", GREEN)),
+        strict=True,
+    ):
+        bars = axes.barh([p + offset for p in positions], [int(r[key]) for r in rows], 0.25,
+                         color=colour, label=key)  # fmt: skip
+        axes.bar_label(bars, fontsize=7, padding=2)
+    axes.set_yticks(positions, labels)
+    axes.invert_yaxis()
+    axes.set_xlabel("records (each with the holder's consent)")
+    axes.set_title("Employer records by outcome", loc="left", fontsize=11)
+    axes.tick_params(labelsize=8)
+    axes.legend(frameon=False, fontsize=8)
+    return png(figure)
+
+
 def funnel_figure(pathway: dict[str, Any]) -> str | None:
     """Learners by parts held now (horizontal bars), claims beside them."""
     funnel = pathway.get("funnel") or {}
@@ -319,6 +347,7 @@ def render(metrics: dict[str, Any], con: duckdb.DuckDBPyConnection | None = None
         "funnels": [funnel_figure(p) for p in pathways],
         "market": market_figure(market) if market else None,
         "governance": governance_figure(metrics.get("governance") or {}),
+        "employer": employer_figure(metrics["employer"]) if metrics.get("employer") else None,
         "membership": membership_figure(metrics["membership"])
         if metrics.get("membership")
         else None,
