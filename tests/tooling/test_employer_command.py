@@ -27,6 +27,7 @@ HARBOR_ADDRESS = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec"
 LEARNER = "TEST::10"
 LEARNER_ADDRESS = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"
 JDA = "junior-data-analyst"
+JOB_CODE = "15-2051.00"
 
 # Deploy before the first test, so ape snapshots the module with it in place.
 pytestmark = pytest.mark.usefixtures("deployed")
@@ -464,3 +465,86 @@ def test_verify__class__pathway_credential_accepted_by_three(
     assert json.loads(bare.output)["accepted_by"] == []
     unknown = invoke(verify_cli.cli, "--class", "99")
     assert error_line(unknown) == "error: class 99: no such class on this registry (1 to 8)"
+
+
+# More refusals: a removed employer, a paused registry, foreign or unknown
+
+
+def test_endorse__removed_employer_refused(invoke: Any, accounts: Any, chain: Any) -> None:
+    from credstack.cli import governance as governance_cli
+
+    result = invoke(
+        governance_cli.cli, "propose", "employers", "remove_employer", HARBOR_ADDRESS,
+        "-d", "remove harbor", "--account", COUNCIL[0], "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import re
+
+    found = re.search(r"governance approve (\d+)`", result.output)
+    assert found is not None, result.output
+    proposal = found.group(1)
+    approved = invoke(governance_cli.cli, "approve", proposal, "--account", COUNCIL[1], "--yes")
+    assert approved.exit_code == 0, approved.output
+    chain.pending_timestamp += 48 * 3_600
+    executed = invoke(governance_cli.cli, "execute", proposal, "--account", COUNCIL[0], "--yes")
+    assert executed.exit_code == 0, executed.output
+    nonce = accounts[13].nonce
+    refused = invoke(
+        employer_cli.cli, "endorse", "--class", "sql-querying", "--task", JOB_CODE,
+        "--account", HARBOR, "--yes",
+    )  # fmt: skip
+    assert error_line(refused) == (
+        f"error: {HARBOR_ADDRESS} (Harbor Logistics) was removed as an employer by governance: "
+        "it can no longer endorse or record"
+    )
+    assert accounts[13].nonce == nonce
+    status = invoke(employer_cli.cli, "status", "--employer", HARBOR_ADDRESS, "--json")
+    assert json.loads(status.output)["active"] is False
+    # The catalog still lists it: a council member's apply proposes re-adding it.
+    dry = invoke(catalog_cli.cli, "apply", str(CATALOG), "--account", COUNCIL[0], "--dry-run")
+    assert (
+        "[to send] employer harbor-logistics: propose to the council: onboard employers "
+        "harbor-logistics"
+    ) in " ".join(dry.output.split())
+    other = invoke(catalog_cli.cli, "apply", str(CATALOG), "--account", "TEST::1", "--dry-run")
+    assert (
+        f"[needs] employer harbor-logistics: re-add employer {HARBOR_ADDRESS} (removed by "
+        "governance) (must be sent by a council member)"
+    ) in " ".join(other.output.split())
+
+
+def test_apply__employer_not_in_catalog__drift(invoke: Any, tmp_path: Path) -> None:
+    data = example()
+    del data["employers"][2]
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = invoke(catalog_cli.cli, "apply", str(path), "--account", "TEST::1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    civic = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"
+    assert (
+        f"[DRIFT] employer {civic}: active on chain (Civic Health Trust) but not in the catalog"
+    ) in " ".join(result.output.split())
+
+
+def test_record__paused_registry(
+    invoke: Any, tmp_path: Path, token: int, deployed_registry: Any, accounts: Any
+) -> None:
+    path, _ = sign_consent(invoke, tmp_path, token)
+    deployed_registry.pause(sender=accounts[6])  # the guardian
+    nonce = accounts[12].nonce
+    assert error_line(_record(invoke, path, "verified")) == (
+        "error: the registry is paused: records wait until it is unpaused"
+    )
+    assert accounts[12].nonce == nonce
+
+
+def test_record__foreign_or_unknown_token(invoke: Any, tmp_path: Path, token: int) -> None:
+    path, doc = sign_consent(invoke, tmp_path, token)
+    foreign = dict(doc, contract="0x" + "12" * 20)
+    path.write_text(json.dumps(foreign))
+    assert "error: the consent is for the employer registry 0x1212" in error_line(
+        _record(invoke, path, "verified")
+    )
+    unknown = dict(doc, token_id=999)
+    path.write_text(json.dumps(unknown))
+    assert error_line(_record(invoke, path, "verified")) == ("error: token 999: no such credential")
