@@ -188,30 +188,39 @@ def membership_figure(membership: dict[str, Any]) -> str | None:
 
 
 def employer_figure(employer: dict[str, Any]) -> str | None:
-    """Consented records per class and pathway, by outcome (grouped
-    horizontal bars: verified, interviewed, hired)."""
+    """Left: consented records per class and pathway, by outcome (grouped
+    horizontal bars: verified, interviewed, hired). Right: the share of
+    pathway completers with a record within 4, 8 and 12 weeks of their
+    claim (of those observed that long)."""
     rows = employer.get("verifications") or []
     if not rows:
         return None
-    figure, axes = _figure(6.0, 1.4 + 0.5 * len(rows))
+    figure = Figure(figsize=(8.0, 1.6 + 0.5 * len(rows)), layout="constrained")
+    axes, shares = figure.subplots(1, 2, width_ratios=(3, 1.3))
+    for a in (axes, shares):
+        a.spines[["top", "right"]].set_visible(False)
+        a.tick_params(labelsize=8)
     axes.grid(axis="x", color="#e5e5e5", linewidth=0.8)
-    axes.grid(axis="y", visible=False)
+    axes.set_axisbelow(True)
     labels = [f"{r['kind']} {r['target']}: {r.get('name') or ''}" for r in rows]
     positions = list(range(len(rows)))
-    for offset, (key, colour) in zip(
-        (-0.25, 0.0, 0.25),
-        (("verified", BLUE), ("interviewed", ORANGE), ("hired", GREEN)),
-        strict=True,
-    ):
-        bars = axes.barh([p + offset for p in positions], [int(r[key]) for r in rows], 0.25,
-                         color=colour, label=key)  # fmt: skip
-        axes.bar_label(bars, fontsize=7, padding=2)
+    bars = (("verified", BLUE), ("interviewed", ORANGE), ("hired", GREEN))
+    for offset, (key, colour) in zip((-0.25, 0.0, 0.25), bars, strict=True):
+        drawn = axes.barh([p + offset for p in positions], [int(r[key]) for r in rows], 0.25,
+                          color=colour, label=key)  # fmt: skip
+        axes.bar_label(drawn, fontsize=7, padding=2)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
-    axes.set_xlabel("records (each with the holder's consent)")
+    axes.set_xlabel("records (each with the holder's consent)", fontsize=8)
     axes.set_title("Employer records by outcome", loc="left", fontsize=11)
-    axes.tick_params(labelsize=8)
     axes.legend(frameon=False, fontsize=8)
+    within = employer.get("completers_verified_within") or {}
+    weeks = ("4", "8", "12")
+    values = [100 * float(within.get(k) or 0) for k in weeks]
+    drawn = shares.bar([f"{k} wk" for k in weeks], values, color=BLUE)
+    shares.bar_label(drawn, labels=[f"{v:.0f}%" for v in values], fontsize=7, padding=2)
+    shares.set_ylim(0, 100)
+    shares.set_title("Completers verified within", loc="left", fontsize=9)
     return png(figure)
 
 
