@@ -158,6 +158,46 @@ class TierSpec:
         return [(g, o) for g, group in enumerate(self.groups) for o in group.options]
 
 
+# The employer registry's limits (EmployerRegistry.vy).
+MAX_EMPLOYER_NAME, MAX_EMPLOYER_URL, MAX_TASK, MAX_NOTE = 64, 128, 32, 256
+KINDS = ("class", "pathway")
+
+
+@dataclass(frozen=True)
+class EndorsementSpec:
+    """An employer's endorsement of a catalog class or pathway (``kind``,
+    ``target``: its slug) for a job-task code (an O*NET-SOC code such as
+    ``15-2051.00``, or a class's alignment target), with an optional note
+    URI saying more."""
+
+    kind: str  # "class" or "pathway"
+    target: str  # a class or pathway slug
+    task: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EmployerSpec:
+    """An employer onboarded by governance (a council proposal, as issuers
+    are), and the endorsements it sends from its own account."""
+
+    id: str
+    name: str
+    address: str
+    url: str = ""
+    endorsements: tuple[EndorsementSpec, ...] = ()
+
+
+def task_problem(task: str) -> str | None:
+    """Why ``task`` cannot be a job-task code on chain (1 to 32 printable
+    ASCII characters), or None."""
+    if not task:
+        return "empty"
+    if len(task) > MAX_TASK or not all(" " <= c <= "~" for c in task):
+        return f"1 to {MAX_TASK} printable ASCII characters"
+    return None
+
+
 @dataclass
 class Catalog:
     issuers: dict[str, Issuer] = field(default_factory=dict)
@@ -166,6 +206,8 @@ class Catalog:
     # The memberships section: providers by id, tiers by slug.
     providers: dict[str, ProviderSpec] = field(default_factory=dict)
     tiers: dict[str, TierSpec] = field(default_factory=dict)
+    # The employers section: employers by id.
+    employers: dict[str, EmployerSpec] = field(default_factory=dict)
     source: str = ""
     # Who governs a deployment of this catalog (read by `deploy --catalog`).
     governance: GovernanceConfig | None = None
@@ -637,6 +679,81 @@ def _memberships(data: Any, catalog: Catalog) -> None:
         catalog.tiers[tier.slug] = tier
 
 
+def _endorsement(
+    entry: Any, where: str, classes: dict[str, ClassSpec], pathways: dict[str, PathwaySpec]
+) -> EndorsementSpec:
+    """``{class: slug | pathway: slug, task: code, note: uri}``."""
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "endorsements", entry, "expected {class or pathway, task, note}")
+    if extra := sorted(set(entry) - {"class", "pathway", "task", "note"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    named = [k for k in KINDS if k in entry]
+    if len(named) != 1:
+        raise CatalogError(where, "endorsements", entry, "name one class or one pathway")
+    kind = named[0]
+    target = _text(entry, where, kind)
+    if target not in (classes if kind == "class" else pathways):
+        raise CatalogError(where, kind, target, f"not a {kind} of this catalog")
+    raw_task = _need(entry, where, "task", str)
+    if problem := task_problem(raw_task):
+        raise CatalogError(where, "task", raw_task, problem)
+    note = _text(entry, where, "note", "")
+    if len(note.encode()) > MAX_NOTE or not note.isprintable():
+        raise CatalogError(where, "note", note, f"up to {MAX_NOTE} bytes, printable")
+    return EndorsementSpec(kind, target, raw_task, note)
+
+
+def _employer(
+    entry: Any, index: int, classes: dict[str, ClassSpec], pathways: dict[str, PathwaySpec]
+) -> EmployerSpec:
+    where = f"employers[{index}]"
+    if not isinstance(entry, dict):
+        raise CatalogError(where, "-", entry, "expected a mapping")
+    ident = _text(entry, where, "id")
+    if not SLUG.match(ident):
+        raise CatalogError(where, "id", ident, "lowercase letters, digits and '-'")
+    where = f"employer '{ident}'"
+    if extra := sorted(set(entry) - {"id", "name", "address", "url", "endorsements"}):
+        raise CatalogError(where, extra[0], entry[extra[0]], "unknown field")
+    name = _text(entry, where, "name")
+    if len(name.encode()) > MAX_EMPLOYER_NAME or not name.isprintable():
+        raise CatalogError(where, "name", name, f"up to {MAX_EMPLOYER_NAME} bytes, printable")
+    address = _text(entry, where, "address")
+    if problem := address_problem(address):
+        raise CatalogError(where, "address", address, problem)
+    url = _text(entry, where, "url", "")
+    if len(url.encode()) > MAX_EMPLOYER_URL or not url.isprintable():
+        raise CatalogError(where, "url", url, f"up to {MAX_EMPLOYER_URL} bytes, printable")
+    raw = entry.get("endorsements")
+    raw = [] if raw is None else raw
+    if not isinstance(raw, list):
+        raise CatalogError(where, "endorsements", raw, "expected a list")
+    endorsements = tuple(_endorsement(e, where, classes, pathways) for e in raw)
+    seen: set[tuple[str, str, str]] = set()
+    for e in endorsements:
+        if (e.kind, e.target, e.task) in seen:
+            raise CatalogError(
+                where, "endorsements", f"{e.kind} {e.target} for {e.task}", "listed twice"
+            )
+        seen.add((e.kind, e.target, e.task))
+    return EmployerSpec(ident, name, address, url, endorsements)
+
+
+def _employers(data: Any, catalog: Catalog) -> None:
+    """``employers: [{id, name, address, url, endorsements}]`` into ``catalog``."""
+    if not isinstance(data, list):
+        raise CatalogError("employers", "-", data, "expected a list")
+    addresses: set[str] = set()
+    for i, raw in enumerate(data):
+        employer = _employer(raw, i, catalog.classes, catalog.pathways)
+        if employer.id in catalog.employers:
+            raise CatalogError(f"employers[{i}]", "id", employer.id, "duplicate")
+        if employer.address.lower() in addresses:
+            raise CatalogError(f"employers[{i}]", "address", employer.address, "duplicate")
+        addresses.add(employer.address.lower())
+        catalog.employers[employer.id] = employer
+
+
 def parse(data: Any, source: str = "<catalog>") -> Catalog:
     if not isinstance(data, dict):
         raise CatalogError(source, "-", type(data).__name__, "expected a mapping at the top")
@@ -669,6 +786,8 @@ def parse(data: Any, source: str = "<catalog>") -> Catalog:
         catalog.pathways[pathway.slug] = pathway
     if data.get("memberships") is not None:
         _memberships(data["memberships"], catalog)
+    if data.get("employers") is not None:
+        _employers(data["employers"], catalog)
     return catalog
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from credstack.catalog import Catalog, OfferSpec, TierSpec, class_uri
 from credstack.deployments import ClassRecord, Deployment
+from credstack.employers import KIND_IDS, KIND_NAMES, Employers
 from credstack.governance import Call, Governance, State
 from credstack.membership import Memberships, TierRules
 from credstack.pathways import Pathways, wanted_rules
@@ -57,13 +58,70 @@ def find_classes(registry: Registry, catalog: Catalog, deployment: Deployment) -
     return found
 
 
+def _employer_calls(
+    catalog: Catalog, employers: Employers | None, governance: Governance | None
+) -> tuple[list[Step], list[tuple[str, str, Any]]]:
+    """The employers governance must (re)add: never added, removed, or with
+    another name or URL on chain; (id, what, call) for each, and a step for
+    each employer already as the catalog says. An active employer that the
+    catalog does not list is drift: the council removes it by a proposal of
+    its own."""
+    steps: list[Step] = []
+    wanted: list[tuple[str, str, Any]] = []
+    if employers is None or not catalog.employers:
+        return steps, wanted
+    listed = {e.address.lower() for e in catalog.employers.values()}
+    for entry in catalog.employers.values():
+        record = employers.employer(entry.address)
+        if (
+            record is not None
+            and record.active
+            and (record.name, record.url)
+            == (
+                entry.name,
+                entry.url,
+            )
+        ):
+            steps.append(Step(f"employer {entry.id}", f"employer {entry.address}", IN_SYNC))
+            continue
+        if record is None:
+            what = f"onboard employer {entry.address}"
+        elif not record.active:
+            what = f"re-add employer {entry.address} (removed by governance)"
+        else:
+            what = f"update employer {entry.address}'s name and URL"
+        call = None
+        if governance is not None:
+            call = governance.encode(
+                "employers", "add_employer", [entry.address, entry.name, entry.url]
+            )
+        wanted.append((entry.id, what, call))
+    for record in employers.employers():
+        if record.active and record.address.lower() not in listed:
+            steps.append(
+                Step(
+                    f"employer {record.address}",
+                    f"active on chain ({record.name}) but not in the catalog: the council removes "
+                    f"it with `ape run governance propose employers remove_employer "
+                    f"{record.address}`",
+                    DRIFT,
+                )
+            )
+    return steps, wanted
+
+
 def _issuer_steps(
-    registry: Registry, catalog: Catalog, signer: str, governance: Governance | None
+    registry: Registry,
+    catalog: Catalog,
+    signer: str,
+    governance: Governance | None,
+    employers: Employers | None = None,
 ) -> list[Step]:
-    """Issuer roles are granted by the admin, which is the timelock: a council
-    member's apply proposes the missing grants in one proposal, unless an
-    open proposal already carries them; other members then approve and
-    execute it with `ape run governance`."""
+    """Issuer roles are granted, and employers onboarded, by the admin,
+    which is the timelock: a council member's apply proposes the missing
+    grants and employers in one proposal, unless an open proposal already
+    carries them; other members then approve and execute it with `ape run
+    governance`."""
     steps: list[Step] = []
     missing = []
     for entry in catalog.issuers.values():
@@ -74,11 +132,21 @@ def _issuer_steps(
             steps.append(Step(entry.id, f"grant issuer role to {entry.address}", SEND, run=run))
         else:
             missing.append(entry)
-    if not missing:
+    employer_steps, employer_calls = _employer_calls(catalog, employers, governance)
+    steps += employer_steps
+    if employers is not None and registry.is_admin(signer):
+        for ident, what, _ in employer_calls:
+            hire = catalog.employers[ident]
+            run = partial(_send, employers.contract.add_employer, hire.address, hire.name, hire.url)
+            steps.append(Step(f"employer {ident}", what, SEND, run=run))
+        employer_calls = []
+    if not missing and not employer_calls:
         return steps
     if governance is None:
         for entry in missing:
             steps.append(Step(entry.id, "grant issuer role", NEEDS, who="the registry admin"))
+        for ident, what, _ in employer_calls:
+            steps.append(Step(f"employer {ident}", what, NEEDS, who="the registry admin"))
         return steps
     open_states = (State.APPROVING, State.QUEUED, State.READY)
     pending = {
@@ -87,28 +155,47 @@ def _issuer_steps(
         if proposal.state in open_states
         for call in proposal.calls
     }
+    # (subject, what, call, id for the description, issuer or employer)
+    wanted: list[tuple[str, str, Call, str, str]] = [
+        (
+            entry.id,
+            "grant issuer role",
+            governance.encode("registry", "grantRole", ["ISSUER_ROLE", entry.address]),
+            entry.id,
+            "issuer",
+        )
+        for entry in missing
+    ] + [(f"employer {i}", what, call, i, "employer") for i, what, call in employer_calls]
     to_propose = []
-    for entry in missing:
-        call = governance.encode("registry", "grantRole", ["ISSUER_ROLE", entry.address])
+    for subject, what, call, ident, kind in wanted:
         proposal = pending.get((call.target.lower(), call.payload))
         if proposal is not None:
             state = proposal.state.name.lower()
-            action = f"grant issuer role: proposal {proposal.proposal_id} is {state}"
-            steps.append(Step(entry.id, action, NEEDS, who="the council (ape run governance)"))
+            action = f"{what}: proposal {proposal.proposal_id} is {state}"
+            steps.append(Step(subject, action, NEEDS, who="the council (ape run governance)"))
         else:
-            to_propose.append((entry, call))
+            to_propose.append((subject, what, call, ident, kind))
     if to_propose:
-        names = ", ".join(e.id for e, _ in to_propose)
+        issuers = [i for _, _, _, i, k in to_propose if k == "issuer"]
+        hired = [i for _, _, _, i, k in to_propose if k == "employer"]
         if governance.council.is_member(signer):
-            calls = [c for _, c in to_propose]
-            description = f"catalog: onboard issuers {names}"
+            calls = [c for _, _, c, _, _ in to_propose]
+            parts = []
+            if issuers:
+                parts.append(f"issuers {', '.join(issuers)}")
+            if hired:
+                parts.append(f"employers {', '.join(hired)}")
+            description = f"catalog: onboard {'; '.join(parts)}"
             run = partial(_propose, governance, calls, description)
-            steps.append(
-                Step(names, f"propose to the council: grant issuer role to {names}", SEND, run=run)
+            subject = ", ".join(issuers + [f"employer {i}" for i in hired])
+            action = "propose to the council: " + "; ".join(
+                ([f"grant issuer role to {', '.join(issuers)}"] if issuers else [])
+                + ([f"onboard employers {', '.join(hired)}"] if hired else [])
             )
+            steps.append(Step(subject, action, SEND, run=run))
         else:
-            for entry, _ in to_propose:
-                steps.append(Step(entry.id, "grant issuer role", NEEDS, who="a council member"))
+            for subject, what, _, _, _ in to_propose:
+                steps.append(Step(subject, what, NEEDS, who="a council member"))
     return steps
 
 
@@ -426,6 +513,79 @@ def _create_offer(
     )
 
 
+def _endorsement_steps(
+    catalog: Catalog,
+    signer: str,
+    employers: Employers,
+    ids: dict[str, int],
+    creating: set[str],
+    pathway_ids: dict[str, int],
+) -> list[Step]:
+    """Each catalog employer's endorsements, sent from its own account once
+    governance has onboarded it and the class or pathway exists: made where
+    missing, made again where the note differs (the contract updates it),
+    and withdrawn where the employer stands by one the catalog no longer
+    lists."""
+    steps: list[Step] = []
+    for entry in catalog.employers.values():
+        subject = f"employer {entry.id}"
+        mine = entry.address.lower() == signer.lower()
+        record = employers.employer(entry.address)
+        active = record is not None and record.active
+        wanted: set[tuple[int, int, str]] = set()
+        for e in entry.endorsements:
+            kind = KIND_IDS[e.kind]
+            what = f"endorse {e.kind} {e.target} for {e.task}"
+            target_id = ids.get(e.target) if e.kind == "class" else pathway_ids.get(e.target)
+            if target_id is None:
+                waiting = e.target in creating if e.kind == "class" else False
+                owner = (
+                    catalog.classes[e.target].issuer
+                    if e.kind == "class"
+                    else catalog.classes[catalog.pathways[e.target].output].issuer
+                )
+                steps.append(
+                    Step(
+                        subject,
+                        f"{what}: first the {e.kind} {e.target}"
+                        + (" (created by this run: apply again)" if waiting else ""),
+                        NEEDS,
+                        who=catalog.issuers[owner].address,
+                    )
+                )
+                continue
+            wanted.add((kind, target_id, e.task))
+            on_chain = employers.endorsement(entry.address, kind, target_id, e.task)
+            if on_chain.active and str(on_chain.note_uri) == e.note:
+                steps.append(Step(subject, f"endorses {e.kind} {target_id} for {e.task}", IN_SYNC))
+                continue
+            if on_chain.active:
+                what = f"update the note of its endorsement of {e.kind} {e.target} for {e.task}"
+            if not active:
+                steps.append(
+                    Step(subject, f"{what}: first governance onboards it", NEEDS, who="the council")
+                )
+            elif mine:
+                run = partial(_send, employers.contract.endorse, kind, target_id, e.task, e.note)
+                steps.append(Step(subject, what, SEND, run=run))
+            else:
+                steps.append(Step(subject, what, NEEDS, who=entry.address))
+        for standing in employers.endorsements(employer=entry.address):
+            key = (standing.kind, standing.target_id, standing.task)
+            if not standing.active or key in wanted:
+                continue
+            what = (
+                f"withdraw its endorsement of {KIND_NAMES[standing.kind]} {standing.target_id} "
+                f"for {standing.task} (not in the catalog)"
+            )
+            if mine:
+                run = partial(_send, employers.contract.withdraw, *key)
+                steps.append(Step(subject, what, SEND, run=run))
+            else:
+                steps.append(Step(subject, what, NEEDS, who=entry.address))
+    return steps
+
+
 def plan(
     registry: Registry,
     catalog: Catalog,
@@ -434,12 +594,15 @@ def plan(
     governance: Governance | None = None,
     pathways: Pathways | None = None,
     memberships: Memberships | None = None,
+    employers: Employers | None = None,
 ) -> tuple[list[Step], dict[str, int]]:
     """The steps that would bring the chain to the catalog, for ``signer``
     (the memberships section only with ``memberships``: tiers, perks,
-    providers, offers; the ids found are recorded in ``deployment``)."""
+    providers, offers; the employers section only with ``employers``:
+    onboarding by governance, endorsements by each employer; the ids found
+    are recorded in ``deployment``)."""
     contract = registry.contract
-    steps = _issuer_steps(registry, catalog, signer, governance)
+    steps = _issuer_steps(registry, catalog, signer, governance, employers)
 
     ids = find_classes(registry, catalog, deployment)
     for slug, spec in catalog.classes.items():
@@ -508,6 +671,13 @@ def plan(
         steps += _membership_steps(
             catalog, signer, memberships, ids, creating, deployment.tier_ids, deployment.offer_ids
         )
+    if employers is not None and catalog.employers:
+        creating = {
+            s.subject for s in steps if s.state == SEND and s.action.startswith("create class")
+        }
+        steps += _endorsement_steps(
+            catalog, signer, employers, ids, creating, deployment.pathway_ids
+        )
     return steps, ids
 
 
@@ -521,6 +691,7 @@ def execute(
     governance: Governance | None = None,
     pathways: Pathways | None = None,
     memberships: Memberships | None = None,
+    employers: Employers | None = None,
 ) -> list[Step]:
     """Run every step ``sender`` may run (of ``planned``, the result of
     `plan` for ``sender``, or a fresh plan); record slug -> id in the
@@ -528,7 +699,7 @@ def execute(
     "done"."""
     sender = as_sender(sender)
     steps, ids = planned or plan(
-        registry, catalog, deployment, sender.address, governance, pathways, memberships
+        registry, catalog, deployment, sender.address, governance, pathways, memberships, employers
     )
     for step in steps:
         if step.state == SEND and step.run is not None:

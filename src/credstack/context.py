@@ -20,6 +20,7 @@ from credstack.journal import Journal
 from credstack.registry import ClassInfo, Registry
 
 if TYPE_CHECKING:
+    from credstack.employers import Employers
     from credstack.governance import Governance
     from credstack.membership import Memberships
     from credstack.pathways import Pathways
@@ -65,6 +66,12 @@ class Context:
         from credstack.membership import Memberships
 
         return Memberships.for_deployment(self.deployment, self.registry)
+
+    @cached_property
+    def employers(self) -> Employers:
+        from credstack.employers import Employers
+
+        return Employers.for_deployment(self.deployment, self.registry)
 
     @property
     def chain_dir(self) -> Path:

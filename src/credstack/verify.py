@@ -138,3 +138,71 @@ def verify_memberships(memberships: Any, holder: str) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def endorsements_of(
+    employers: Any, class_id: int, pathways: Any | None = None
+) -> list[dict[str, Any]]:
+    """Who accepts a class for which job tasks: for each task code, the
+    active employers that endorse the class, or a pathway whose credential
+    is this class (``employers``: a credstack.employers.Employers;
+    ``pathways``: a credstack.pathways.Pathways, or None)."""
+    from credstack.employers import KIND_CLASS, KIND_PATHWAY
+
+    targets = [(KIND_CLASS, class_id, f"class {class_id}")]
+    if pathways is not None:
+        targets += [
+            (KIND_PATHWAY, p.pathway_id, f"pathway {p.pathway_id} ({p.name})")
+            for p in pathways.created()
+            if p.rules.output_class == class_id
+        ]
+    found = []
+    for kind, target_id, label in targets:
+        for task, who in employers.accepted_by(kind, target_id).items():
+            found.append(
+                {
+                    "target": label,
+                    "task": task,
+                    "count": len(who),
+                    "employers": [e.name for e in who],
+                }
+            )
+    return found
+
+
+def verifications_of(employers: Any, token_id: int) -> list[dict[str, Any]]:
+    """The records employers made of a credential with its holder's
+    consent, oldest first: employer, its name, the outcome, when."""
+    from ape import chain
+
+    from credstack.employers import OUTCOME_NAMES
+
+    names = {e.address: e.name for e in employers.employers()}
+    return [
+        {
+            "employer": v.employer,
+            "employer_name": names.get(v.employer, ""),
+            "holder": v.holder,
+            "outcome": OUTCOME_NAMES.get(v.outcome, str(v.outcome)),
+            "recorded": format_time(int(chain.blocks[v.block_number].timestamp)),
+        }
+        for v in employers.verifications(token_id=token_id)
+    ]
+
+
+def accepted_lines(endorsements: list[dict[str, Any]]) -> list[str]:
+    """``accepted by 3 employers for 15-2051.00 (pathway 1 (...)): A, B, C``."""
+    return [
+        f"accepted by {e['count']} employer{'s' if e['count'] != 1 else ''} for {e['task']} "
+        f"({e['target']}): {', '.join(e['employers'])}"
+        for e in endorsements
+    ]
+
+
+def verification_lines(verifications: list[dict[str, Any]]) -> list[str]:
+    """``interviewed by Acme on 2026-12-01 12:00 UTC (with the holder's consent)``."""
+    return [
+        f"{v['outcome']} by {v['employer_name'] or v['employer']} on {v['recorded']} "
+        "(with the holder's consent)"
+        for v in verifications
+    ]

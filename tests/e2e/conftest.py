@@ -93,7 +93,7 @@ def deployed(cli: Cli, anvil: Anvil) -> Cli:
     process, in tests/tooling/test_governance_command.py.)"""
     cli.run("deploy", "--account", "TEST::0", "--catalog", CATALOG, "--yes")
     proposed = cli.run("catalog", "apply", "--account", "TEST::3", "--yes")
-    assert "[done] northwind, lumen: propose to the council" in proposed.stdout
+    assert "[done] northwind, lumen, employer acme-retail" in proposed.stdout
     approved = cli.run("governance", "approve", "1", "--account", "TEST::4", "--yes")
     assert "approvals 2 of 2" in approved.stdout
     anvil.rpc("evm_increaseTime", 48 * 3_600)

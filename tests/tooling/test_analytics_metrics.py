@@ -368,7 +368,7 @@ def test_compute_marks_the_absent_and_serialises(tmp_path: Path) -> None:
     assert doc["index"]["events"] == 3  # class_created, transfer (mint), credential_issued
     assert (doc["employer"], doc["membership"]) == (None, None)
     assert set(doc["absent"]) == {"employer", "membership"}
-    assert doc["absent"]["employer"].startswith("no employer contract in this deployment")
+    assert doc["absent"]["employer"].startswith("no employer registry in this deployment")
     assert doc["market"] is None and doc["pathways"] == []
     assert doc["governance"]["proposals"] == 0
     assert doc["notes"] == [

@@ -13,7 +13,9 @@ from click.testing import CliRunner
 
 from credstack.cli import (
     catalog,
+    consent,
     deploy,
+    employer,
     export,
     governance,
     issue,
@@ -42,6 +44,8 @@ COMMANDS: dict[str, click.Command] = {
     "governance": governance.cli,
     "pathway": pathway.cli,
     "membership": membership.cli,
+    "employer": employer.cli,
+    "consent": consent.cli,
     "pilot": pilot.cli,
     "export": export.cli,
     "serve": serve.cli,
@@ -94,6 +98,15 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ("membership", ("offers", "--bogus"), "no such option: --bogus"),
     ("membership", ("book", "--offer", "1"), "missing option '--ref'"),
     ("membership", ("pass", "--offer", "1", "--token", "0"), "0 is not in the range x>=1"),
+    ("employer", (), "missing command (endorse or record or status or withdraw)"),
+    ("employer", ("endorse",), "missing option '--task'"),
+    ("employer", ("withdraw", "--task", "x", "--bogus"), "no such option: --bogus"),
+    ("employer", ("record", "--outcome", "verified"), "missing option '--consent'"),
+    ("employer", ("status", "--json=1"), "option '--json' does not take a value"),
+    ("consent", (), "missing command (revoke or sign)"),
+    ("consent", ("--employer", "0x1", "--token", "0"), "0 is not in the range x>=1"),
+    ("consent", ("sign", "--token", "1"), "missing option '--employer'"),
+    ("consent", ("revoke",), "missing option '--nonce'"),
     ("pilot", ("--learners", "0"), "invalid value for '--learners': 0 is not in the range"),
     ("pilot", ("--weeks", "many"), "'many' is not a valid integer range"),
     ("export", ("--token", "0"), "invalid value for '--token': 0 is not in the range x>=1"),
@@ -123,7 +136,7 @@ def test_usage_error__one_line_exit_1(
 def test_every_command_has_a_case() -> None:
     named = {name for name, _, _ in CASES}
     assert named == set(COMMANDS)
-    for group in ("catalog", "governance", "pathway", "membership"):
+    for group in ("catalog", "governance", "pathway", "membership", "employer", "consent"):
         subcommands = {args[0] for name, args, _ in CASES if name == group and args}
         assert set(COMMANDS[group].commands) <= subcommands  # type: ignore[attr-defined]
 

@@ -24,7 +24,7 @@ T0 = datetime(2024, 1, 1)  # naive UTC, as DuckDB's TIMESTAMP
 ZERO = "0x0000000000000000000000000000000000000000"
 CONTRACTS = (
     "CredentialRegistry", "CredentialRenderer", "Council", "Timelock", "PathwayRegistry",
-    "Membership",
+    "Membership", "EmployerRegistry",
 )  # fmt: skip
 
 
@@ -33,7 +33,9 @@ def addr(name: str) -> str:
     return to_checksum_address(keccak(text=f"views-{name}")[:20])
 
 
-REGISTRY, RENDERER, COUNCIL, TIMELOCK, PATHWAYS, MEMBERSHIP = (addr(c) for c in CONTRACTS)
+REGISTRY, RENDERER, COUNCIL, TIMELOCK, PATHWAYS, MEMBERSHIP, EMPLOYERS = (
+    addr(c) for c in CONTRACTS
+)
 A, A2, A3, B, C, D, E, E2 = (addr(n) for n in ("A", "A2", "A3", "B", "C", "D", "E", "E2"))
 ISSUER, OTHER_ISSUER = addr("issuer"), addr("other-issuer")
 
@@ -60,7 +62,12 @@ class Ledger:
     ``d`` the last synced block."""
 
     def __init__(
-        self, path: Path, governance: bool = True, pathways: bool = True, membership: bool = False
+        self,
+        path: Path,
+        governance: bool = True,
+        pathways: bool = True,
+        membership: bool = False,
+        employers: bool = False,
     ) -> None:
         self.deployment = Deployment(
             chain_id=31337,
@@ -74,6 +81,7 @@ class Ledger:
             timelock=TIMELOCK if governance else None,
             pathways=PATHWAYS if pathways else None,
             membership=MEMBERSHIP if membership else None,
+            employers=EMPLOYERS if employers else None,
         )
         self.index = Index.open(self.deployment, path, abis=abis())
         self.con = self.index.connection
@@ -90,6 +98,7 @@ class Ledger:
             "PathwayRegistry": PATHWAYS,
             "CredentialRenderer": RENDERER,
             "Membership": MEMBERSHIP,
+            "EmployerRegistry": EMPLOYERS,
         }
         self.end(0)
 

@@ -53,14 +53,27 @@ def test_pilot__small_cohort__measured_from_the_chain(tmp_path: Path) -> None:
     # the council, the guardian's pause was lifted by the council, a pass
     # was revoked by force and learners' credentials were recovered.
     descriptions = [p["description"] for p in summary["proposals"]]
-    assert descriptions[0] == "catalog: onboard issuers northwind, lumen"
+    assert descriptions[0] == (
+        "catalog: onboard issuers northwind, lumen; employers acme-retail, harbor-logistics, "
+        "civic-health"
+    )
     assert any(d.startswith("closed pilot: mentor-session-pass") for d in descriptions)
     assert any(d.startswith("unpause") for d in descriptions)
     gov = metrics["governance"]
     assert gov["forced_revocations"] == 1
     assert gov["executed"] == len(descriptions)
     assert gov["paused_hours"] >= 48
-    assert metrics["employer"] is None and "employer" in metrics["absent"]
+    # Employers: onboarded by that proposal, endorsing the pathway; the
+    # records the analytics find are the ones the simulation made.
+    employer = metrics["employer"]
+    assert employer["employers"]["onboarded"] == 3 and "employer" not in metrics["absent"]
+    pathway = [e for e in employer["endorsements"] if e["kind"] == "pathway"]
+    assert [(e["task"], e["employers"]) for e in pathway] == [("15-2051.00", 3)]
+    records = summary["employers"]["records"]
+    got = {k: sum(v[k] for v in employer["verifications"]) for k in ("verified", "hired")}
+    assert got == {k: records.get(k, 0) for k in ("verified", "hired")}
+    assert records.get("verified", 0) > 0
+    assert "employer records (with consent): " in log
     # Its last step: the completers' pathway credentials as Open Badges 3.0,
     # each passing all five checks against the pilot's chain, and the line
     # that serves them.

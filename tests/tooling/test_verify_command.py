@@ -115,7 +115,7 @@ def test_verify__unknown_token__one_line(invoke: Any, issued: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "error: give one of --token ID or --holder ADDRESS"),
+        ((), "error: give one of --token ID, --holder ADDRESS or --class SLUG|ID"),
         (("--token", "1", "--salt", "0x" + "11" * 32),
          "error: --evidence and --salt go together, with --token"),
         (("--holder", wallet(0).lower()),

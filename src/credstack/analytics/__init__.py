@@ -203,6 +203,31 @@ def summary(metrics: dict[str, Any]) -> list[str]:
             f"passes redeemed {number(ms['passes']['redeemed'])} "
             f"({number(ms['passes']['redeemed_after_transfer'])} after changing hands)"
         )
+    em = metrics.get("employer")
+    if em:
+        counts = {
+            k: sum(v[k] for v in em["verifications"]) for k in ("verified", "interviewed", "hired")
+        }
+        within = em["completers_verified_within"]
+        accepted = (
+            "; ".join(
+                f"{e['kind']} {e['name']} accepted by {e['employers']} for {e['task']}"
+                for e in em["endorsements"]
+            )
+            or "no endorsement"
+        )
+        lines.append(
+            f"employers: {number(em['employers']['onboarded'])} onboarded, "
+            f"{number(em['employers']['active'])} active; {accepted}"
+        )
+        lines.append(
+            f"employer records (with consent): {number(counts['verified'])} verified, "
+            f"{number(counts['interviewed'])} interviewed, {number(counts['hired'])} hired; "
+            f"completers with a record within 4/8/12 weeks: {percent(within['4'])}, "
+            f"{percent(within['8'])}, {percent(within['12'])} (of {number(within['completers'])}); "
+            f"hires per completer {number(em['hires_per_completer'], 2)}; "
+            f"{_count(em['consents_revoked'], 'consent')} revoked"
+        )
     x = metrics.get("experiment")
     if x and x["difference"]["ci95"] is not None:
         arms = ", ".join(

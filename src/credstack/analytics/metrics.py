@@ -55,10 +55,19 @@ MEMBERSHIP_TABLES = (
     "offer_booked", "pass_redeemed",
 )  # fmt: skip
 
+# The employer registry's tables: all there, or employer uptake is absent.
+EMPLOYER_TABLES = (
+    "employer_added", "employer_removed", "endorsed", "endorsement_withdrawn",
+    "credential_verified", "consent_revoked",
+)  # fmt: skip
+# Weeks after a pathway claim within which a completer's consented
+# verification is counted (README "Metrics").
+VERIFIED_WITHIN = (4, 8, 12)
+
 ABSENT = {
     "employer": (
-        "no employer contract in this deployment: employer uptake is measured once one is "
-        "deployed (its issue defines it); nothing is shown rather than zeros"
+        "no employer registry in this deployment: employer uptake is measured once one is "
+        "deployed; nothing is shown rather than zeros"
     ),
     "membership": (
         "no membership contract in this deployment: membership and perk redemptions are "
@@ -838,6 +847,194 @@ def membership(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | No
     }  # fmt: skip
 
 
+# EMPLOYERS #
+
+
+def employer(con: duckdb.DuckDBPyConnection, w: Window) -> dict[str, Any] | None:
+    """Employer uptake: employers onboarded, removed and active (endorsed or
+    recorded in the window); standing endorsements per class or pathway and
+    job-task code (not withdrawn, by employers active at the window's end);
+    consented records per class and pathway by outcome (a pathway's row
+    counts its credential's records, a class row the other classes'); the
+    share of pathway completers (learners with a claim) with a record of any
+    of their credentials within 4, 8 and 12 weeks of their first claim,
+    each over the completers whose claim is at least that long before the
+    window's end (the later ones are censored, not counted as unverified);
+    days from a credential's issue to its first record; hires recorded for
+    completers per completer; consents revoked. None when the deployment
+    has no employer registry."""
+    if not set(EMPLOYER_TABLES) <= main_tables(con):
+        return None
+    bind(con, w)
+    end = "getvariable('credstack_end')"
+    onboarded, removed, active = con.execute(
+        """
+        SELECT (SELECT count(DISTINCT employer) FROM windowed.employer_added),
+               (SELECT count(DISTINCT employer) FROM windowed.employer_removed),
+               (SELECT count(DISTINCT employer) FROM (
+                   SELECT employer FROM windowed.endorsed
+                   UNION ALL SELECT employer FROM windowed.credential_verified))
+        """
+    ).fetchone() or (0, 0, 0)
+    # Employers active at the end: the last add or removal (whenever) says.
+    status = f"""
+        status AS (
+            SELECT employer, arg_max(added, block_number * 4294967296 + log_index) AS active
+            FROM (SELECT employer, true AS added, block_number, log_index
+                  FROM main.employer_added WHERE block_time <= {end}
+                  UNION ALL
+                  SELECT employer, false, block_number, log_index
+                  FROM main.employer_removed WHERE block_time <= {end})
+            GROUP BY employer
+        )
+    """
+    names = f"""
+        names AS (
+            SELECT 0 AS kind, class_id AS target, name FROM main.class_created
+            WHERE block_time <= {end}
+            UNION ALL
+            SELECT 1, pathway_id, name FROM main.pathway_created WHERE block_time <= {end}
+        )
+    """
+    has_pathways = "pathway_created" in main_tables(con)
+    if not has_pathways:
+        names = f"""
+        names AS (
+            SELECT 0 AS kind, class_id AS target, name FROM main.class_created
+            WHERE block_time <= {end}
+        )
+        """
+    endorsements = con.execute(
+        f"""
+        WITH {status}, {names},
+        latest AS (
+            SELECT employer, kind, target_id, task,
+                   arg_max(endorsed, block_number * 4294967296 + log_index) AS standing
+            FROM (SELECT employer, kind, target_id, task, true AS endorsed, block_number,
+                         log_index FROM main.endorsed WHERE block_time <= {end}
+                  UNION ALL
+                  SELECT employer, kind, target_id, task, false, block_number, log_index
+                  FROM main.endorsement_withdrawn WHERE block_time <= {end})
+            GROUP BY ALL
+        )
+        SELECT l.kind, l.target_id, any_value(n.name), l.task, count(*)
+        FROM latest l JOIN status s ON s.employer = l.employer AND s.active
+        LEFT JOIN names n ON n.kind = l.kind AND n.target = l.target_id
+        WHERE l.standing
+        GROUP BY l.kind, l.target_id, l.task ORDER BY l.kind, l.target_id, l.task
+        """
+    ).fetchall()
+    outputs = (
+        f"SELECT pathway_id, output_class, name FROM main.pathway_created WHERE block_time <= {end}"
+        if has_pathways
+        else "SELECT NULL::UBIGINT AS pathway_id, NULL::UBIGINT AS output_class, "
+        "NULL::VARCHAR AS name WHERE false"
+    )
+    verifications = con.execute(
+        f"""
+        WITH outputs AS ({outputs}),
+        rows AS (
+            SELECT CASE WHEN o.pathway_id IS NULL THEN 0 ELSE 1 END AS kind,
+                   coalesce(o.pathway_id, v.class_id) AS target,
+                   coalesce(o.name, c.name) AS name, v.outcome
+            FROM windowed.credential_verified v
+            LEFT JOIN outputs o ON o.output_class = v.class_id
+            LEFT JOIN main.class_created c ON c.class_id = v.class_id
+        )
+        SELECT kind, target, any_value(name),
+               count(*) FILTER (WHERE outcome = 1), count(*) FILTER (WHERE outcome = 2),
+               count(*) FILTER (WHERE outcome = 4)
+        FROM rows GROUP BY kind, target ORDER BY kind, target
+        """
+    ).fetchall()
+    completers_sql = (
+        f"""
+        completers AS (
+            SELECT l.learner, min(p.block_time) AS claimed_at
+            FROM windowed.pathway_claimed p
+            JOIN temp.analytics_learners l ON l.wallet = p.holder
+            GROUP BY l.learner
+        ),
+        records AS (
+            SELECT l.learner, v.block_time, v.outcome
+            FROM main.credential_verified v
+            JOIN temp.analytics_learners l ON l.wallet = v.holder
+            WHERE v.block_time <= {end}
+        )
+        """
+        if has_pathways
+        else "completers AS (SELECT NULL AS learner, NULL::TIMESTAMP AS claimed_at "
+        "WHERE false), records AS (SELECT NULL AS learner, NULL::TIMESTAMP AS block_time, "
+        "0 AS outcome WHERE false)"
+    )
+    within: dict[str, Any] = {}
+    observed: dict[str, int] = {}
+    for weeks in VERIFIED_WITHIN:
+        span = weeks * 7 * DAY_US
+        row = con.execute(
+            f"""
+            WITH {completers_sql}
+            SELECT count(*),
+                   count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM records r WHERE r.learner = c.learner
+                         AND r.block_time >= c.claimed_at
+                         AND epoch_us(r.block_time) - epoch_us(c.claimed_at) <= {span}))
+            FROM completers c
+            WHERE epoch_us({end}) - epoch_us(c.claimed_at) >= {span}
+            """
+        ).fetchone()
+        assert row is not None
+        observed[str(weeks)] = int(row[0])
+        within[str(weeks)] = int(row[1]) / int(row[0]) if row[0] else None
+    completers, hires = con.execute(
+        f"""
+        WITH {completers_sql}
+        SELECT (SELECT count(*) FROM completers),
+               (SELECT count(*) FROM records r JOIN completers c ON c.learner = r.learner
+                WHERE r.outcome = 4)
+        """
+    ).fetchone() or (0, 0)
+    days = con.execute(
+        f"""
+        WITH first AS (
+            SELECT v.token_id, min(v.block_time) AS at
+            FROM windowed.credential_verified v GROUP BY v.token_id
+        )
+        SELECT count(d), quantile_cont(d, 0.5), quantile_cont(d, 0.25), quantile_cont(d, 0.75)
+        FROM (SELECT (epoch_us(f.at) - epoch_us(c.issued_at)) / {DAY_US} AS d
+              FROM first f JOIN temp.analytics_credentials c ON c.token_id = f.token_id)
+        """
+    ).fetchone()
+    assert days is not None
+    revoked = _one(con, "SELECT count(*) FROM windowed.consent_revoked")
+    kinds = {0: "class", 1: "pathway"}
+    return {
+        "employers": {
+            "onboarded": int(onboarded),
+            "removed": int(removed),
+            "active": int(active),
+        },
+        "endorsements": [
+            {"kind": kinds[int(k)], "target": int(t), "name": n, "task": str(task),
+             "employers": int(c)}
+            for k, t, n, task, c in endorsements
+        ],
+        "verifications": [
+            {"kind": kinds[int(k)], "target": int(t), "name": n, "verified": int(a),
+             "interviewed": int(b), "hired": int(h)}
+            for k, t, n, a, b, h in verifications
+        ],
+        "completers_verified_within": {
+            **within, "completers": int(completers), "observed": observed,
+        },
+        "days_to_first_verification": {
+            "n": int(days[0]), "median": days[1], "p25": days[2], "p75": days[3],
+        },
+        "hires_per_completer": int(hires) / int(completers) if completers else None,
+        "consents_revoked": int(revoked or 0),
+    }  # fmt: skip
+
+
 def compute(
     con: duckdb.DuckDBPyConnection,
     since: dt.date | None = None,
@@ -876,6 +1073,7 @@ def compute(
         notes.append("no transferable class in this deployment: no secondary market")
     governed = governance(con, w)
     members = membership(con, w)
+    employers = employer(con, w)
     if not set(COUNCIL_TABLES) <= found:
         notes.append("no council in this deployment: proposals are not counted")
     return {
@@ -901,9 +1099,13 @@ def compute(
         "pathways": paths,
         "market": sold,
         "governance": governed,
-        "employer": None,
+        "employer": employers,
         "membership": members,
-        "absent": {k: v for k, v in ABSENT.items() if k != "membership" or members is None},
+        "absent": {
+            k: v
+            for k, v in ABSENT.items()
+            if (k != "membership" or members is None) and (k != "employer" or employers is None)
+        },
         # A randomized comparison of two arms: the assignment is not on the
         # chain; credstack.analytics.analyse fills it when given one.
         "experiment": None,

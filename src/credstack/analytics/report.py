@@ -187,6 +187,43 @@ def membership_figure(membership: dict[str, Any]) -> str | None:
     return png(figure)
 
 
+def employer_figure(employer: dict[str, Any]) -> str | None:
+    """Left: consented records per class and pathway, by outcome (grouped
+    horizontal bars: verified, interviewed, hired). Right: the share of
+    pathway completers with a record within 4, 8 and 12 weeks of their
+    claim (of those observed that long)."""
+    rows = employer.get("verifications") or []
+    if not rows:
+        return None
+    figure = Figure(figsize=(8.0, 1.6 + 0.5 * len(rows)), layout="constrained")
+    axes, shares = figure.subplots(1, 2, width_ratios=(3, 1.3))
+    for a in (axes, shares):
+        a.spines[["top", "right"]].set_visible(False)
+        a.tick_params(labelsize=8)
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+    axes.set_axisbelow(True)
+    labels = [f"{r['kind']} {r['target']}: {r.get('name') or ''}" for r in rows]
+    positions = list(range(len(rows)))
+    bars = (("verified", BLUE), ("interviewed", ORANGE), ("hired", GREEN))
+    for offset, (key, colour) in zip((-0.25, 0.0, 0.25), bars, strict=True):
+        drawn = axes.barh([p + offset for p in positions], [int(r[key]) for r in rows], 0.25,
+                          color=colour, label=key)  # fmt: skip
+        axes.bar_label(drawn, fontsize=7, padding=2)
+    axes.set_yticks(positions, labels)
+    axes.invert_yaxis()
+    axes.set_xlabel("records (each with the holder's consent)", fontsize=8)
+    axes.set_title("Employer records by outcome", loc="left", fontsize=11)
+    axes.legend(frameon=False, fontsize=8)
+    within = employer.get("completers_verified_within") or {}
+    weeks = ("4", "8", "12")
+    values = [100 * float(within.get(k) or 0) for k in weeks]
+    drawn = shares.bar([f"{k} wk" for k in weeks], values, color=BLUE)
+    shares.bar_label(drawn, labels=[f"{v:.0f}%" for v in values], fontsize=7, padding=2)
+    shares.set_ylim(0, 100)
+    shares.set_title("Completers verified within", loc="left", fontsize=9)
+    return png(figure)
+
+
 def funnel_figure(pathway: dict[str, Any]) -> str | None:
     """Learners by parts held now (horizontal bars), claims beside them."""
     funnel = pathway.get("funnel") or {}
@@ -319,6 +356,7 @@ def render(metrics: dict[str, Any], con: duckdb.DuckDBPyConnection | None = None
         "funnels": [funnel_figure(p) for p in pathways],
         "market": market_figure(market) if market else None,
         "governance": governance_figure(metrics.get("governance") or {}),
+        "employer": employer_figure(metrics["employer"]) if metrics.get("employer") else None,
         "membership": membership_figure(metrics["membership"])
         if metrics.get("membership")
         else None,

@@ -21,6 +21,7 @@ from credstack.cli.common import (
 )
 from credstack.config import out_dir
 from credstack.context import Context
+from credstack.employers import Employers
 from credstack.governance import Governance
 from credstack.membership import Memberships
 from credstack.pathways import Pathways
@@ -39,13 +40,17 @@ def cli() -> None:
     """Apply a catalog of issuers, classes and pathways to chain, or show it beside the chain."""
 
 
-def _optional(ctx: Context) -> tuple[Governance | None, Pathways | None, Memberships | None]:
-    """The deployment's governance, pathway registry and membership
-    contract, where it has them (a deployment from before one has not)."""
+def _optional(
+    ctx: Context,
+) -> tuple[Governance | None, Pathways | None, Memberships | None, Employers | None]:
+    """The deployment's governance, pathway registry, membership contract
+    and employer registry, where it has them (a deployment from before one
+    has not)."""
     governance = ctx.governance if ctx.deployment.council else None
     pathways = ctx.pathways if ctx.deployment.pathways else None
     memberships = ctx.memberships if ctx.deployment.membership else None
-    return governance, pathways, memberships
+    employers = ctx.employers if ctx.deployment.employers else None
+    return governance, pathways, memberships, employers
 
 
 def _describe(step: Step) -> str:
@@ -66,9 +71,9 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
     out = console()
     catalog = catalog_mod.load(catalog_path)
     deployment, registry = ctx.deployment, ctx.registry
-    governance, pathways, memberships = _optional(ctx)
+    governance, pathways, memberships, employers = _optional(ctx)
     planned = plan(
-        registry, catalog, deployment, account.address, governance, pathways, memberships
+        registry, catalog, deployment, account.address, governance, pathways, memberships, employers
     )
     steps = planned[0]
     to_send = [s for s in steps if s.state == "send"]
@@ -86,6 +91,7 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
                 planned=planned,
                 pathways=pathways,
                 memberships=memberships,
+                employers=employers,
             )
             deployments.write(deployment)
         return
@@ -100,6 +106,7 @@ def apply_(ctx: Context, catalog_path: Path, account: Any, dry_run: bool, yes: b
         planned=planned,
         pathways=pathways,
         memberships=memberships,
+        employers=employers,
     )
     deployments.write(deployment)
     out.print(f"metadata documents for the class URIs: {paths[0].parent}/ (publish them)")
@@ -115,9 +122,9 @@ def show(ctx: Context, catalog_path: Path) -> None:
     deployment, registry = ctx.deployment, ctx.registry
     # Planned for an account that may send nothing, every difference is
     # reported as drift or as a step another key must send.
-    governance, pathways, memberships = _optional(ctx)
+    governance, pathways, memberships, employers = _optional(ctx)
     steps, ids = plan(
-        registry, catalog, deployment, "0x" + "0" * 40, governance, pathways, memberships
+        registry, catalog, deployment, "0x" + "0" * 40, governance, pathways, memberships, employers
     )
     drift = {s.subject for s in steps if s.state in (DRIFT, NEEDS) and s.subject in catalog.classes}
     table = Table(title=f"{catalog_path} on chain {deployment.chain_id}")
@@ -142,6 +149,28 @@ def show(ctx: Context, catalog_path: Path) -> None:
         out.print(pathway_table(catalog, steps, deployment.pathway_ids))
     if catalog.tiers:
         out.print(tier_table(catalog, steps, deployment.tier_ids))
+    if catalog.employers:
+        out.print(employer_table(catalog, steps))
+
+
+def employer_table(catalog: Any, steps: list[Step]) -> Table:
+    """Each catalog employer: its account, its endorsements (class or
+    pathway, job-task code) and its state on chain (in sync, drift, or to
+    apply: onboarding by the council or an endorsement still to send)."""
+    table = Table(title="employers")
+    for column in ("id", "name", "account", "endorsements", "on chain"):
+        table.add_column(column)
+    for ident, spec in catalog.employers.items():
+        endorsements = [f"{e.kind} {e.target} for {e.task}" for e in spec.endorsements]
+        mine = [st for st in steps if st.subject == f"employer {ident}"]
+        if any(st.state == DRIFT for st in mine):
+            state = "drift"
+        elif mine and all(st.state == IN_SYNC for st in mine):
+            state = "in sync"
+        else:
+            state = "to apply"
+        table.add_row(ident, spec.name, spec.address, "\n".join(endorsements), state)
+    return table
 
 
 def tier_table(catalog: Any, steps: list[Step], found: dict[str, int]) -> Table:

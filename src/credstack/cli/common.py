@@ -219,7 +219,8 @@ class CredstackGroup(OneLineErrors, click.Group):
 def credstack_group(**kwargs: Any) -> Callable[[Callable[..., Any]], CredstackGroup]:
     def decorate(f: Callable[..., Any]) -> CredstackGroup:
         # Its own checked verbosity option, so that `ape run` adds none of its own.
-        group: CredstackGroup = click.group(cls=CredstackGroup, **kwargs)(quiet_by_default()(f))
+        kwargs.setdefault("cls", CredstackGroup)  # or a subclass
+        group: CredstackGroup = click.group(**kwargs)(quiet_by_default()(f))
         return group
 
     return decorate

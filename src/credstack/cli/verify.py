@@ -15,7 +15,15 @@ from credstack.context import Context
 from credstack.errors import CredstackError
 from credstack.evidence import parse_hex32
 from credstack.inputs import address_problem
-from credstack.verify import verify_holder, verify_memberships, verify_token
+from credstack.verify import (
+    accepted_lines,
+    endorsements_of,
+    verification_lines,
+    verifications_of,
+    verify_holder,
+    verify_memberships,
+    verify_token,
+)
 
 FIELDS = (
     ("valid", "valid"),
@@ -39,6 +47,9 @@ FIELDS = (
 @click.option("--token", "token_id", type=click.IntRange(min=1), help="a token id")
 @click.option("--holder", help="a wallet address: every credential it holds")
 @click.option(
+    "--class", "class_", help="a class (catalog slug or id): which employers accept it, for what"
+)
+@click.option(
     "--evidence",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="with --token and --salt: does this file match the hash on chain?",
@@ -50,13 +61,19 @@ def cli(
     ctx: Context,
     token_id: int | None,
     holder: str | None,
+    class_: str | None,
     evidence: Path | None,
     salt: str | None,
     as_json: bool,
 ) -> None:
-    """Is a credential valid, and why not; who issued it; does the evidence match."""
-    if (token_id is None) == (holder is None):
-        fail("give one of --token ID or --holder ADDRESS")
+    """Is a credential valid, and why not; who issued it; does the evidence
+    match; which employers accept it and, with the holder's consent, checked
+    it. With --class: a class and the employers that accept it."""
+    if sum(x is not None for x in (token_id, holder, class_)) != 1:
+        fail("give one of --token ID, --holder ADDRESS or --class SLUG|ID")
+    if class_ is not None:
+        show_class(ctx, class_, as_json)
+        return
     if (evidence is None) != (salt is None) or (evidence is not None and token_id is None):
         fail("--evidence and --salt go together, with --token")
     salt_bytes = None
@@ -65,6 +82,12 @@ def cli(
     records: list[dict[str, Any]]
     if token_id is not None:
         records = [verify_token(ctx.registry, token_id, evidence, salt_bytes)]
+        if ctx.deployment.employers and records[0]["exists"]:
+            pathways = ctx.pathways if ctx.deployment.pathways else None
+            records[0]["accepted_by"] = endorsements_of(
+                ctx.employers, records[0]["class_id"], pathways
+            )
+            records[0]["verifications"] = verifications_of(ctx.employers, token_id)
     else:
         assert holder is not None
         if problem := address_problem(holder):
@@ -95,8 +118,44 @@ def cli(
             if any(key in r for r in held):
                 table.add_row(label, *(_cell(r.get(key)) for r in held))
         out.print(table)
+    for record in held:
+        lines = accepted_lines(record.get("accepted_by", []))
+        lines += verification_lines(record.get("verifications", []))
+        for line in lines:
+            out.print(f"token {record['token_id']}: {line}")
     if joined := [r for r in records if r.get("kind") == "membership"]:
         out.print(membership_table(joined))
+
+
+def show_class(ctx: Context, class_: str, as_json: bool) -> None:
+    """A class (by catalog slug or id): its name and issuer, and which
+    employers accept it (or a pathway whose credential it is) for which
+    job-task codes."""
+    if class_.isdigit():
+        count = int(ctx.registry.contract.class_count())
+        if not 1 <= int(class_) <= count:
+            raise CredstackError(f"class {class_}: no such class on this registry (1 to {count})")
+        info = ctx.registry.class_info(int(class_))
+    else:
+        info = ctx.klass(class_)
+    endorsements: list[dict[str, Any]] = []
+    if ctx.deployment.employers:
+        pathways = ctx.pathways if ctx.deployment.pathways else None
+        endorsements = endorsements_of(ctx.employers, info.class_id, pathways)
+    doc = {
+        "class_id": info.class_id,
+        "class_name": info.name,
+        "issuer": info.issuer,
+        "active": info.active,
+        "accepted_by": endorsements,
+    }
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    out = console()
+    out.print(f"class {info.class_id} ({info.name}), issuer {info.issuer}")
+    for line in accepted_lines(endorsements) or ["no employer endorses it"]:
+        out.print(f"  {line}")
 
 
 MEMBERSHIP_FIELDS = (

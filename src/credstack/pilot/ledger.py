@@ -45,6 +45,9 @@ class Learner:
     perks_used: dict[tuple[str, int], int] = field(default_factory=dict)  # (perk, period) -> units
     perk_nonce: int = 0  # the member wallet's EIP-712 nonce (a recovered learner starts at 0)
     booked: bool = False  # booked a workshop seat (one per learner)
+    claim_week: int | None = None  # the pilot week of the pathway claim
+    # Employers: the consent the learner gave (None: not asked yet; 0: declined).
+    consent_nonce: int | None = None
 
     def active(self, week: int) -> bool:
         return self.dropped_week is None and week >= self.start_week
@@ -76,6 +79,13 @@ class Tally:
     proposals: list[dict[str, Any]] = field(default_factory=list)
     paused_seconds: int = 0
     issuance_seconds: float = 0.0
+    # Employers: consents signed and revoked, records made by outcome name,
+    # records the tooling refused before sending (a revoked consent, a
+    # consent of a wallet since recovered), hires of completers.
+    consents: int = 0
+    consents_revoked: int = 0
+    records: Counter[str] = field(default_factory=Counter)
+    records_refused: Counter[str] = field(default_factory=Counter)
 
 
 class Ledger:

@@ -17,6 +17,7 @@ from typing import Any
 
 from credstack.analytics import Analysis, Experiment, analyse
 from credstack.analytics.metrics import window
+from credstack.employers import OUTCOMES
 from credstack.errors import CredstackError
 from credstack.index import Index, for_provider
 from credstack.pilot.ledger import Ledger
@@ -67,11 +68,12 @@ class Measure:
 def expected(ledger: Ledger, offset: int, weeks: int) -> dict[str, Any]:
     """What the analytics must say, from the simulation's own records:
     issued, revoked, market transfers, pathway claims, membership joins,
-    renewals, perk redemptions by name, bookings and passes redeemed and,
-    per cohort (the
+    renewals, perk redemptions by name, bookings, passes redeemed, employers'
+    records by outcome, consents revoked, hires per completer and, per cohort (the
     analytics' week of a learner's first credential), the learners active in
     each week from the cohort's to the last (``weeks`` analytics weeks)."""
     tally = ledger.tally
+    claims = sum(1 for learner in ledger.learners if learner.pathway_token)
     cohorts: dict[int, list[int]] = {}
     for learner, first in ledger.first_credential.items():
         cohort = first + offset
@@ -85,8 +87,11 @@ def expected(ledger: Ledger, offset: int, weeks: int) -> dict[str, Any]:
         "renewed": sum(tally.renewed.values()),
         "suspended": sum(tally.suspended.values()),
         "market_transfers": tally.transfers,
-        "pathway_claims": sum(1 for learner in ledger.learners if learner.pathway_token),
+        "pathway_claims": claims,
         "forced_revocations": tally.forced,
+        "employer_records": {name: tally.records[name] for name in OUTCOMES},
+        "consents_revoked": tally.consents_revoked,
+        "hires_per_completer": tally.records["hired"] / claims if claims else None,
         "learners": len(ledger.first_credential),
         "membership_joins": tally.joined,
         "membership_renewals": tally.membership_renewals,
@@ -102,6 +107,8 @@ def measured(metrics: dict[str, Any]) -> dict[str, Any]:
     totals = metrics["issuance"]["totals"]
     market = metrics["market"] or {}
     membership = metrics.get("membership") or {}
+    employer = metrics.get("employer") or {}
+    records = employer.get("verifications") or []
     return {
         "issued": totals["issued"],
         "revoked": totals["revoked"],
@@ -111,6 +118,9 @@ def measured(metrics: dict[str, Any]) -> dict[str, Any]:
         "market_transfers": market.get("transfers", 0),
         "pathway_claims": sum(p["claims"] for p in metrics["pathways"]),
         "forced_revocations": metrics["governance"]["forced_revocations"],
+        "employer_records": {name: sum(r[name] for r in records) for name in OUTCOMES},
+        "consents_revoked": employer.get("consents_revoked", 0),
+        "hires_per_completer": employer.get("hires_per_completer"),
         "learners": metrics["retention"]["learners"],
         "membership_joins": sum(w["joined"] for w in membership.get("weekly", [])),
         "membership_renewals": sum(t["renewals"] for t in membership.get("tiers", [])),

@@ -58,6 +58,12 @@ def summarise(
             what: {"transactions": n, "gas": ledger.gas[what]}
             for what, n in sorted(ledger.transactions.items(), key=lambda kv: -ledger.gas[kv[0]])
         },
+        "employers": {
+            "consents": tally.consents,
+            "consents_revoked": tally.consents_revoked,
+            "records": dict(tally.records),
+            "refused_before_sending": dict(tally.records_refused),
+        },
         "issuance_seconds": round(tally.issuance_seconds, 1),
         "seconds": 0.0,
         "checks": checks,
@@ -185,7 +191,15 @@ def print_summary(summary: dict[str, Any], analysis: Analysis, console: Console,
     console.print(
         "the analytics agree with the simulation (issued, revoked and why, renewed, suspended, "
         "transfers, claims, forced revocations, learners, membership joins and renewals, perk "
-        "redemptions, bookings, passes redeemed, active learners per cohort and week)"
+        "redemptions, bookings, passes redeemed, employers' records by outcome, consents "
+        "revoked, hires per completer, active learners per cohort and week)"
+    )
+    hired = summary["employers"]
+    refused = sum(hired["refused_before_sending"].values())
+    console.print(
+        f"employers: {hired['consents']} completers consented, {hired['consents_revoked']} "
+        f"revoked; {refused} record(s) refused by the tooling before sending (revoked consent, "
+        "or its signer no longer holds the credential)"
     )
     console.print(f"report: {analysis.report_path}")
     console.print(

@@ -26,6 +26,7 @@ from credstack.issuance import Issuance, validate
 from credstack.journal import Journal
 from credstack.membership import Perk, holder_of, parse_ref, redeem_typed_data, sign_typed_data
 from credstack.pilot.experiment import EXPERIMENT_WEEK, TIER
+from credstack.pilot.hiring import Hiring, hiring_acts, seed_of
 from credstack.pilot.learning import CURRICULUM, meets, settle, sit
 from credstack.pilot.ledger import Learner, Ledger
 from credstack.pilot.world import PASS, PATHWAY, WEEK, World
@@ -58,6 +59,8 @@ def run_weeks(
     """Every assessment window from week 0 to the last; ``report(week,
     changes)`` hears each window's (issued, rejected, revoked, traded,
     renewed, claimed)."""
+    hiring_rng = seed_of(world.config.seed)
+    hiring: dict[int, Hiring] = {}
     for week in range(0, world.config.weeks + 1, WINDOW):
         world.advance_to(world.start + week * WEEK)
         before = ledger.counters()
@@ -68,6 +71,7 @@ def run_weeks(
         investigate(world, ledger, rng, week)
         govern(world, ledger, rng, week)
         claimed = claim_pathways(world, ledger, rng, week)
+        hiring_acts(world, ledger, hiring_rng, week, hiring)
         if week >= EXPERIMENT_WEEK:
             membership_acts(world, ledger, rng, week)
             book_workshops(world, ledger, rng, week)
@@ -360,6 +364,7 @@ def claim_pathways(world: World, ledger: Ledger, rng: random.Random, week: int) 
             ledger.tally.claims_for_learner += 1
         token_id, parts = world.pathways.claim(world.pathway_id, learner.address, signer)
         learner.pathway_token = token_id
+        learner.claim_week = week
         learner.claimant = learner.address
         learner.pathway_parts = tuple(parts)
         ledger.tally.attempts[spec.output] += 1

@@ -21,6 +21,7 @@ from credstack import catalog as catalog_mod
 from credstack.catalog import Catalog
 from credstack.catalog_sync import execute
 from credstack.deploy import deploy_system
+from credstack.employers import Employers
 from credstack.governance import Call, Governance, time_travel
 from credstack.membership import Memberships
 from credstack.pathways import Pathways
@@ -107,6 +108,10 @@ class World:
         self.providers: dict[str, Sender] = {
             p.id: local(p.address, f"provider {p.id}") for p in self.catalog.providers.values()
         }
+        self.employers = Employers.for_deployment(self.deployment, self.registry)
+        self.employer_senders: dict[str, Sender] = {
+            e.id: local(e.address, f"employer {e.id}") for e in self.catalog.employers.values()
+        }
         self._apply_catalog()
         self.pathway_id = self.deployment.pathway_ids[PATHWAY]
         self.classes: dict[str, ClassInfo] = {
@@ -120,16 +125,18 @@ class World:
         self.start = self.head_time()
 
     def _apply_catalog(self) -> None:
-        """A council member's catalog run proposes the issuers' onboarding;
-        the council passes it; then each issuer applies its classes, the
-        issuers of pathways last (a pathway is created once the other
-        issuers' cross-credit classes exist)."""
+        """A council member's catalog run proposes the issuers' and the
+        employers' onboarding; the council passes it; then each issuer
+        applies its classes, the issuers of pathways last (a pathway is
+        created once the other issuers' cross-credit classes exist), and
+        each employer sends its endorsements."""
         execute(
             self.registry,
             self.catalog,
             self.deployment,
             self.members[0],
             governance=self.governance,
+            employers=self.employers,
         )
         self.carry([p.proposal_id for p in self.governance.proposals()])
         owners = {self.catalog.classes[p.output].issuer for p in self.catalog.pathways.values()}
@@ -141,6 +148,15 @@ class World:
                 self.issuers[issuer_id],
                 pathways=self.pathways,
                 memberships=self.memberships,
+            )
+        for ident in self.employer_senders:
+            execute(
+                self.registry,
+                self.catalog,
+                self.deployment,
+                self.employer_senders[ident],
+                pathways=self.pathways,
+                employers=self.employers,
             )
 
     def _close_pass(self) -> None:
