@@ -1,10 +1,11 @@
 // Verify Open Badges 3.0 credentials with the Digital Credentials
 // Consortium's libraries (an implementation independent of credstack's),
 // offline: the security document loader's bundled contexts and did:key.
-// Usage: node verify.mjs --export-dir DIR --base-url URL FILE...
+// Usage: node verify.mjs --export-dir DIR --base-url URL [--now ISO] FILE...
 // prints one JSON line per file ({"file", "verified", "errors"}); exit 0
 // whatever the verdicts. Status list URLs under URL/ob/ are read from DIR
-// (nothing is fetched); each list's own proof is verified too.
+// (nothing is fetched); each list's own proof is verified too. --now: the
+// time validity is judged at (a test chain's clock), default the clock.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import * as vc from '@digitalcredentials/vc';
@@ -41,10 +42,12 @@ function messages(result) {
 const args = process.argv.slice(2);
 let exportDir = null;
 let baseUrl = null;
+let now;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--export-dir') exportDir = args[++i];
   else if (args[i] === '--base-url') baseUrl = args[++i].replace(/\/+$/, '');
+  else if (args[i] === '--now') now = args[++i];
   else files.push(args[i]);
 }
 
@@ -67,7 +70,7 @@ async function checkStatus({ credential }) {
       return { verified: false, error: new Error(`status list ${url} is not under the export`) };
     }
     const list = JSON.parse(await readFile(`${exportDir}/${url.slice(prefix.length)}`, 'utf8'));
-    const listResult = await vc.verifyCredential({ credential: list, suite, documentLoader });
+    const listResult = await vc.verifyCredential({ credential: list, suite, documentLoader, now });
     if (!listResult.verified) {
       return { verified: false, error: new Error(`status list ${url} does not verify`) };
     }
@@ -90,7 +93,7 @@ for (const file of files) {
   let out;
   try {
     const credential = JSON.parse(await readFile(file, 'utf8'));
-    const result = await vc.verifyCredential({ credential, suite, documentLoader, checkStatus });
+    const result = await vc.verifyCredential({ credential, suite, documentLoader, checkStatus, now });
     out = { file, verified: Boolean(result.verified), errors: result.verified ? [] : messages(result) };
   } catch (err) {
     out = { file, verified: false, errors: [String(err && err.message || err)] };
