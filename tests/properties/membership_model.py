@@ -27,6 +27,9 @@ STRANGER = 9
 ACTOR_COUNT = 10
 # A holder that is no actor: the zero address (join_for refuses it).
 ZERO = -1
+# The membership contract as a holder: of a pass sent to it (burned there
+# when redeemed; kept when sent with plain `transferFrom`).
+CONTRACT = -2
 
 DAY = 86_400
 MIN_PERIOD = DAY
@@ -35,13 +38,15 @@ MAX_SCORE = 10_000
 MAX_REQUIRED = 15
 U32 = 2**32 - 1
 
-# The registry's classes, created in this order (ids 1..4): three soulbound
+# The registry's classes, created in this order (ids 1..5): three soulbound
 # ones the tiers use (one of ISSUER_B's for cross-credit; one never
-# expires) and a transferable one a tier may not list.
-SQL, STATS, PYTHON, PASS = 1, 2, 3, 4
-CLASS_ISSUER = {SQL: ISSUER_A, STATS: ISSUER_A, PYTHON: ISSUER_B, PASS: ISSUER_A}
-CLASS_VALIDITY = {SQL: 30 * DAY, STATS: 0, PYTHON: 120 * DAY, PASS: 90 * DAY}
+# expires) and two transferable ones (passes) a tier may not list: an
+# offer names one of them as its pass class.
+SQL, STATS, PYTHON, PASS, TICKET = 1, 2, 3, 4, 5
+CLASS_ISSUER = {SQL: ISSUER_A, STATS: ISSUER_A, PYTHON: ISSUER_B, PASS: ISSUER_A, TICKET: ISSUER_B}
+CLASS_VALIDITY = {SQL: 30 * DAY, STATS: 0, PYTHON: 120 * DAY, PASS: 90 * DAY, TICKET: 0}
 PART_CLASSES = [SQL, STATS, PYTHON]
+TRANSFERABLE = (PASS, TICKET)
 
 
 @dataclass
@@ -164,7 +169,7 @@ class Model:
                 return "membership: score out of range"
             if class_id not in CLASS_ISSUER:
                 return "credential: unknown class"
-            if class_id == PASS:
+            if class_id in TRANSFERABLE:
                 return "membership: transferable part"
             if any(c == class_id for c, _, _ in options[:i]):
                 return "membership: class listed twice"
@@ -463,7 +468,7 @@ class Model:
         if pass_class != 0:
             if pass_class not in CLASS_ISSUER:
                 return "credential: unknown class"
-            if pass_class != PASS:
+            if pass_class not in TRANSFERABLE:
                 return "membership: pass not transferable"
         if (tier_id, provider) not in self.providers:
             return "membership: not provider"
@@ -505,3 +510,62 @@ class Model:
         if not all(self.part_valid(t, holder, now) for t in m.parts):
             return "membership: credential invalid"
         return None
+
+    # passes #
+
+    def transfer_error(self, actor: int, token_id: int, to: int, now: int) -> str | None:
+        """The registry's `_transfer` of a token from its holder to `to`, by
+        `actor` (no approvals here): locked, then valid now, then the
+        recipient and the caller."""
+        token = self.tokens.get(token_id)
+        if token is not None and token.class_id not in TRANSFERABLE:
+            return "credential: soulbound"
+        status = self.status(token_id, now)
+        if token is None or status != Status.ACTIVE:
+            return {
+                Status.NONE: "credential: nonexistent token",
+                Status.SUSPENDED: "credential: suspended",
+                Status.REVOKED: "credential: revoked",
+                Status.EXPIRED: "credential: expired",
+            }.get(status, "credential: burned")
+        if to == ZERO:
+            return "credential: zero address"
+        if actor != token.holder:
+            return "credential: not approved"
+        return None
+
+    def pass_error(self, token_id: int, offer_id: int, data_length: int) -> str | None:
+        """`onERC721Received` (the registry's callback, after the move):
+        the data an offer id, the offer known, no pause, the pass of the
+        offer's pass class, a seat left."""
+        if data_length != 32:
+            return "membership: bad offer data"
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return "membership: unknown offer"
+        if self.paused:
+            return "membership: paused"
+        if offer.pass_class == 0 or self.tokens[token_id].class_id != offer.pass_class:
+            return "membership: not a pass for offer"
+        if offer.taken >= offer.capacity:
+            return "membership: offer full"
+        return None
+
+    def send_pass_error(
+        self, actor: int, token_id: int, offer_id: int, data_length: int, safe: bool, now: int
+    ) -> str | None:
+        """A token sent by `actor` from its holder to the membership
+        contract: with `safeTransferFrom` (`safe`) the contract's callback
+        redeems it, and its refusal reverts the transfer, message and all;
+        plain `transferFrom` makes no callback."""
+        error = self.transfer_error(actor, token_id, CONTRACT, now)
+        if error is None and safe:
+            return self.pass_error(token_id, offer_id, data_length)
+        return error
+
+    def record_pass(self, token_id: int, offer_id: int) -> None:
+        """A redeemed pass: a seat taken, the pass burned by the contract
+        that now holds it."""
+        token = self.tokens[token_id]
+        token.holder, token.stored = CONTRACT, Status.BURNED
+        self.offers[offer_id].taken += 1

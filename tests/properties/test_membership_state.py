@@ -23,7 +23,12 @@ and after expiry; redeem by the member and redeem_for by a provider with the
 member's EIP-712 signature, good, replayed, expired, foreign, altered or malleable;
 quantities over the allowance; offers with capacity, perk and pass class, in
 and out of bounds, and bookings (one per membership, a unit of the perk);
-transfers and approvals of the soulbound token). Time moves by seconds to
+passes (two transferable classes; a pass offer of two seats and a pass for
+each learner in the set-up) sold on with `transferFrom` or
+`safeTransferFrom`, sent to the contract with `safeTransferFrom` and an
+offer id (the pass's offer, any offer, no data, 31 or 33 bytes; `redeem_pass`
+aims at the success path) or with plain `transferFrom` (kept, no seat;
+governance returns it); transfers and approvals of the soulbound token). Time moves by seconds to
 months and lands on (or a second before) expiries, renewal windows and
 period boundaries of memberships and credentials.
 
@@ -41,16 +46,22 @@ Checked:
 - `is_valid`, `expiresAt`, `isRenewable`, the membership record, balances
   and nonces match the model; the token is soulbound;
 - an offer never has more seats taken than its capacity, nor a membership
-  two seats; the offer record and `booked` match the model;
+  two seats; every offer's `taken` equals the model's after every step, and
+  the offer record and `booked` match the model;
+- a redeemed pass is burned (status burned, `ownerOf` reverts), held by the
+  contract as its last holder, and cannot be sent again; every pass's
+  holder and status match the model after every step;
 - the events of every join, renewal, redemption and booking, field by field
   (Transfer, Locked and Joined for a mint; Renewed for a renewal or a join
   of an expired membership; SubscriptionUpdate; PerkRedeemed with the
-  period index).
+  period index; Transfer, Transfer, CredentialBurned and PassRedeemed for
+  a redeemed pass, Transfer alone for one sent with `transferFrom`).
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +82,7 @@ from tests.properties.membership_model import (
     ADMIN,
     CLASS_ISSUER,
     CLASS_VALIDITY,
+    CONTRACT,
     DAY,
     DELEGATE,
     GUARDIAN,
@@ -85,6 +97,8 @@ from tests.properties.membership_model import (
     SQL,
     STATS,
     STRANGER,
+    TICKET,
+    TRANSFERABLE,
     U32,
     ZERO,
     Model,
@@ -135,10 +149,15 @@ class World:
             self.registry.grantRole(self.issuer_role, a[ISSUER_B])
         with boa.env.prank(a[ISSUER_A]):
             self.registry.set_delegate(a[DELEGATE], True)
-        for class_id in (SQL, STATS, PYTHON, PASS):
+        for class_id in (SQL, STATS, PYTHON, PASS, TICKET):
             with boa.env.prank(a[CLASS_ISSUER[class_id]]):
                 created = self.registry.create_class(
-                    f"class {class_id}", "", class_id == PASS, True, CLASS_VALIDITY[class_id], 0
+                    f"class {class_id}",
+                    "",
+                    class_id in TRANSFERABLE,
+                    True,
+                    CLASS_VALIDITY[class_id],
+                    0,
                 )
             assert created == class_id
         self.membership = MEMBERSHIP.deploy(self.registry.address)
@@ -163,6 +182,8 @@ class MembershipMachine(ChainMachine):
         self.last_signed: dict[int, tuple[Any, ...]] = {}
 
     def address(self, actor: int) -> str:
+        if actor == CONTRACT:
+            return str(self.mem.address)
         return ZERO_ADDRESS if actor == ZERO else self.addr[actor]
 
     def mid(self, tier_id: int, holder: int) -> int:
@@ -273,6 +294,10 @@ class MembershipMachine(ChainMachine):
         args = (tier_id, perk_id, 0, 2, self.addr[PROVIDER])
         offer_id = self.call(ISSUER_A, None, self.mem.create_offer, *args)
         assert offer_id == self.m.record_offer(tier_id, perk_id, 0, 2, PROVIDER)
+        # And an offer of two seats for passes of the PASS class.
+        args = (tier_id, 0, PASS, 2, self.addr[PROVIDER])
+        offer_id = self.call(ISSUER_A, None, self.mem.create_offer, *args)
+        assert offer_id == self.m.record_offer(tier_id, 0, PASS, 2, PROVIDER)
         for learner, class_id, score in zip(LEARNERS, (SQL, PYTHON, SQL), scores, strict=True):
             self.issue_as(class_id, learner, score)
         self.issue_as(PYTHON, LEARNERS[0], 9_000)
@@ -283,6 +308,11 @@ class MembershipMachine(ChainMachine):
         self.issue_as(SQL, LEARNERS[0], 8_000)
         self.issue_as(STATS, LEARNERS[1], 0)
         self.issue_as(STATS, LEARNERS[2], 0)
+        # A pass each: one more than the pass offer's seats; the first
+        # learner's is redeemed at once (one seat left, then the offer full).
+        for learner in LEARNERS:
+            self.issue_as(PASS, learner, 0)
+        self.send(LEARNERS[0], len(self.m.tokens) - 2, LEARNERS[0], offer_id, "redeem")
         # The first learner is a member from the start (joined for them by
         # the issuer); the others join in the steps.
         holder = LEARNERS[0]
@@ -305,9 +335,9 @@ class MembershipMachine(ChainMachine):
 
     # rules: the registry #
 
-    @precondition(lambda self: not self.m.paused and len(self.m.tokens) < 16)
+    @precondition(lambda self: not self.m.paused and len(self.m.tokens) < 19)
     @rule(
-        class_id=st.sampled_from(PART_CLASSES),
+        class_id=st.sampled_from([*PART_CLASSES, PASS, TICKET]),
         holder=st.sampled_from(LEARNERS),
         score=st.sampled_from(SCORES),
     )
@@ -316,12 +346,15 @@ class MembershipMachine(ChainMachine):
             self.issue_as(class_id, holder, score)
 
     def pick_token(self, data: st.DataObject, stored: tuple[int, ...]) -> int | None:
-        """A credential stored in one of `stored` whose class issuer still
-        holds the role (the registry's own machine tests its refusals)."""
+        """A credential stored in one of `stored`, held by an actor (not the
+        membership contract), whose class issuer still holds the role (the
+        registry's own machine tests its refusals)."""
         pool = [
             i
             for i, t in self.m.tokens.items()
-            if t.stored in stored and CLASS_ISSUER[t.class_id] in self.m.issuers
+            if t.stored in stored
+            and CLASS_ISSUER[t.class_id] in self.m.issuers
+            and t.holder != CONTRACT
         ]
         return data.draw(st.sampled_from(pool), label="token") if pool else None
 
@@ -841,7 +874,7 @@ class MembershipMachine(ChainMachine):
     @precondition(lambda self: len(self.m.offers) < 4)
     @rule(
         data=st.data(),
-        pass_class=st.sampled_from([0, PASS, 0, SQL, 99]),
+        pass_class=st.sampled_from([0, PASS, 0, TICKET, SQL, 99]),
         capacity=st.sampled_from([1, 2, 3, 0, U32 + 1]),
     )
     def create_offer(self, data: st.DataObject, pass_class: int, capacity: int) -> None:
@@ -933,6 +966,171 @@ class MembershipMachine(ChainMachine):
             booked = (tier_id, holder) in offer.booked
             assert self.mem.booked(offer_id, self.mid(tier_id, holder)) == booked
 
+    # rules: passes #
+
+    def pick_pass(self, data: st.DataObject) -> int:
+        """Mostly a pass an actor holds, valid now; else any token (soulbound,
+        spent, held by the contract) or one never issued."""
+        now = self.now
+        live = [
+            i
+            for i, t in sorted(self.m.tokens.items())
+            if t.class_id in TRANSFERABLE
+            and t.holder != CONTRACT
+            and self.m.status(i, now) == Status.ACTIVE
+        ]
+        if live and data.draw(st.integers(0, 3), label="any token") < 3:
+            return int(data.draw(st.sampled_from(live), label="pass"))
+        return int(data.draw(st.integers(1, len(self.m.tokens) + 1), label="token"))
+
+    def pass_holder(self, data: st.DataObject, token_id: int) -> tuple[int, int]:
+        """The token's holder (a learner for one never issued) and who
+        sends it: mostly the holder."""
+        token = self.m.tokens.get(token_id)
+        holder = token.holder if token else data.draw(st.sampled_from(LEARNERS), label="from")
+        return holder, self.pick_actor(data, [holder] if holder >= 0 else [])
+
+    @rule(
+        data=st.data(),
+        how=st.sampled_from(
+            ["plain", "redeem", "any offer", "plain", "no data", "short data", "long data"]
+        ),
+    )
+    def send_pass(self, data: st.DataObject, how: str) -> None:
+        """A pass's holder (or someone else) sends it to the membership
+        contract with the registry's `safeTransferFrom` and an offer id as
+        data: an offer of the pass's class, any offer (one without a pass
+        class, of another class, unknown or 0), no data, 31 or 33 bytes;
+        or with plain `transferFrom`: no callback, nothing redeemed, the
+        pass stays with the contract. Redeemed: the pass burned, a seat
+        taken, PassRedeemed; the pass cannot be sent again."""
+        token_id = self.pick_pass(data)
+        holder, actor = self.pass_holder(data, token_id)
+        token = self.m.tokens.get(token_id)
+        fitting = [
+            i
+            for i, offer in sorted(self.m.offers.items())
+            if token is not None and offer.pass_class == token.class_id
+        ]
+        if how == "redeem" and fitting:
+            offer_id = data.draw(st.sampled_from(fitting), label="offer")
+        else:
+            offer_id = data.draw(st.integers(0, len(self.m.offers) + 1), label="offer")
+        self.send(actor, token_id, holder, offer_id, how)
+
+    def redeemable(self, open_only: bool) -> list[tuple[int, int]]:
+        """(pass, offer) pairs where an actor holds the pass, valid now, and
+        the offer names its class (with a seat left, if `open_only`)."""
+        now = self.now
+        return [
+            (token_id, offer_id)
+            for token_id, token in sorted(self.m.tokens.items())
+            if token.holder >= 0 and self.m.status(token_id, now) == Status.ACTIVE
+            for offer_id, offer in sorted(self.m.offers.items())
+            if offer.pass_class == token.class_id
+            and (offer.taken < offer.capacity or not open_only)
+        ]
+
+    @precondition(lambda self: bool(self.redeemable(open_only=False)))
+    @rule(data=st.data())
+    def redeem_pass(self, data: st.DataObject) -> None:
+        """A holder redeems a valid pass for an offer of its class, mostly
+        one with a seat left (else a full one): the model must agree it
+        succeeds unless paused or the offer is full."""
+        pairs = self.redeemable(open_only=True)
+        if not pairs or data.draw(st.integers(0, 3), label="any offer") == 3:
+            pairs = self.redeemable(open_only=False)
+        token_id, offer_id = data.draw(st.sampled_from(pairs), label="pass, offer")
+        holder = self.m.tokens[token_id].holder
+        offer = self.m.offers[offer_id]
+        error = self.m.send_pass_error(holder, token_id, offer_id, 32, True, self.now)
+        if self.m.paused:
+            assert error == "membership: paused"
+        else:
+            assert error == (None if offer.taken < offer.capacity else "membership: offer full")
+        self.send(holder, token_id, holder, offer_id, "redeem")
+
+    def send(self, actor: int, token_id: int, holder: int, offer_id: int, how: str) -> None:
+        """`actor` sends the token from `holder` to the contract, as `how`
+        says (see `send_pass`), and the chain must do what the model says."""
+        now = self.now
+        payload = offer_id.to_bytes(32, "big")
+        payload = {"no data": b"", "short data": payload[1:], "long data": payload + b"\0"}.get(
+            how, payload
+        )
+        safe = how != "plain"
+        error = self.m.send_pass_error(actor, token_id, offer_id, len(payload), safe, now)
+        frm, to = self.address(holder), self.mem.address
+        if not safe:
+            fn: tuple[Any, ...] = (self.reg.transferFrom, frm, to, token_id)
+        elif how == "no data":
+            # The three-argument overload: no data.
+            fn = (self.reg.safeTransferFrom, frm, to, token_id)
+        else:
+            fn = (self.reg.safeTransferFrom, frm, to, token_id, payload)
+        self.call(actor, error, *fn)
+        if error is not None:
+            PASS_COUNTS[error] += 1
+        elif not safe:
+            self.m.tokens[token_id].holder = CONTRACT
+            PASS_COUNTS["kept"] += 1
+            # No callback: the registry's Transfer alone.
+            assert [type(e).__name__ for e in self.reg.get_logs()] == ["Transfer"]
+            assert self.reg.ownerOf(token_id) == to
+        else:
+            offer = self.m.offers[offer_id]
+            events = [(type(e).__name__, e) for e in self.reg.get_logs()]
+            assert [n for n, _ in events] == [
+                "Transfer",
+                "Transfer",
+                "CredentialBurned",
+                "PassRedeemed",
+            ]
+            redeemed = events[-1][1]
+            assert (
+                redeemed.offer_id,
+                redeemed.token_id,
+                redeemed.holder,
+                redeemed.class_id,
+                redeemed.seats_left,
+            ) == (offer_id, token_id, frm, offer.pass_class, offer.capacity - offer.taken - 1)
+            self.m.record_pass(token_id, offer_id)
+            PASS_COUNTS["redeemed"] += 1
+            assert offer.taken <= offer.capacity
+            # Burned: held by no one, and it moves no more.
+            assert self.reg.status_of(token_id) == Status.BURNED
+            with boa.reverts("credential: burned"):
+                self.reg.ownerOf(token_id)
+            self.call(actor, "credential: burned", *fn)
+            self.check_offer(offer_id)
+
+    @rule(data=st.data(), how=st.sampled_from(["transferFrom", "safeTransferFrom", "return"]))
+    def move_pass(self, data: st.DataObject, how: str) -> None:
+        """A pass changes hands (a sale): its holder (or someone else) sends
+        it to an actor with `transferFrom` or `safeTransferFrom` (an account:
+        no callback); or governance (or someone else) has the contract
+        return one it holds."""
+        now = self.now
+        to = data.draw(st.sampled_from([*LEARNERS, STRANGER]), label="to")
+        if how == "return":
+            kept = [i for i, t in sorted(self.m.tokens.items()) if t.holder == CONTRACT]
+            if not kept:
+                return
+            token_id = data.draw(st.sampled_from(kept), label="kept")
+            actor = self.pick_actor(data, [ADMIN])
+            error = "membership: not governance" if actor != ADMIN else None
+            error = error or self.m.transfer_error(CONTRACT, token_id, to, now)
+            fn: tuple[Any, ...] = (self.mem.return_token, token_id, self.addr[to])
+        else:
+            token_id = self.pick_pass(data)
+            holder, actor = self.pass_holder(data, token_id)
+            error = self.m.transfer_error(actor, token_id, to, now)
+            fn = (getattr(self.reg, how), self.address(holder), self.addr[to], token_id)
+        self.call(actor, error, *fn)
+        if error is None:
+            self.m.tokens[token_id].holder = to
+            assert self.reg.ownerOf(token_id) == self.addr[to]
+
     # rules: the soulbound token #
 
     @precondition(lambda self: bool(self.m.memberships))
@@ -1019,6 +1217,18 @@ class MembershipMachine(ChainMachine):
         self.touched.clear()
         for (_, _, perk_id, _), used in self.m.ledger.items():
             assert used <= self.m.perks[perk_id].allowance
+        # Seats: the model's equal the chain's, never over capacity; the
+        # passes' holders and statuses agree.
+        for offer_id, offer in self.m.offers.items():
+            assert self.mem.offer(offer_id).taken == offer.taken <= offer.capacity
+        now = self.now
+        for token_id, token in self.m.tokens.items():
+            if token.class_id in TRANSFERABLE:
+                info = self.reg.credential(token_id)
+                assert (info.holder, info.status) == (
+                    self.address(token.holder),
+                    self.m.status(token_id, now),
+                )
 
     def check_memberships(self, keys: list[tuple[int, int]], full: bool) -> None:
         now = self.now
@@ -1066,10 +1276,15 @@ MembershipMachine.TestCase.settings = settings(
 # The steps run: the invariants run after every step (and once after the
 # set-up).
 STEP_COUNT = [0]
+# Tokens sent to the contract: redeemed, kept (plain `transferFrom`), or
+# refused, by message.
+PASS_COUNTS: Counter[str] = Counter()
 
 
 class TestMembershipState(MembershipMachine.TestCase):  # type: ignore[misc,valid-type]
     def runTest(self) -> None:
         STEP_COUNT[0] = 0
+        PASS_COUNTS.clear()
         super().runTest()
         print(f"\nmembership property test: {STEP_COUNT[0]} steps")
+        print(f"tokens sent to the contract: {dict(PASS_COUNTS.most_common())}")
