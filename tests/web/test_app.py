@@ -491,3 +491,38 @@ def test_token__no_employers_contract__no_sections_no_error(
     assert "Consented records" not in page.text
     assert "endorsements" not in record and "verifications" not in record
     assert all("consented_records" not in x for x in holder["credentials"])
+
+
+def test_token__pathway_credential__accepted_through_its_pathway(
+    client: Any, site: Any, employed: dict[str, Any], accounts: Any
+) -> None:
+    """Harbor endorses the Junior Data Analyst pathway: its credential says
+    so, and the parts' classes do not."""
+    from click.testing import CliRunner
+
+    from credstack.cli import pathway as pathway_cli
+    from tests.web.conftest import account_of
+
+    deployment = site["deployment"]
+    for slug in ("spreadsheet-analysis", "data-visualization", "python-data-wrangling"):
+        record = deployment.classes[slug]
+        issuer = account_of(accounts, record.issuer)
+        site["registry"].issue(
+            record.class_id, employed["learner"], 8_000, b"\x08" * 32, sender=issuer
+        )
+    result = CliRunner().invoke(
+        pathway_cli.cli,
+        ["claim", "--pathway", "junior-data-analyst", "--holder", employed["learner"],
+         "--account", "TEST::1", "--yes"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    token = int(result.output.split("claimed: token ")[1].split()[0])
+    pathway_id = deployment.pathway_ids["junior-data-analyst"]
+    page = " ".join(client.get(f"/token/{token}").text.split())
+    assert f"Accepted by 1 employer for {JOB_CODE}" in page
+    assert f"(as the credential of pathway {pathway_id} (Junior Data Analyst))" in page
+    assert "Harbor Logistics</a>" in page
+    [line] = client.get(f"/api/token/{token}").json()["endorsements"]
+    assert (line["kind"], line["target_id"], line["count"]) == ("pathway", pathway_id, 1)
+    assert [e["name"] for e in line["employers"]] == ["Harbor Logistics"]
