@@ -127,6 +127,7 @@ def make_app(site: dict[str, Any], **overrides: Any) -> Any:
         "registry": ctx.registry,
         "memberships": ctx.memberships if site["deployment"].membership else None,
         "pathways": ctx.pathways if site["deployment"].pathways else None,
+        "employers": ctx.employers if site["deployment"].employers else None,
         "export_dir": site["export"],
         "index_path": None,
         "chain_id": site["deployment"].chain_id,

@@ -371,3 +371,158 @@ def test_token__id_beyond_uint256__400_not_500(client: Any) -> None:
     assert search.status_code == 400
     assert client.get(f"/token/{2**256 - 1}").status_code == 404
     assert client.get("/token/\u0663").status_code == 400  # a digit, not an ASCII one
+
+
+# Employers: endorsements of a credential's class, consented records
+
+EVIL_EMPLOYER = "<script>alert(1)</script> Evil & Co"
+JOB_CODE = "15-2051.00"
+
+
+@pytest.fixture
+def employed(site: Any, accounts: Any, chain: Any) -> dict[str, Any]:
+    """Acme (the catalog's, onboarded with the deployment) and an employer
+    whose name is HTML and whose URL is ``javascript:`` (onboarded here by
+    the council) endorse the SQL class for 15-2051.00; Harbor endorses the
+    pathway; TEST::10 holds a new SQL credential and consents to Acme's
+    records of it."""
+    from click.testing import CliRunner
+
+    from credstack.cli import governance as gov_cli
+    from credstack.context import Context
+    from credstack.employers import KIND_CLASS, KIND_PATHWAY
+    from tests.tooling.conftest import COUNCIL, DELAY
+    from tests.web.conftest import account_of
+
+    deployment = site["deployment"]
+    employers = Context(deployment).employers
+    acme, harbor, evil, learner = accounts[12], accounts[13], accounts[9], accounts[10]
+
+    def run(*args: str) -> None:
+        result = CliRunner().invoke(gov_cli.cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    run("propose", "employers", "add_employer", evil.address, EVIL_EMPLOYER,
+        "javascript:alert(1)", "--account", COUNCIL[0], "--yes")  # fmt: skip
+    proposal_id = str(len(Context(deployment).governance.proposals()))
+    run("approve", proposal_id, "--account", COUNCIL[1], "--yes")
+    chain.pending_timestamp += DELAY
+    run("execute", proposal_id, "--account", COUNCIL[0], "--yes")
+    sql = deployment.classes["sql-querying"].class_id
+    pathway_id = deployment.pathway_ids["junior-data-analyst"]
+    employers.endorse(KIND_CLASS, sql, JOB_CODE, "", sender=acme)
+    employers.endorse(KIND_CLASS, sql, JOB_CODE, "", sender=evil)
+    employers.endorse(KIND_PATHWAY, pathway_id, JOB_CODE, "", sender=harbor)
+    northwind = account_of(accounts, site["issuer"])
+    tx = site["registry"].issue(sql, learner.address, 8_500, b"\x07" * 32, sender=northwind)
+    token_id = int(site["registry"].CredentialIssued.from_receipt(tx)[0].token_id)
+    consent = employers.sign(learner, token_id, acme.address, 7, 2**40)
+    return {
+        "employers": employers,
+        "token": token_id,
+        "consent": consent,
+        "acme": acme,
+        "learner": learner.address,
+    }
+
+
+def test_token__endorsements_of_its_class__counted_with_names_escaped(
+    client: Any, employed: dict[str, Any]
+) -> None:
+    page = client.get(f"/token/{employed['token']}").text
+    assert f"Accepted by 2 employers for {JOB_CODE}" in page
+    assert (
+        '<a href="https://careers.acme-retail.example.com" rel="noopener noreferrer">'
+        "Acme Retail Analytics</a>" in page
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Evil &amp; Co" in page
+    assert "<script>" not in page and "javascript:" not in page
+    assert "Harbor Logistics" not in page  # it endorses the pathway, not this class
+    record = client.get(f"/api/token/{employed['token']}").json()
+    [line] = record["endorsements"]
+    assert (line["task"], line["count"], line["kind"]) == (JOB_CODE, 2, "class")
+    names = [e["name"] for e in line["employers"]]
+    assert names == ["Acme Retail Analytics", EVIL_EMPLOYER]
+    urls = [e["url"] for e in line["employers"]]
+    assert urls == ["https://careers.acme-retail.example.com", None]
+    assert record["verifications"] == []
+
+
+def test_token__consented_record__appears_once_made_with_what_it_makes_public(
+    site: Any, employed: dict[str, Any]
+) -> None:
+    from starlette.testclient import TestClient
+
+    from credstack.employers import OUTCOMES
+
+    # A cached app: the record must drop what it cached.
+    with TestClient(make_app(site, cache_seconds=1e-9)) as c:
+        before = c.get(f"/token/{employed['token']}").text
+        assert "Consented records" not in before
+        assert c.get(f"/api/token/{employed['token']}").json()["verifications"] == []
+        employed["employers"].record(
+            employed["consent"], OUTCOMES["interviewed"], sender=employed["acme"]
+        )
+        page = c.get(f"/token/{employed['token']}").text
+        record = c.get(f"/api/token/{employed['token']}").json()
+        holder = c.get(f"/holder/{employed['learner']}").text
+        holder_api = c.get(f"/api/holder/{employed['learner']}").json()
+    assert "Consented records" in page
+    assert "interviewed" in page and "Acme Retail Analytics" in page
+    assert "public chain" in page and "can delete" in page
+    [v] = record["verifications"]
+    assert (v["outcome"], v["employer_name"]) == ("interviewed", "Acme Retail Analytics")
+    assert v["employer"] == employed["acme"].address and v["recorded"]
+    [held] = [x for x in holder_api["credentials"] if x["token_id"] == employed["token"]]
+    assert held["consented_records"] == 1
+    assert "1 consented record" in holder
+
+
+def test_token__no_employers_contract__no_sections_no_error(
+    site: Any, employed: dict[str, Any]
+) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(make_app(site, employers=None)) as c:
+        page = c.get(f"/token/{employed['token']}")
+        record = c.get(f"/api/token/{employed['token']}").json()
+        holder = c.get(f"/api/holder/{employed['learner']}").json()
+    assert page.status_code == 200 and "Accepted by" not in page.text
+    assert "Consented records" not in page.text
+    assert "endorsements" not in record and "verifications" not in record
+    assert all("consented_records" not in x for x in holder["credentials"])
+
+
+def test_token__pathway_credential__accepted_through_its_pathway(
+    client: Any, site: Any, employed: dict[str, Any], accounts: Any
+) -> None:
+    """Harbor endorses the Junior Data Analyst pathway: its credential says
+    so, and the parts' classes do not."""
+    from click.testing import CliRunner
+
+    from credstack.cli import pathway as pathway_cli
+    from tests.web.conftest import account_of
+
+    deployment = site["deployment"]
+    for slug in ("spreadsheet-analysis", "data-visualization", "python-data-wrangling"):
+        record = deployment.classes[slug]
+        issuer = account_of(accounts, record.issuer)
+        site["registry"].issue(
+            record.class_id, employed["learner"], 8_000, b"\x08" * 32, sender=issuer
+        )
+    result = CliRunner().invoke(
+        pathway_cli.cli,
+        ["claim", "--pathway", "junior-data-analyst", "--holder", employed["learner"],
+         "--account", "TEST::1", "--yes"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    token = int(result.output.split("claimed: token ")[1].split()[0])
+    pathway_id = deployment.pathway_ids["junior-data-analyst"]
+    page = " ".join(client.get(f"/token/{token}").text.split())
+    assert f"Accepted by 1 employer for {JOB_CODE}" in page
+    assert f"(as the credential of pathway {pathway_id} (Junior Data Analyst))" in page
+    assert "Harbor Logistics</a>" in page
+    [line] = client.get(f"/api/token/{token}").json()["endorsements"]
+    assert (line["kind"], line["target_id"], line["count"]) == ("pathway", pathway_id, 1)
+    assert [e["name"] for e in line["employers"]] == ["Harbor Logistics"]

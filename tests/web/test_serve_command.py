@@ -48,6 +48,7 @@ def test_serve__app_over_the_deployment_on_host_and_port(
         exported = client.get(f"/ob/credentials/{site['valid']}.json")
     assert record["status"] == "revoked"
     assert record["achievement"]["criteria"]  # from --metadata
+    assert record["verifications"] == []  # the deployment's employer registry is read
     assert exported.json()["id"].endswith(f"/ob/credentials/{site['valid']}.json")
 
 

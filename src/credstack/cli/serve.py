@@ -91,6 +91,7 @@ def cli(
         registry=ctx.registry,
         memberships=ctx.memberships if deployment.membership else None,
         pathways=ctx.pathways if deployment.pathways else None,
+        employers=ctx.employers if deployment.employers else None,
         export_dir=export_dir or default_export_dir(deployment.chain_id),
         index_path=index_path,
         chain_id=deployment.chain_id,

@@ -115,6 +115,7 @@ def create_app(
     registry: Registry | None,
     memberships: Any = None,
     pathways: Any = None,
+    employers: Any = None,
     export_dir: Path | None,
     index_path: Path | None,
     chain_id: int,
@@ -123,7 +124,7 @@ def create_app(
     serialize_reads: bool = True,
 ) -> Starlette:
     """The app over a registry (None: only the pages that need no chain
-    work), its memberships and pathways (optional), an export directory of
+    work), its memberships, pathways and employers (optional), an export directory of
     `ape run export` (served under /ob/; also searched for achievements) and
     the analytics index (a token's history). ``metadata_dir``: class
     documents by content address (default out/metadata). Chain reads are
@@ -138,6 +139,7 @@ def create_app(
         registry,
         memberships=memberships,
         pathways=pathways,
+        employers=employers,
         documents=ClassDocuments(directories),
         index_path=index_path,
         cache_seconds=cache_seconds,

@@ -19,6 +19,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
+from credstack.employers import Employer
 from credstack.registry import Credential, Registry, Status, decode_word
 
 WORDS_PER_CALL = 16
@@ -94,10 +95,10 @@ class Freshness:
 
 
 class ChainReads:
-    """The registry's and pathway registry's reads the pages need, as raw
-    calls."""
+    """The registry's, pathway registry's and employer registry's reads the
+    pages need, as raw calls."""
 
-    def __init__(self, registry: Registry, pathways: Any = None) -> None:
+    def __init__(self, registry: Registry, pathways: Any = None, employers: Any = None) -> None:
         from ape import chain
 
         self.web3 = chain.provider.web3
@@ -111,6 +112,13 @@ class ChainReads:
             if pathways is None
             else self.web3.eth.contract(
                 address=to_checksum_address(pathways.address), abi=abi_of(pathways.contract)
+            )
+        )
+        self._employers = (
+            None
+            if employers is None
+            else self.web3.eth.contract(
+                address=to_checksum_address(employers.address), abi=abi_of(employers.contract)
             )
         )
 
@@ -159,3 +167,23 @@ class ChainReads:
             self._pathways, "progress", pathway_id, to_checksum_address(holder), token_ids
         )
         return result
+
+    def employers(self) -> list[Employer]:
+        """Every account ever added as an employer (removed ones too), in
+        the order added, with its name, URL and whether it is active: as
+        credstack.employers.Employers.employers."""
+        assert self._employers is not None
+        found = []
+        for i in range(int(self._employers.functions.employer_count().call())):
+            account = to_checksum_address(self._employers.functions.employer_at(i).call())
+            info = self._call(self._employers, "employer", account)
+            found.append(
+                Employer(
+                    account,
+                    str(info["name"]),
+                    str(info["url"]),
+                    bool(info["active"]),
+                    int(info["added_at"]),
+                )
+            )
+        return found

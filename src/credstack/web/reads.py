@@ -1,7 +1,9 @@
 """What the web app reads: a credential with its class document, pathway
-progress and history; a holder's credentials, memberships and pathways;
-the evidence hash of a token. Chain reads go through credstack.registry,
-credstack.verify and credstack.pathways, behind one lock on ape's embedded
+progress, history, the employers that accept its class for job tasks and
+the records employers made of it with its holder's consent; a holder's
+credentials, memberships and pathways; the evidence hash of a token. Chain
+reads go through credstack.registry, credstack.verify, credstack.pathways
+and credstack.employers, behind one lock on ape's embedded
 chain (which is not thread-safe) and a short TTL cache (``cache_seconds``:
 how stale a page may be)."""
 
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 from eth_utils.address import to_checksum_address
 
 from credstack.catalog import content_uri
+from credstack.employers import KIND_CLASS, KIND_PATHWAY, OUTCOME_NAMES, Employer
 from credstack.registry import Credential, Registry, Status
 from credstack.units import format_percent, format_time
 from credstack.verify import verify_memberships
@@ -128,6 +131,7 @@ class Reads:
         *,
         memberships: Any = None,
         pathways: Any = None,
+        employers: Any = None,
         documents: ClassDocuments | None = None,
         index_path: Path | None = None,
         cache_seconds: float = 2.0,
@@ -136,6 +140,7 @@ class Reads:
         self.registry = registry
         self.memberships = memberships
         self.pathways = pathways
+        self.employers = employers
         self.documents = documents or ClassDocuments([])
         self.index_path = index_path
         self.cache_seconds = cache_seconds
@@ -163,7 +168,7 @@ class Reads:
     def _chain(self) -> ChainReads:
         with self._setup_lock:
             if self._fast is None:
-                self._fast = ChainReads(self._registry(), self.pathways)
+                self._fast = ChainReads(self._registry(), self.pathways, self.employers)
             return self._fast
 
     def _poll(self) -> tuple[int, Head]:
@@ -171,7 +176,7 @@ class Reads:
         with self._setup_lock:
             if self._freshness is None:
                 addresses = [self._registry().address]
-                for other in (self.pathways, self.memberships):
+                for other in (self.pathways, self.memberships, self.employers):
                     if other is not None:
                         addresses.append(other.address)
                 self._freshness = Freshness(
@@ -207,7 +212,10 @@ class Reads:
         plus the class document's achievement (``achievement``: None when no
         document matches the class URI), the holder's progress on the
         pathways the class counts for, and the token's history from the
-        index (None without one)."""
+        index (None without one). With an employer registry, also
+        ``endorsements`` (per job task, the active employers accepting the
+        class, or a pathway whose credential it is) and ``verifications``
+        (the records employers made of it with its holder's consent)."""
         return self._cached(("token", token_id), lambda head: self._token(token_id, head))
 
     def _token(self, token_id: int, head: Head) -> tuple[dict[str, Any], Until]:
@@ -217,6 +225,9 @@ class Reads:
         record["achievement"] = achievement_view(self.documents.get(record["class_uri"]))
         record["pathways"], more = self._pathways(record["holder"], head, record["class_id"])
         record["history"] = self._history(token_id)
+        if self.employers is not None:
+            record["endorsements"] = self._endorsements(record["class_id"])
+            record["verifications"] = self._verifications(token_id)
         return record, earliest(until, more)
 
     def _record(self, token_id: int) -> tuple[dict[str, Any], Until]:
@@ -328,6 +339,81 @@ class Reads:
             )
         return rows, earliest(*(expiry(c) for c in held))
 
+    # Employers
+
+    def _employer_list(self) -> dict[str, Employer]:
+        """Every employer ever added, by address (raw calls)."""
+        return self._cached(
+            ("employers",), lambda head: ({e.address: e for e in self._chain().employers()}, None)
+        )
+
+    def _endorsements(self, class_id: int) -> list[dict[str, Any]]:
+        """As credstack.verify.endorsements_of: for each job task, the
+        active employers standing by an endorsement of the class, or of a
+        pathway whose credential is this class; each employer's name, and
+        its URL only when http(s)."""
+
+        def read(head: Head) -> tuple[list[dict[str, Any]], Until]:
+            assert self.employers is not None
+            targets = [("class", KIND_CLASS, class_id, f"class {class_id}")]
+            if self.pathways is not None:
+                targets += [
+                    ("pathway", KIND_PATHWAY, p.pathway_id, f"pathway {p.pathway_id} ({p.name})")
+                    for p in self._created()
+                    if p.rules.output_class == class_id
+                ]
+            employers = self._employer_list()
+            rows = []
+            for kind_name, kind, target_id, label in targets:
+                by_task: dict[str, list[Employer]] = {}
+                for e in self.employers.endorsements(kind, target_id):
+                    who = employers.get(e.employer)
+                    if e.active and who is not None and who.active:
+                        by_task.setdefault(e.task, []).append(who)
+                rows += [
+                    {
+                        "kind": kind_name,
+                        "target_id": target_id,
+                        "target": label,
+                        "task": task,
+                        "count": len(who),
+                        "employers": [
+                            {"address": w.address, "name": w.name, "url": safe_url(w.url)}
+                            for w in who
+                        ],
+                    }
+                    for task, who in by_task.items()
+                ]
+            return rows, None
+
+        return self._cached(("endorsements", class_id), read)
+
+    def _verifications(self, token_id: int) -> list[dict[str, Any]]:
+        """As credstack.verify.verifications_of: the records employers made
+        of the credential with its holder's consent, oldest first."""
+
+        def read(head: Head) -> tuple[list[dict[str, Any]], Until]:
+            assert self.employers is not None
+            employers = self._employer_list()
+            rows = []
+            for v in self.employers.verifications(token_id=token_id):
+                who = employers.get(v.employer)
+                at = self._block_time(v.block_number)
+                rows.append(
+                    {
+                        "employer": v.employer,
+                        "employer_name": who.name if who is not None else "",
+                        "employer_url": safe_url(who.url) if who is not None else None,
+                        "holder": v.holder,
+                        "outcome": OUTCOME_NAMES.get(v.outcome, str(v.outcome)),
+                        "recorded_at": at,
+                        "recorded": format_time(at),
+                    }
+                )
+            return rows, None
+
+        return self._cached(("verifications", token_id), read)
+
     def _history(self, token_id: int) -> list[dict[str, Any]] | None:
         """The token's events from the analytics index (``credentials``
         view), oldest first; None without an index or when it cannot be read
@@ -359,8 +445,9 @@ class Reads:
 
     def holder(self, address: str) -> dict[str, Any]:
         """Every credential ``address`` has had and still holds (any
-        status, as ``ape run verify --holder``), its memberships and its
-        pathway progress."""
+        status, as ``ape run verify --holder``; with an employer registry,
+        each with ``consented_records``: how many records employers made of
+        it with consent), its memberships and its pathway progress."""
         return self._cached(("holder", address), lambda head: self._holder(address, head))
 
     def _holder(self, address: str, head: Head) -> tuple[dict[str, Any], Until]:
@@ -369,6 +456,8 @@ class Reads:
         for token_id in sorted(registry.tokens_received(address)):
             record, expires = self._record(token_id)
             if record["holder"].lower() == address.lower():
+                if self.employers is not None:
+                    record["consented_records"] = len(self._verifications(token_id))
                 credentials.append(record)
                 until = earliest(until, expires)
         memberships = (
