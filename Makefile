@@ -43,7 +43,7 @@ TEST_WORKERS ?= 2
 
 test: lint
 	ape compile
-	ape test tests -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	ape test tests -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-contracts: setup
 	ape test tests/contracts

@@ -167,21 +167,28 @@ def transferable_token(issue: Callable[..., int], transferable_class: int, learn
 # Files that take longest come first, so that under pytest-xdist (`make
 # test`) they start at once and the rest fills the other core around them:
 # the e2e file on 2-second blocks mostly waits for blocks, and the property
-# test is one long test. The order within each file is kept.
+# test is one long test. The order within each file is kept. xdist reorders
+# files by their number of tests unless told not to: `make test` passes
+# --no-loadscope-reorder (without it, these one-test files ran last).
 SLOW_FIRST = (
     "tests/e2e/test_interval_mining.py",
     "tests/properties/test_registry_state.py",
-    "tests/e2e/test_processes.py",
     "tests/e2e/test_interrupted_run.py",
-    "tests/e2e/test_anvil.py",
+    "tests/tooling/test_employer_command.py",
+    "tests/contracts/test_badge.py",
+    "tests/e2e/test_processes.py",
+    "tests/e2e/test_analytics_anvil.py",
     "tests/e2e/test_cli_edges.py",
+    "tests/e2e/test_anvil.py",
+    "tests/e2e/test_membership_processes.py",
+    "tests/e2e/test_openbadges_anvil.py",
+    "tests/e2e/test_serve_anvil.py",
     "tests/e2e/test_l2_fees.py",
     "tests/e2e/test_index_anvil.py",
-    "tests/properties/test_council_state.py",
     "tests/properties/test_membership_state.py",
+    "tests/properties/test_council_state.py",
     "tests/properties/test_employer_state.py",
-    "tests/e2e/test_membership_processes.py",
-    "tests/e2e/test_analytics_anvil.py",
+    "tests/web/test_browser.py",
 )
 
 

@@ -110,7 +110,9 @@ def test_every_event_then_a_reorg(
             "Timelock",
         }
         proposal = c.execute("SELECT targets, proposer FROM proposal_created").fetchone()
-        assert proposal is not None and set(proposal[0]) == {deployment.registry}
+        # The onboarding proposal: issuer grants and employer onboardings.
+        assert proposal is not None
+        assert set(proposal[0]) == {deployment.registry, deployment.employers}
 
         snapshot = anvil.rpc("evm_snapshot")
         issue(anvil, deployment, wallets("lost", 3))
