@@ -91,14 +91,18 @@ def test_analytics_counts_what_happened(restored: Cli, anvil: Anvil, tmp_path: P
     totals = metrics["issuance"]["totals"]
     assert totals["issued"] == issued_before + 4
     assert totals["revoked"] == before["issuance"]["totals"]["revoked"] + 1
-    assert metrics["issuance"]["revoked_by_reason"].get("fraud") == 1
+    fraud_before = before["issuance"]["revoked_by_reason"].get("fraud", 0)
+    assert metrics["issuance"]["revoked_by_reason"].get("fraud") == fraud_before + 1
     assert metrics["market"]["transfers"] == before["market"]["transfers"] + 1
     assert metrics["market"]["tokens_traded"] >= 1
     assert metrics["retention"]["learners"] == before["retention"]["learners"] + 3
     assert metrics["chain_id"] == 31337 and metrics["registry"] == registry
     by_class = {c["name"]: c for c in metrics["issuance"]["by_class"]}
     assert by_class["Mentor Session Pass"]["transferable"] is True
-    assert by_class["SQL Querying"]["revoked"] == 1
+    # Other files' tests may have revoked on this shared chain before.
+    sql_before = {c["name"]: c for c in before["issuance"]["by_class"]}
+    revoked_before = sql_before["SQL Querying"]["revoked"] if "SQL Querying" in sql_before else 0
+    assert by_class["SQL Querying"]["revoked"] == revoked_before + 1
     assert f"report: {out / 'report.html'}" in first.stdout
     assert "learners " in first.stdout and "market: " in first.stdout
     html = (out / "report.html").read_text()
