@@ -27,7 +27,7 @@ from eth_utils.crypto import keccak
 from credstack.catalog import KINDS, task_problem
 from credstack.errors import CredstackError
 from credstack.events import LogScanner, as_bytes, topic, topic_address, topic_int, word
-from credstack.membership import chain_now, sign_typed_data, typed_data_signer
+from credstack.membership import DOMAIN_TYPES, chain_now, sign_typed_data, typed_data_signer
 from credstack.registry import Registry, Status
 
 NAME = "EmployerRegistry"
@@ -42,12 +42,6 @@ CONSENT_TYPES = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
-_DOMAIN_TYPES = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 KIND_CLASS, KIND_PATHWAY = 0, 1
 KIND_IDS = {"class": KIND_CLASS, "pathway": KIND_PATHWAY}
 KIND_NAMES = {v: k for k, v in KIND_IDS.items()}
@@ -114,7 +108,7 @@ def consent_typed_data(
     """The EIP-712 message a holder signs so that ``employer`` may record
     the ``outcomes`` (a mask) for token ``token_id`` until ``deadline``."""
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPES, **CONSENT_TYPES},
+        "types": {"EIP712Domain": DOMAIN_TYPES, **CONSENT_TYPES},
         "primaryType": "Consent",
         "domain": domain,
         "message": {

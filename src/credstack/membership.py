@@ -43,7 +43,8 @@ REDEEM_TYPES = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
-_DOMAIN_TYPES = [
+# The EIP712Domain type both of our domains use (name, version, chainId, contract).
+DOMAIN_TYPES = [
     {"name": "name", "type": "string"},
     {"name": "version", "type": "string"},
     {"name": "chainId", "type": "uint256"},
@@ -145,7 +146,7 @@ def redeem_typed_data(
     ``quantity`` of a perk for them (until ``deadline``, with the member's
     current ``nonce``)."""
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPES, **REDEEM_TYPES},
+        "types": {"EIP712Domain": DOMAIN_TYPES, **REDEEM_TYPES},
         "primaryType": "Redeem",
         "domain": domain,
         "message": {
